@@ -1,0 +1,40 @@
+//! The coalition, its areas of action and its working groups.
+
+mod types;
+
+use async_graphql::{Context, ID, Object};
+use coalition_domain::coalition::WorkingGroupId;
+
+pub(crate) use types::{AreaOfAction, Coalition, WorkingGroup};
+
+use crate::context::api;
+use crate::error::ApiError;
+use crate::ids::{NodeKind, decode_id_of};
+
+/// Queries about the coalition and its groups; public, no sign-in needed.
+#[derive(Default)]
+pub struct CoalitionQuery;
+
+#[Object]
+impl CoalitionQuery {
+    /// The coalition this server serves.
+    async fn coalition(&self, ctx: &Context<'_>) -> Result<Coalition, ApiError> {
+        Ok(Coalition(api(ctx)?.store.coalition().await?))
+    }
+
+    /// Every working group, in the order of their areas of action.
+    async fn working_groups(&self, ctx: &Context<'_>) -> Result<Vec<WorkingGroup>, ApiError> {
+        let groups = api(ctx)?.store.working_groups().await?;
+        Ok(groups.into_iter().map(WorkingGroup).collect())
+    }
+
+    /// One working group by its global ID; null with a `NOT_FOUND` error when unknown.
+    async fn working_group(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> Result<Option<WorkingGroup>, ApiError> {
+        let id = WorkingGroupId(decode_id_of(NodeKind::WorkingGroup, &id)?);
+        Ok(Some(WorkingGroup(api(ctx)?.store.working_group(id).await?)))
+    }
+}

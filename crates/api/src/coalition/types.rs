@@ -1,0 +1,142 @@
+//! GraphQL views of the coalition, areas of action and working groups.
+
+use async_graphql::{Context, ID, Object};
+use chrono::{DateTime, NaiveDate, Utc};
+use coalition_domain::coalition as domain;
+
+use crate::context::api;
+use crate::error::ApiError;
+use crate::ids::{NodeKind, global_id};
+use crate::language::localise;
+use crate::membership::{MemberFilterInput, MembershipConnection, members_page};
+
+/// The umbrella network that oversees the working groups.
+pub(crate) struct Coalition(pub domain::Coalition);
+
+#[Object]
+impl Coalition {
+    /// Opaque global ID.
+    pub(crate) async fn id(&self) -> ID {
+        global_id(NodeKind::Coalition, self.0.id.0)
+    }
+
+    /// Stable, URL-safe name.
+    async fn slug(&self) -> &str {
+        &self.0.slug
+    }
+
+    /// Full name, in `lang` or the request's language.
+    async fn name(&self, ctx: &Context<'_>, lang: Option<String>) -> Result<String, ApiError> {
+        localise(ctx, &self.0.name, lang.as_deref())
+    }
+
+    /// What the coalition is for.
+    async fn description(
+        &self,
+        ctx: &Context<'_>,
+        lang: Option<String>,
+    ) -> Result<String, ApiError> {
+        localise(ctx, &self.0.description, lang.as_deref())
+    }
+
+    /// When the coalition was launched.
+    async fn launched_on(&self) -> NaiveDate {
+        self.0.launched_on
+    }
+
+    /// The five areas of action of the UNESCO Recommendation on OER, by number.
+    async fn areas_of_action(&self, ctx: &Context<'_>) -> Result<Vec<AreaOfAction>, ApiError> {
+        let areas = api(ctx)?.store.areas_of_action().await?;
+        Ok(areas.into_iter().map(AreaOfAction).collect())
+    }
+
+    /// The coalition's working groups, in the order of their areas of action.
+    async fn working_groups(&self, ctx: &Context<'_>) -> Result<Vec<WorkingGroup>, ApiError> {
+        let groups = api(ctx)?.store.working_groups().await?;
+        Ok(groups.into_iter().map(WorkingGroup).collect())
+    }
+}
+
+/// An area of action of the UNESCO Recommendation on Open Educational Resources (2019).
+pub(crate) struct AreaOfAction(pub domain::AreaOfAction);
+
+#[Object]
+impl AreaOfAction {
+    /// Opaque global ID.
+    pub(crate) async fn id(&self) -> ID {
+        global_id(NodeKind::AreaOfAction, self.0.id.0)
+    }
+
+    /// Its number in the Recommendation, 1 to 5.
+    async fn number(&self) -> i16 {
+        self.0.number
+    }
+
+    /// The area's title, in `lang` or the request's language.
+    async fn name(&self, ctx: &Context<'_>, lang: Option<String>) -> Result<String, ApiError> {
+        localise(ctx, &self.0.name, lang.as_deref())
+    }
+
+    /// The working group that carries this area; none for the area the coalition carries
+    /// itself (international cooperation).
+    async fn working_group(&self, ctx: &Context<'_>) -> Result<Option<WorkingGroup>, ApiError> {
+        let group = api(ctx)?.store.working_group_for_area(self.0.id).await?;
+        Ok(group.map(WorkingGroup))
+    }
+}
+
+/// An expert working group, tied to one area of action.
+pub(crate) struct WorkingGroup(pub domain::WorkingGroup);
+
+#[Object]
+impl WorkingGroup {
+    /// Opaque global ID.
+    pub(crate) async fn id(&self) -> ID {
+        global_id(NodeKind::WorkingGroup, self.0.id.0)
+    }
+
+    /// Stable, URL-safe name.
+    async fn slug(&self) -> &str {
+        &self.0.slug
+    }
+
+    /// Short name, in `lang` or the request's language.
+    async fn name(&self, ctx: &Context<'_>, lang: Option<String>) -> Result<String, ApiError> {
+        localise(ctx, &self.0.name, lang.as_deref())
+    }
+
+    /// One or two sentences on what the group does.
+    async fn summary(&self, ctx: &Context<'_>, lang: Option<String>) -> Result<String, ApiError> {
+        localise(ctx, &self.0.summary, lang.as_deref())
+    }
+
+    /// What the coalition asks of the group.
+    async fn mandate(&self, ctx: &Context<'_>, lang: Option<String>) -> Result<String, ApiError> {
+        localise(ctx, &self.0.mandate, lang.as_deref())
+    }
+
+    /// The area of action the group works on.
+    async fn area(&self, ctx: &Context<'_>) -> Result<AreaOfAction, ApiError> {
+        Ok(AreaOfAction(
+            api(ctx)?.store.area_of_action(self.0.area_id).await?,
+        ))
+    }
+
+    /// When the group was created.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+
+    /// The group's members, in the order they joined, a page at a time.
+    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    async fn members(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size; at most the server's maximum (100 by default).")]
+        first: Option<i32>,
+        #[graphql(desc = "The `endCursor` of the previous page.")] after: Option<String>,
+        filter: Option<MemberFilterInput>,
+    ) -> Result<MembershipConnection, ApiError> {
+        members_page(ctx, self.0.id, first, after, filter).await
+    }
+}

@@ -1,0 +1,118 @@
+//! The API's one error type, mapped once to a GraphQL error with `extensions.code`.
+
+use coalition_domain::InvalidInput;
+use coalition_store::StoreError;
+
+/// Why a resolver refused or failed. The variants are the codes clients see.
+///
+/// It deliberately does not implement `Display`: async-graphql converts any `Display` type
+/// into an error without extensions, and every error must carry its code.
+#[derive(Debug)]
+pub enum ApiError {
+    /// The client sent a value the API cannot accept.
+    BadUserInput {
+        /// The argument or input field at fault.
+        field: Option<&'static str>,
+        /// What is wrong and what would be accepted.
+        message: String,
+    },
+    /// The thing asked for does not exist (or is not visible to the viewer).
+    NotFound {
+        /// What was looked up.
+        what: &'static str,
+    },
+    /// The change collides with existing data.
+    Conflict {
+        /// What collided and what to do instead.
+        message: String,
+    },
+    /// Something failed inside the server; details go to the log, never to the client.
+    Internal {
+        /// The cause, for the log.
+        cause: String,
+    },
+}
+
+impl ApiError {
+    /// An internal failure with its cause kept for the log.
+    pub fn internal(cause: impl Into<String>) -> Self {
+        ApiError::Internal {
+            cause: cause.into(),
+        }
+    }
+
+    /// A bad argument without a specific field.
+    pub fn bad_input(message: impl Into<String>) -> Self {
+        ApiError::BadUserInput {
+            field: None,
+            message: message.into(),
+        }
+    }
+
+    /// The message clients read; never an internal detail.
+    pub fn message(&self) -> String {
+        match self {
+            ApiError::BadUserInput { message, .. } | ApiError::Conflict { message } => {
+                message.clone()
+            }
+            ApiError::NotFound { what } => format!("{what} not found"),
+            ApiError::Internal { .. } => "internal error".to_owned(),
+        }
+    }
+
+    /// The code clients read from `extensions.code`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::BadUserInput { .. } => "BAD_USER_INPUT",
+            ApiError::NotFound { .. } => "NOT_FOUND",
+            ApiError::Conflict { .. } => "CONFLICT",
+            ApiError::Internal { .. } => "INTERNAL",
+        }
+    }
+}
+
+impl From<InvalidInput> for ApiError {
+    fn from(error: InvalidInput) -> Self {
+        ApiError::BadUserInput {
+            field: Some(error.field),
+            message: format!("{}: {}", error.field, error.message),
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::NotFound { entity } => ApiError::NotFound { what: entity },
+            StoreError::Conflict { constraint } => ApiError::Conflict {
+                message: format!("already exists: {constraint}"),
+            },
+            other @ (StoreError::Corrupt { .. } | StoreError::Database(_)) => {
+                ApiError::internal(other.to_string())
+            }
+        }
+    }
+}
+
+impl From<ApiError> for async_graphql::Error {
+    fn from(error: ApiError) -> Self {
+        if let ApiError::Internal { cause } = &error {
+            // The request span carries the request id, tying this line to the response.
+            tracing::error!(%cause, "internal error in a resolver");
+        }
+        let code = error.code();
+        let field = match &error {
+            ApiError::BadUserInput { field, .. } => *field,
+            _ => None,
+        };
+        let mut graphql_error = async_graphql::Error::new(error.message());
+        let extensions = graphql_error
+            .extensions
+            .get_or_insert_with(Default::default);
+        extensions.set("code", code);
+        if let Some(field) = field {
+            extensions.set("field", field);
+        }
+        graphql_error
+    }
+}

@@ -1,0 +1,60 @@
+//! The coalition's GraphQL schema. Resolvers parse arguments into domain values, call one
+//! store or service function and map the result; errors are mapped to `extensions.code`
+//! once, in [`error`].
+
+mod coalition;
+mod context;
+mod error;
+mod ids;
+mod language;
+mod membership;
+mod node;
+mod people;
+
+use async_graphql::{EmptyMutation, EmptySubscription, MergedObject, Schema, SchemaBuilder};
+
+pub use context::{ApiContext, RequestLanguage};
+pub use error::ApiError;
+
+/// The root query: one part per feature, merged.
+#[derive(MergedObject, Default)]
+pub struct Query(coalition::CoalitionQuery, node::NodeQuery);
+
+/// The schema served over HTTP and exported as `schema.graphql`.
+pub type CoalitionSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+
+/// Limits that keep one request from monopolising the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueryLimits {
+    /// Deepest selection nesting accepted.
+    pub max_depth: usize,
+    /// Highest complexity score accepted (fields weighted by page size).
+    pub max_complexity: usize,
+}
+
+impl Default for QueryLimits {
+    fn default() -> Self {
+        Self {
+            max_depth: 12,
+            max_complexity: 2_000,
+        }
+    }
+}
+
+fn builder() -> SchemaBuilder<Query, EmptyMutation, EmptySubscription> {
+    Schema::build(Query::default(), EmptyMutation, EmptySubscription)
+}
+
+/// Builds the schema the server runs, with its data and limits.
+pub fn build_schema(context: ApiContext, limits: QueryLimits) -> CoalitionSchema {
+    builder()
+        .data(context)
+        .limit_depth(limits.max_depth)
+        .limit_complexity(limits.max_complexity)
+        .finish()
+}
+
+/// The schema in SDL, as checked in at the top of the repository.
+pub fn sdl() -> String {
+    builder().finish().sdl()
+}

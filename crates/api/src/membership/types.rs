@@ -1,0 +1,219 @@
+//! GraphQL views of memberships, the enums they use, and the members connection.
+
+use async_graphql::connection::{Connection, CursorType, Edge};
+use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Utc};
+use coalition_domain::coalition::WorkingGroupId;
+use coalition_domain::geography::CountryCode;
+use coalition_domain::membership::{self as domain, MemberFilter, MembershipId};
+use coalition_domain::pagination::PageRequest;
+use coalition_store::Store;
+
+use crate::context::api;
+use crate::error::ApiError;
+use crate::ids::{NodeKind, global_id};
+use crate::people::Person;
+
+/// The kind of organisation an expert speaks for.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "coalition_domain::stakeholder::StakeholderType")]
+pub(crate) enum StakeholderType {
+    /// A government of a UNESCO Member State.
+    MemberState,
+    /// A National Commission for UNESCO.
+    NationalCommission,
+    /// An intergovernmental organisation.
+    IntergovernmentalOrganisation,
+    /// A UNESCO Category 2 Centre.
+    Category2Centre,
+    /// A specialised institution.
+    SpecialisedInstitution,
+    /// Civil society.
+    CivilSociety,
+    /// The private sector.
+    PrivateSector,
+    /// Universities and research institutions.
+    AcademiaResearch,
+}
+
+/// UNESCO's five regions (not the UN M49 continents).
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "coalition_domain::geography::UnescoRegion")]
+pub(crate) enum UnescoRegion {
+    /// Africa.
+    Africa,
+    /// Arab States.
+    ArabStates,
+    /// Asia and the Pacific.
+    AsiaAndThePacific,
+    /// Europe and North America.
+    EuropeAndNorthAmerica,
+    /// Latin America and the Caribbean.
+    LatinAmericaAndTheCaribbean,
+}
+
+/// What a person may do in a group.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "coalition_domain::membership::MembershipRole")]
+pub(crate) enum MembershipRole {
+    /// Runs the group.
+    Coordinator,
+    /// Takes full part.
+    Member,
+    /// Reads without posting.
+    Observer,
+}
+
+/// Where a membership stands.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "coalition_domain::membership::MembershipStatus")]
+pub(crate) enum MembershipStatus {
+    /// Waiting for a coordinator.
+    Pending,
+    /// Taking part.
+    Active,
+    /// Turned down.
+    Rejected,
+    /// Left or removed.
+    Ended,
+}
+
+/// Narrows a member list; every criterion given must hold.
+#[derive(InputObject, Default)]
+pub(crate) struct MemberFilterInput {
+    /// Only members speaking for this kind of stakeholder.
+    stakeholder_type: Option<StakeholderType>,
+    /// Only members based in this country (ISO 3166-1 alpha-2, e.g. "KE").
+    country: Option<String>,
+    /// Only members based in this UNESCO region.
+    region: Option<UnescoRegion>,
+}
+
+impl MemberFilterInput {
+    fn into_domain(self) -> Result<MemberFilter, ApiError> {
+        Ok(MemberFilter {
+            stakeholder_type: self.stakeholder_type.map(Into::into),
+            country: self
+                .country
+                .as_deref()
+                .map(CountryCode::parse)
+                .transpose()?,
+            region: self.region.map(Into::into),
+            status: None,
+        })
+    }
+}
+
+/// A person's place in a working group.
+pub(crate) struct Membership(pub domain::Member);
+
+impl Membership {
+    /// Loads one membership with its person.
+    pub(crate) async fn load(store: &Store, id: MembershipId) -> Result<Self, ApiError> {
+        Ok(Membership(store.member(id).await?))
+    }
+}
+
+#[Object]
+impl Membership {
+    /// Opaque global ID.
+    pub(crate) async fn id(&self) -> ID {
+        global_id(NodeKind::Membership, self.0.membership.id.0)
+    }
+
+    /// What the person may do in the group.
+    async fn role(&self) -> MembershipRole {
+        self.0.membership.role.into()
+    }
+
+    /// Where the membership stands.
+    async fn status(&self) -> MembershipStatus {
+        self.0.membership.status.into()
+    }
+
+    /// Since when the membership has had its current status.
+    async fn since(&self) -> DateTime<Utc> {
+        self.0.membership.since
+    }
+
+    /// The member.
+    async fn person(&self) -> Person {
+        Person(self.0.person.clone())
+    }
+}
+
+/// Counts that come with a member list.
+#[derive(SimpleObject)]
+pub(crate) struct MemberListTotals {
+    /// How many members match, across all pages.
+    total_count: u64,
+}
+
+/// Position in a member list; opaque to clients.
+pub(crate) struct MemberCursor(i32);
+
+impl MemberCursor {
+    fn parse(raw: &str) -> Result<Self, ApiError> {
+        let invalid = || ApiError::BadUserInput {
+            field: Some("after"),
+            message: format!(
+                "after: '{raw}' is not a cursor from this list; pass an endCursor the API returned"
+            ),
+        };
+        let bytes = URL_SAFE_NO_PAD.decode(raw).map_err(|_| invalid())?;
+        let text = String::from_utf8(bytes).map_err(|_| invalid())?;
+        text.strip_prefix("member:")
+            .and_then(|key| key.parse::<i32>().ok())
+            .map(MemberCursor)
+            .ok_or_else(invalid)
+    }
+}
+
+impl CursorType for MemberCursor {
+    type Error = String;
+
+    fn decode_cursor(raw: &str) -> Result<Self, String> {
+        Self::parse(raw).map_err(|error| error.message())
+    }
+
+    fn encode_cursor(&self) -> String {
+        URL_SAFE_NO_PAD.encode(format!("member:{}", self.0))
+    }
+}
+
+/// A page of members.
+pub(crate) type MembershipConnection = Connection<MemberCursor, Membership, MemberListTotals>;
+
+/// Resolves `WorkingGroup.members`.
+pub(crate) async fn members_page(
+    ctx: &Context<'_>,
+    group: WorkingGroupId,
+    first: Option<i32>,
+    after: Option<String>,
+    filter: Option<MemberFilterInput>,
+) -> Result<MembershipConnection, ApiError> {
+    let api = api(ctx)?;
+    let after = after.as_deref().map(MemberCursor::parse).transpose()?;
+    let page = PageRequest::new(
+        first,
+        after.as_ref().map(|cursor| cursor.0),
+        api.page_limits,
+    )?;
+    let filter = filter.unwrap_or_default().into_domain()?;
+    let page = api.store.members(group, &filter, page).await?;
+    let mut connection = Connection::with_additional_fields(
+        after.is_some(),
+        page.has_next_page,
+        MemberListTotals {
+            total_count: page.total_count,
+        },
+    );
+    connection.edges.extend(
+        page.items
+            .into_iter()
+            .map(|member| Edge::new(MemberCursor(member.membership.id.0), Membership(member))),
+    );
+    Ok(connection)
+}

@@ -1,0 +1,56 @@
+//! Relay's `node(id:)`: any object by its global ID.
+
+use async_graphql::{Context, ID, Interface, Object};
+use coalition_domain::coalition::{AreaId, WorkingGroupId};
+use coalition_domain::membership::MembershipId;
+use coalition_domain::people::PersonId;
+
+use crate::coalition::{AreaOfAction, Coalition, WorkingGroup};
+use crate::context::api;
+use crate::error::ApiError;
+use crate::ids::{NodeKind, decode_global_id};
+use crate::membership::Membership;
+use crate::people::Person;
+
+/// An object with a global ID that `node(id:)` can fetch again.
+#[derive(Interface)]
+#[graphql(field(name = "id", ty = "ID", desc = "Opaque global ID."))]
+pub(crate) enum Node {
+    Coalition(Coalition),
+    AreaOfAction(AreaOfAction),
+    WorkingGroup(WorkingGroup),
+    Person(Person),
+    Membership(Membership),
+}
+
+/// The `node` root field.
+#[derive(Default)]
+pub struct NodeQuery;
+
+#[Object]
+impl NodeQuery {
+    /// Fetches any object by its global ID; null with a `NOT_FOUND` error when unknown.
+    async fn node(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Node>, ApiError> {
+        let store = &api(ctx)?.store;
+        let node = match decode_global_id(&id)? {
+            (NodeKind::Coalition, raw) => {
+                let coalition = store.coalition().await?;
+                if coalition.id.0 != raw {
+                    return Err(ApiError::NotFound { what: "coalition" });
+                }
+                Node::Coalition(Coalition(coalition))
+            }
+            (NodeKind::AreaOfAction, raw) => {
+                Node::AreaOfAction(AreaOfAction(store.area_of_action(AreaId(raw)).await?))
+            }
+            (NodeKind::WorkingGroup, raw) => Node::WorkingGroup(WorkingGroup(
+                store.working_group(WorkingGroupId(raw)).await?,
+            )),
+            (NodeKind::Person, raw) => Node::Person(Person(store.person(PersonId(raw)).await?)),
+            (NodeKind::Membership, raw) => {
+                Node::Membership(Membership::load(store, MembershipId(raw)).await?)
+            }
+        };
+        Ok(Some(node))
+    }
+}

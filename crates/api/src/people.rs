@@ -1,0 +1,58 @@
+//! GraphQL view of a person's public profile.
+
+use async_graphql::{ID, Object};
+use coalition_domain::people as domain;
+
+use crate::ids::{NodeKind, global_id};
+use crate::membership::{StakeholderType, UnescoRegion};
+
+/// An expert taking part in the coalition. Email and gender are private and not shown here.
+pub(crate) struct Person(pub domain::Person);
+
+#[Object]
+impl Person {
+    /// Opaque global ID.
+    pub(crate) async fn id(&self) -> ID {
+        global_id(NodeKind::Person, self.0.id.0)
+    }
+
+    /// The name shown to others.
+    async fn display_name(&self) -> &str {
+        &self.0.display_name
+    }
+
+    /// The organisation the person works for.
+    async fn organisation(&self) -> &str {
+        &self.0.organisation
+    }
+
+    /// Where the person is based: an ISO 3166-1 alpha-2 code.
+    async fn country(&self) -> &str {
+        self.0.country.as_str()
+    }
+
+    /// The English short name of the country.
+    async fn country_name(&self) -> &'static str {
+        self.0.country.name_en()
+    }
+
+    /// The UNESCO region of the country; none outside the Member States.
+    async fn region(&self) -> Option<UnescoRegion> {
+        self.0.region().map(Into::into)
+    }
+
+    /// The kind of organisation the person speaks for.
+    async fn stakeholder_type(&self) -> StakeholderType {
+        self.0.stakeholder_type.into()
+    }
+
+    /// The language the person reads the coalition in (ISO 639-1).
+    async fn preferred_language(&self) -> &'static str {
+        self.0.preferred_language.code()
+    }
+
+    /// The person's IANA time zone.
+    async fn time_zone(&self) -> &'static str {
+        self.0.time_zone.name()
+    }
+}

@@ -1,0 +1,14 @@
+//! The coalition's domain: plain types that validate on construction, the rules that
+//! govern them, and the errors they raise. Nothing here performs I/O; the store, API and
+//! server crates build on these types.
+
+pub mod coalition;
+pub mod error;
+pub mod geography;
+pub mod language;
+pub mod membership;
+pub mod pagination;
+pub mod people;
+pub mod stakeholder;
+
+pub use error::InvalidInput;

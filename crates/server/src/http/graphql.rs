@@ -1,0 +1,331 @@
+//! GraphQL over HTTP, following the GraphQL-over-HTTP specification: our own thin handler
+//! around `Schema::execute`, because the stock integration answers everything with 200.
+
+use std::collections::HashMap;
+
+use async_graphql::http::GraphiQLSource;
+use async_graphql::parser::parse_query;
+use async_graphql::parser::types::{DocumentOperations, OperationType};
+use async_graphql::{ServerError, Variables};
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::header::{ACCEPT_LANGUAGE, ALLOW, CACHE_CONTROL, CONTENT_TYPE, VARY};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use coalition_api::RequestLanguage;
+use coalition_domain::language::Language;
+use serde_json::{Map, Value, json};
+
+use super::AppState;
+use super::media::{ResponseMediaType, is_json_body, wants_html};
+
+/// The parameters of one GraphQL request, checked for shape.
+#[derive(Debug)]
+struct GraphqlParams {
+    query: String,
+    operation_name: Option<String>,
+    variables: Option<Map<String, Value>>,
+}
+
+/// A request the server refuses before running anything: status and message.
+struct Refusal {
+    status: StatusCode,
+    message: String,
+}
+
+impl Refusal {
+    fn bad_request(message: impl Into<String>) -> Self {
+        Self {
+            status: StatusCode::BAD_REQUEST,
+            message: message.into(),
+        }
+    }
+}
+
+/// `POST /graphql`: one request as a JSON object, or a bounded batch as a JSON array.
+pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let Some(media) = ResponseMediaType::negotiate(&headers) else {
+        return not_acceptable();
+    };
+    if !is_json_body(&headers) {
+        return refuse(
+            media,
+            Refusal {
+                status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                message: "send the request body as application/json".to_owned(),
+            },
+        );
+    }
+    let language = request_language(&headers);
+    let value: Value = match serde_json::from_slice(&body) {
+        Ok(value) => value,
+        Err(_) if body.is_empty() => {
+            return refuse(media, Refusal::bad_request("the request body is empty"));
+        }
+        Err(error) => {
+            return refuse(
+                media,
+                Refusal::bad_request(format!("the request body is not valid JSON: {error}")),
+            );
+        }
+    };
+    match value {
+        Value::Array(items) => {
+            if items.is_empty() || items.len() > state.max_batch_size {
+                return refuse(
+                    media,
+                    Refusal::bad_request(format!(
+                        "a batch holds 1 to {} requests",
+                        state.max_batch_size
+                    )),
+                );
+            }
+            let params = match items
+                .into_iter()
+                .map(params_from_json)
+                .collect::<Result<Vec<_>, _>>()
+            {
+                Ok(params) => params,
+                Err(refusal) => return refuse(media, refusal),
+            };
+            let mut bodies = Vec::with_capacity(params.len());
+            for params in params {
+                bodies.push(execute(&state, params, language).await.body);
+            }
+            reply(media, StatusCode::OK, Value::Array(bodies))
+        }
+        value => match params_from_json(value) {
+            Ok(params) => {
+                let outcome = execute(&state, params, language).await;
+                reply(media, outcome.status(media), outcome.body)
+            }
+            Err(refusal) => refuse(media, refusal),
+        },
+    }
+}
+
+/// `GET /graphql`: queries in the URL, GraphiQL for a browser that asks for HTML.
+pub async fn get(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    if !query.contains_key("query") && wants_html(&headers) {
+        return Html(GraphiQLSource::build().endpoint("/graphql").finish()).into_response();
+    }
+    let Some(media) = ResponseMediaType::negotiate(&headers) else {
+        return not_acceptable();
+    };
+    let params = match params_from_url(query) {
+        Ok(params) => params,
+        Err(refusal) => return refuse(media, refusal),
+    };
+    if operation_type(&params) == Some(OperationType::Mutation) {
+        let mut response = refuse(
+            media,
+            Refusal {
+                status: StatusCode::METHOD_NOT_ALLOWED,
+                message: "mutations are not allowed over GET; send them with POST".to_owned(),
+            },
+        );
+        response
+            .headers_mut()
+            .insert(ALLOW, HeaderValue::from_static("POST"));
+        return response;
+    }
+    let outcome = execute(&state, params, request_language(&headers)).await;
+    reply(media, outcome.status(media), outcome.body)
+}
+
+fn params_from_json(value: Value) -> Result<GraphqlParams, Refusal> {
+    let Value::Object(mut object) = value else {
+        return Err(Refusal::bad_request(
+            "the request body must be a JSON object with a `query` string",
+        ));
+    };
+    let query = match object.remove("query") {
+        Some(Value::String(query)) => query,
+        Some(_) => return Err(Refusal::bad_request("`query` must be a string")),
+        None => return Err(Refusal::bad_request("the request has no `query`")),
+    };
+    let operation_name = match object.remove("operationName") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(name)) => Some(name),
+        Some(_) => {
+            return Err(Refusal::bad_request(
+                "`operationName` must be a string or null",
+            ));
+        }
+    };
+    let variables = match object.remove("variables") {
+        None | Some(Value::Null) => None,
+        Some(Value::Object(variables)) => Some(variables),
+        Some(_) => {
+            return Err(Refusal::bad_request(
+                "`variables` must be an object or null",
+            ));
+        }
+    };
+    match object.remove("extensions") {
+        None | Some(Value::Null | Value::Object(_)) => {}
+        Some(_) => {
+            return Err(Refusal::bad_request(
+                "`extensions` must be an object or null",
+            ));
+        }
+    }
+    Ok(GraphqlParams {
+        query,
+        operation_name,
+        variables,
+    })
+}
+
+fn params_from_url(mut query: HashMap<String, String>) -> Result<GraphqlParams, Refusal> {
+    let Some(text) = query.remove("query") else {
+        return Err(Refusal::bad_request("the request has no `query` parameter"));
+    };
+    let variables = match query
+        .remove("variables")
+        .as_deref()
+        .map(serde_json::from_str::<Value>)
+    {
+        None | Some(Ok(Value::Null)) => None,
+        Some(Ok(Value::Object(variables))) => Some(variables),
+        Some(_) => {
+            return Err(Refusal::bad_request(
+                "`variables` must be a JSON object, URL-encoded",
+            ));
+        }
+    };
+    match query
+        .remove("extensions")
+        .as_deref()
+        .map(serde_json::from_str::<Value>)
+    {
+        None | Some(Ok(Value::Null | Value::Object(_))) => {}
+        Some(_) => {
+            return Err(Refusal::bad_request(
+                "`extensions` must be a JSON object, URL-encoded",
+            ));
+        }
+    }
+    Ok(GraphqlParams {
+        query: text,
+        operation_name: query
+            .remove("operationName")
+            .filter(|name| !name.is_empty()),
+        variables,
+    })
+}
+
+/// The kind of operation a request would run, when its document parses.
+fn operation_type(params: &GraphqlParams) -> Option<OperationType> {
+    let document = parse_query(&params.query).ok()?;
+    match (document.operations, params.operation_name.as_deref()) {
+        (DocumentOperations::Single(operation), _) => Some(operation.node.ty),
+        (DocumentOperations::Multiple(operations), Some(name)) => {
+            operations.get(name).map(|operation| operation.node.ty)
+        }
+        (DocumentOperations::Multiple(_), None) => None,
+    }
+}
+
+/// What running one request produced.
+struct Outcome {
+    /// The request never ran: it failed to parse or validate.
+    request_error: bool,
+    body: Value,
+}
+
+impl Outcome {
+    /// A request error is a 400 for `application/graphql-response+json`; the legacy type
+    /// answers every well-formed request with 200.
+    fn status(&self, media: ResponseMediaType) -> StatusCode {
+        if self.request_error && media == ResponseMediaType::GraphqlResponseJson {
+            StatusCode::BAD_REQUEST
+        } else {
+            StatusCode::OK
+        }
+    }
+}
+
+async fn execute(state: &AppState, params: GraphqlParams, language: Language) -> Outcome {
+    let mut request = async_graphql::Request::new(params.query).data(RequestLanguage(language));
+    if let Some(name) = params.operation_name {
+        request = request.operation_name(name);
+    }
+    if let Some(variables) = params.variables {
+        request = request.variables(Variables::from_json(Value::Object(variables)));
+    }
+    let response = state.schema.execute(request).await;
+    // Errors raised before execution (syntax, validation, variable coercion, limits) carry
+    // no path; a resolver's error always does.
+    let request_error = response.data == async_graphql::Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|error| error.path.is_empty());
+    let mut body = Map::new();
+    if !request_error {
+        body.insert(
+            "data".to_owned(),
+            serde_json::to_value(&response.data).unwrap_or(Value::Null),
+        );
+    }
+    if !response.errors.is_empty() {
+        let errors = response.errors.into_iter().map(error_json).collect();
+        body.insert("errors".to_owned(), Value::Array(errors));
+    }
+    if !response.extensions.is_empty() {
+        if let Ok(extensions) = serde_json::to_value(&response.extensions) {
+            body.insert("extensions".to_owned(), extensions);
+        }
+    }
+    Outcome {
+        request_error,
+        body: Value::Object(body),
+    }
+}
+
+/// Every error leaves with a code: ours set it; async-graphql's own (syntax, validation,
+/// argument coercion) are all about what the client sent.
+fn error_json(mut error: ServerError) -> Value {
+    let extensions = error.extensions.get_or_insert_with(Default::default);
+    if extensions.get("code").is_none() {
+        extensions.set("code", "BAD_USER_INPUT");
+    }
+    serde_json::to_value(&error).unwrap_or_else(|_| json!({ "message": "internal error" }))
+}
+
+fn request_language(headers: &HeaderMap) -> Language {
+    headers
+        .get(ACCEPT_LANGUAGE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(Language::negotiate)
+        .unwrap_or_default()
+}
+
+fn reply(media: ResponseMediaType, status: StatusCode, body: Value) -> Response {
+    let mut response = (status, body.to_string()).into_response();
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static(media.content_type()));
+    headers.insert(VARY, HeaderValue::from_static("Accept, Accept-Language"));
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+fn refuse(media: ResponseMediaType, refusal: Refusal) -> Response {
+    let body = json!({
+        "errors": [{ "message": refusal.message, "extensions": { "code": "BAD_USER_INPUT" } }]
+    });
+    reply(media, refusal.status, body)
+}
+
+fn not_acceptable() -> Response {
+    refuse(
+        ResponseMediaType::Json,
+        Refusal {
+            status: StatusCode::NOT_ACCEPTABLE,
+            message: "accept application/graphql-response+json or application/json".to_owned(),
+        },
+    )
+}

@@ -1,0 +1,45 @@
+//! Liveness and readiness probes for orchestrators and load balancers.
+
+use std::time::Duration;
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use serde_json::json;
+
+use super::AppState;
+
+/// How long the readiness probe waits for the database.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// `GET /healthz`: the process is up and serving.
+pub async fn healthz() -> impl IntoResponse {
+    Json(json!({ "status": "ok" }))
+}
+
+/// `GET /readyz`: the dependencies answer; 503 when one does not.
+pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
+    let database = match tokio::time::timeout(PROBE_TIMEOUT, state.store.ping()).await {
+        Ok(Ok(())) => "ok",
+        Ok(Err(error)) => {
+            tracing::warn!(%error, "readiness: database check failed");
+            "unavailable"
+        }
+        Err(_) => {
+            tracing::warn!("readiness: database check timed out");
+            "unavailable"
+        }
+    };
+    let ready = database == "ok";
+    let status = if ready {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    let body = json!({
+        "status": if ready { "ready" } else { "unavailable" },
+        "checks": { "database": database },
+    });
+    (status, Json(body))
+}

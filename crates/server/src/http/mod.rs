@@ -1,0 +1,92 @@
+//! The HTTP surface: routes, shared state and the middleware every request passes through.
+
+mod graphql;
+mod health;
+pub mod media;
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, Request, Response, StatusCode, header};
+use axum::routing::get;
+use coalition_api::CoalitionSchema;
+use coalition_store::Store;
+use serde_json::json;
+use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    /// The GraphQL schema, with the store inside.
+    pub schema: CoalitionSchema,
+    /// The database, for health checks.
+    pub store: Store,
+    /// Most operations in one batched request.
+    pub max_batch_size: usize,
+}
+
+/// Limits applied to every request.
+#[derive(Debug, Clone, Copy)]
+pub struct HttpLimits {
+    /// Largest body accepted (413 beyond).
+    pub max_body_bytes: usize,
+    /// Longest a request may take (503 beyond).
+    pub request_timeout: Duration,
+}
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// Builds the application: routes plus request ids, tracing, limits and panic recovery.
+pub fn router(state: AppState, limits: HttpLimits) -> Router {
+    let middleware = ServiceBuilder::new()
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
+                let request_id = request
+                    .headers()
+                    .get(REQUEST_ID)
+                    .and_then(|value| value.to_str().ok())
+                    .unwrap_or_default();
+                tracing::info_span!(
+                    "request",
+                    method = %request.method(),
+                    path = %request.uri().path(),
+                    request_id = %request_id,
+                )
+            }),
+        )
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(CatchPanicLayer::custom(panic_response))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            limits.request_timeout,
+        ))
+        .layer(DefaultBodyLimit::max(limits.max_body_bytes));
+    Router::new()
+        .route("/graphql", get(graphql::get).post(graphql::post))
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .with_state(state)
+        .layer(middleware)
+}
+
+/// A panic is a bug: log it (the trace span holds the request id) and answer 500 without
+/// details.
+fn panic_response(_panic: Box<dyn std::any::Any + Send + 'static>) -> Response<axum::body::Body> {
+    tracing::error!("a request handler panicked");
+    let body = json!({
+        "errors": [{ "message": "internal error", "extensions": { "code": "INTERNAL" } }]
+    });
+    let mut response = Response::new(axum::body::Body::from(body.to_string()));
+    *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static("application/json; charset=utf-8"),
+    );
+    response
+}

@@ -1,0 +1,10 @@
+//! The coalition server: configuration, the HTTP application, start-up (migrations,
+//! seed) and the command line.
+
+pub mod cli;
+pub mod config;
+pub mod http;
+mod startup;
+pub mod telemetry;
+
+pub use startup::{RunningServer, StartError, prepare_store, start};

@@ -1,0 +1,121 @@
+//! The `coalition` binary.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use coalition_server::cli::{Cli, Command};
+use coalition_server::config::Settings;
+use coalition_server::{prepare_store, start, telemetry};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Some(Command::ExportSchema { output }) = &cli.command {
+        return export_schema(output.as_deref());
+    }
+    let settings = match Settings::load(cli.config.as_deref()) {
+        Ok(settings) => settings,
+        Err(error) => {
+            eprintln!("coalition: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    telemetry::init(&settings.log);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("coalition: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli.command.unwrap_or(Command::Serve), settings)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            tracing::error!("{message}");
+            eprintln!("coalition: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command, settings: Settings) -> Result<(), String> {
+    match command {
+        Command::Serve => serve(settings).await,
+        Command::Migrate => {
+            let mut settings = settings;
+            settings.database.seed_on_start = false;
+            settings.database.migrate_on_start = true;
+            prepare_store(&settings).await.map_err(|e| e.to_string())?;
+            tracing::info!("migrations applied");
+            Ok(())
+        }
+        Command::Seed => {
+            let mut settings = settings;
+            settings.database.seed_on_start = false;
+            let store = prepare_store(&settings).await.map_err(|e| e.to_string())?;
+            let report = store.seed().await.map_err(|e| e.to_string())?;
+            tracing::info!(
+                coalitions = report.coalitions,
+                areas = report.areas,
+                working_groups = report.working_groups,
+                "seed complete"
+            );
+            Ok(())
+        }
+        Command::ExportSchema { .. } => Ok(()),
+    }
+}
+
+async fn serve(settings: Settings) -> Result<(), String> {
+    let mut server = start(&settings).await.map_err(|e| e.to_string())?;
+    tokio::select! {
+        result = server.wait() => result.map_err(|e| format!("server failed: {e}")),
+        () = shutdown_signal() => {
+            tracing::info!("shutting down");
+            server.shutdown().await;
+            Ok(())
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let interrupt = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+    }
+}
+
+fn export_schema(output: Option<&std::path::Path>) -> ExitCode {
+    let sdl = coalition_api::sdl();
+    match output {
+        Some(path) => match std::fs::write(path, sdl) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => {
+                eprintln!("coalition: cannot write {}: {error}", path.display());
+                ExitCode::FAILURE
+            }
+        },
+        None => {
+            print!("{sdl}");
+            ExitCode::SUCCESS
+        }
+    }
+}

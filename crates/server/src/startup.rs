@@ -1,0 +1,120 @@
+//! Start-up: open the store, migrate and seed as configured, bind and serve.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use coalition_api::{ApiContext, build_schema};
+use coalition_store::{Store, StoreError};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::config::Settings;
+use crate::http::{AppState, HttpLimits, router};
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The database could not be opened, migrated or seeded.
+    #[error("database: {0}")]
+    Store(#[from] StoreError),
+    /// The listening address could not be bound.
+    #[error("cannot listen on {address}: {source}")]
+    Bind {
+        /// The configured address.
+        address: SocketAddr,
+        /// What the operating system said.
+        source: std::io::Error,
+    },
+}
+
+/// Opens the store and applies the configured start-up steps (migrate, seed when empty).
+pub async fn prepare_store(settings: &Settings) -> Result<Store, StartError> {
+    let store = Store::connect(&settings.database_settings()).await?;
+    if settings.database.migrate_on_start {
+        store.migrate().await?;
+    }
+    if settings.database.seed_on_start && !store.is_seeded().await? {
+        let report = store.seed().await?;
+        tracing::info!(
+            areas = report.areas,
+            working_groups = report.working_groups,
+            "seeded the OER Dynamic Coalition"
+        );
+    }
+    Ok(store)
+}
+
+/// A server accepting connections in the background.
+#[derive(Debug)]
+pub struct RunningServer {
+    /// Where it actually listens (port 0 resolved).
+    pub local_addr: SocketAddr,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+impl RunningServer {
+    /// Stops accepting, lets requests in flight finish, and waits.
+    pub async fn shutdown(mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        match tokio::time::timeout(Duration::from_secs(10), &mut self.task).await {
+            Ok(Ok(Err(error))) => tracing::error!(%error, "server stopped with an error"),
+            Err(_) => self.task.abort(),
+            Ok(_) => {}
+        }
+    }
+
+    /// Waits until the server stops on its own (an I/O failure).
+    pub async fn wait(&mut self) -> std::io::Result<()> {
+        match (&mut self.task).await {
+            Ok(result) => result,
+            Err(join) => Err(std::io::Error::other(join)),
+        }
+    }
+}
+
+/// Prepares the store, binds the configured address and serves in the background.
+pub async fn start(settings: &Settings) -> Result<RunningServer, StartError> {
+    let store = prepare_store(settings).await?;
+    let schema = build_schema(
+        ApiContext {
+            store: store.clone(),
+            page_limits: settings.page_limits(),
+        },
+        settings.query_limits(),
+    );
+    let state = AppState {
+        schema,
+        store,
+        max_batch_size: settings.graphql.max_batch_size,
+    };
+    let limits = HttpLimits {
+        max_body_bytes: settings.server.max_body_bytes,
+        request_timeout: Duration::from_secs(settings.server.request_timeout_secs),
+    };
+    let address = settings.server.bind;
+    let listener = TcpListener::bind(address)
+        .await
+        .map_err(|source| StartError::Bind { address, source })?;
+    let local_addr = listener
+        .local_addr()
+        .map_err(|source| StartError::Bind { address, source })?;
+    tracing::info!("listening on http://{local_addr}");
+    let (shutdown, shutdown_signal) = oneshot::channel::<()>();
+    let app = router(state, limits);
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = shutdown_signal.await;
+            })
+            .await
+    });
+    Ok(RunningServer {
+        local_addr,
+        shutdown: Some(shutdown),
+        task,
+    })
+}

@@ -1,0 +1,93 @@
+//! The activity log: the durable record of what happened, written in the same transaction
+//! as the change it describes.
+
+use chrono::Utc;
+use coalition_domain::coalition::WorkingGroupId;
+use coalition_domain::people::PersonId;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
+
+use crate::Store;
+use crate::entities::activity;
+use crate::error::StoreError;
+
+/// An entry to append to the activity log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewActivity {
+    /// Who did it; `None` for the system itself.
+    pub actor: Option<PersonId>,
+    /// What happened, as `subject.past_tense_verb` (e.g. `membership.approved`).
+    pub verb: String,
+    /// The kind of thing it happened to (e.g. `membership`).
+    pub subject_type: String,
+    /// The id of that thing.
+    pub subject_id: i32,
+    /// The group concerned, if any.
+    pub working_group: Option<WorkingGroupId>,
+    /// Details, as versioned JSON.
+    pub payload: serde_json::Value,
+}
+
+/// An entry read back from the activity log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActivityEntry {
+    /// Position in the log.
+    pub id: i32,
+    /// When it happened.
+    pub occurred_at: chrono::DateTime<Utc>,
+    /// The entry as it was appended.
+    pub entry: NewActivity,
+}
+
+impl Store {
+    /// The most recent entries of a group's log, newest first.
+    pub async fn group_activity(
+        &self,
+        group: WorkingGroupId,
+        limit: u64,
+    ) -> Result<Vec<ActivityEntry>, StoreError> {
+        let rows = activity::Entity::find()
+            .filter(activity::Column::WorkingGroupId.eq(group.0))
+            .order_by_desc(activity::Column::Id)
+            .limit(limit)
+            .all(&self.db)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| ActivityEntry {
+                id: row.id,
+                occurred_at: row.occurred_at,
+                entry: NewActivity {
+                    actor: row.actor_id.map(PersonId),
+                    verb: row.verb,
+                    subject_type: row.subject_type,
+                    subject_id: row.subject_id,
+                    working_group: row.working_group_id.map(WorkingGroupId),
+                    payload: row.payload,
+                },
+            })
+            .collect())
+    }
+}
+
+/// Appends an entry inside the caller's transaction.
+pub(crate) async fn append_activity(
+    db: &impl ConnectionTrait,
+    entry: NewActivity,
+) -> Result<i32, StoreError> {
+    let row = activity::ActiveModel {
+        occurred_at: Set(Utc::now()),
+        actor_id: Set(entry.actor.map(|actor| actor.0)),
+        verb: Set(entry.verb),
+        subject_type: Set(entry.subject_type),
+        subject_id: Set(entry.subject_id),
+        working_group_id: Set(entry.working_group.map(|group| group.0)),
+        payload: Set(entry.payload),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(row.id)
+}

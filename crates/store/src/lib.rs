@@ -1,0 +1,16 @@
+//! Persistence for the coalition: one [`Store`] over SQLite or PostgreSQL, with a module of
+//! queries per feature. Everything it returns is a domain type; sea-orm stays inside.
+
+mod activity;
+mod coalition;
+mod connection;
+pub mod entities;
+mod error;
+mod membership;
+mod people;
+mod seed;
+
+pub use activity::{ActivityEntry, NewActivity};
+pub use connection::{Backend, DatabaseSettings, Store};
+pub use error::StoreError;
+pub use seed::SeedReport;
