@@ -1,1 +1,12 @@
+//! Black-box tests: each starts the real server on an ephemeral loopback port, over a fresh
+//! database on every backend (SQLite always; PostgreSQL when `TEST_DATABASE_URL` is set),
+//! and talks HTTP to it.
 
+// Test code: a failed unwrap is a failed test, with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod coalition;
+mod graphql_over_http;
+mod health;
+mod members;
+mod storage;

@@ -1,1 +1,136 @@
+//! Test support: a fresh database per test on each backend, and the real server on an
+//! ephemeral loopback port.
 
+// Test code: a failed unwrap is a failed test, with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod database;
+pub mod fixtures;
+
+use std::fmt;
+
+use coalition_server::config::Settings;
+use coalition_server::{RunningServer, start};
+use coalition_store::Store;
+use serde_json::{Value, json};
+
+pub use database::TestDatabase;
+
+/// A storage backend the suite runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// A SQLite file of the test's own: always available.
+    Sqlite,
+    /// A PostgreSQL database of the test's own, created under `TEST_DATABASE_URL`.
+    Postgres,
+}
+
+impl fmt::Display for Backend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        })
+    }
+}
+
+/// SQLite always; PostgreSQL too when `TEST_DATABASE_URL` is set.
+pub fn backends() -> Vec<Backend> {
+    let mut backends = vec![Backend::Sqlite];
+    if std::env::var("TEST_DATABASE_URL").is_ok_and(|url| !url.is_empty()) {
+        backends.push(Backend::Postgres);
+    }
+    backends
+}
+
+/// The real server, started on `127.0.0.1:0` over a database of its own.
+pub struct TestApp {
+    /// Which backend this instance runs on (for assertion messages).
+    pub backend: Backend,
+    /// `http://127.0.0.1:PORT`.
+    pub address: String,
+    /// A client with no default headers.
+    pub client: reqwest::Client,
+    /// Direct access to the same database, for fixtures.
+    pub store: Store,
+    server: Option<RunningServer>,
+    _database: TestDatabase,
+}
+
+impl TestApp {
+    /// Starts a server with the default settings on `backend`.
+    pub async fn spawn(backend: Backend) -> Self {
+        Self::spawn_with(backend, |_| {}).await
+    }
+
+    /// Starts a server on `backend`, letting the test adjust the settings first.
+    pub async fn spawn_with(backend: Backend, adjust: impl FnOnce(&mut Settings)) -> Self {
+        let database = TestDatabase::create(backend).await;
+        let mut settings = Settings::default();
+        settings.server.bind = "127.0.0.1:0".parse().expect("loopback address");
+        settings.database.url = database.url.clone();
+        settings.database.max_connections = 4;
+        adjust(&mut settings);
+        let server = start(&settings).await.expect("server starts");
+        let store = Store::connect(&settings.database_settings())
+            .await
+            .expect("test store connects");
+        Self {
+            backend,
+            address: format!("http://{}", server.local_addr),
+            client: reqwest::Client::new(),
+            store,
+            server: Some(server),
+            _database: database,
+        }
+    }
+
+    /// `address` + `path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    /// POSTs a GraphQL request as `application/json` and returns the decoded body.
+    pub async fn graphql(&self, query: &str, variables: Value) -> Value {
+        self.graphql_with(query, variables, &[]).await
+    }
+
+    /// Like [`graphql`](Self::graphql), with extra request headers.
+    pub async fn graphql_with(
+        &self,
+        query: &str,
+        variables: Value,
+        headers: &[(&str, &str)],
+    ) -> Value {
+        let mut request = self
+            .client
+            .post(self.url("/graphql"))
+            .json(&json!({ "query": query, "variables": variables }));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let response = request.send().await.expect("request reaches the server");
+        assert_eq!(
+            response.status(),
+            200,
+            "[{}] status of {query}",
+            self.backend
+        );
+        response.json().await.expect("JSON body")
+    }
+
+    /// Stops the server and closes the pools, so the database can be dropped.
+    pub async fn finish(mut self) {
+        if let Some(server) = self.server.take() {
+            server.shutdown().await;
+        }
+        let _ = self.store.clone().close().await;
+    }
+}
+
+/// The `extensions.code` of the first error of a GraphQL response.
+pub fn error_code(body: &Value) -> &str {
+    body["errors"][0]["extensions"]["code"]
+        .as_str()
+        .unwrap_or("<no code>")
+}

@@ -58,3 +58,18 @@ pub fn build_schema(context: ApiContext, limits: QueryLimits) -> CoalitionSchema
 pub fn sdl() -> String {
     builder().finish().sdl()
 }
+
+#[cfg(test)]
+mod tests {
+    /// `schema.graphql` at the top of the repository is the contract frontends build on:
+    /// it must equal what the server exports. `make schema` rewrites it.
+    #[test]
+    fn checked_in_schema_matches_the_code() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../schema.graphql");
+        let checked_in = std::fs::read_to_string(path).unwrap_or_default();
+        assert!(
+            checked_in == super::sdl(),
+            "schema.graphql is out of date: run `make schema` and commit the result"
+        );
+    }
+}

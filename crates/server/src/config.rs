@@ -13,7 +13,7 @@ use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 
 /// Every setting of the server.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Settings {
     /// The HTTP listener.
@@ -138,17 +138,6 @@ impl Default for LogSettings {
     }
 }
 
-impl Default for Settings {
-    fn default() -> Self {
-        Self {
-            server: ServerSettings::default(),
-            database: DatabaseConfig::default(),
-            graphql: GraphqlSettings::default(),
-            log: LogSettings::default(),
-        }
-    }
-}
-
 /// A setting that cannot be used; the message names the key and the reason.
 #[derive(Debug, thiserror::Error)]
 #[error("invalid configuration: {0}")]
@@ -172,7 +161,7 @@ impl Settings {
     /// Extracts and checks settings from any figment.
     pub fn from_figment(figment: Figment) -> Result<Self, ConfigError> {
         let settings: Settings = figment.extract().map_err(|error| {
-            let messages: Vec<String> = error.into_iter().map(|e| e.to_string()).collect();
+            let messages: Vec<String> = error.into_iter().map(describe).collect();
             ConfigError(messages.join("; "))
         })?;
         settings.validate()?;
@@ -242,6 +231,21 @@ impl Settings {
             max_size: self.graphql.max_page_size,
         }
     }
+}
+
+/// One figment error as `key: reason (source)`, keys spelled as in the TOML file.
+fn describe(error: figment::Error) -> String {
+    if error.path.is_empty() {
+        // Not about one key (an unreadable file): figment's own text names the source.
+        return error.to_string().replace('\n', " ");
+    }
+    let source = error
+        .metadata
+        .as_ref()
+        .map(|metadata| format!(" (from {})", metadata.name))
+        .unwrap_or_default();
+    let key = error.path.join(".").to_lowercase();
+    format!("{key}: {}{source}", error.kind)
 }
 
 #[cfg(test)]

@@ -4,9 +4,10 @@
 use chrono::Utc;
 use coalition_domain::coalition::WorkingGroupId;
 use coalition_domain::people::PersonId;
+use sea_orm::sea_query::IntoCondition;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
 };
 
 use crate::Store;
@@ -48,8 +49,30 @@ impl Store {
         group: WorkingGroupId,
         limit: u64,
     ) -> Result<Vec<ActivityEntry>, StoreError> {
+        self.recent_activity(activity::Column::WorkingGroupId.eq(group.0), limit)
+            .await
+    }
+
+    /// The most recent entries about one subject (e.g. `"coalition"`, 1), newest first.
+    pub async fn activity_about(
+        &self,
+        subject_type: &str,
+        subject_id: i32,
+        limit: u64,
+    ) -> Result<Vec<ActivityEntry>, StoreError> {
+        let about = Condition::all()
+            .add(activity::Column::SubjectType.eq(subject_type))
+            .add(activity::Column::SubjectId.eq(subject_id));
+        self.recent_activity(about, limit).await
+    }
+
+    async fn recent_activity(
+        &self,
+        condition: impl IntoCondition,
+        limit: u64,
+    ) -> Result<Vec<ActivityEntry>, StoreError> {
         let rows = activity::Entity::find()
-            .filter(activity::Column::WorkingGroupId.eq(group.0))
+            .filter(condition)
             .order_by_desc(activity::Column::Id)
             .limit(limit)
             .all(&self.db)

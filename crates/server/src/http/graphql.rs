@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::parse_query;
-use async_graphql::parser::types::{DocumentOperations, OperationType};
+use async_graphql::parser::types::{DocumentOperations, OperationDefinition, OperationType};
 use async_graphql::{ServerError, Variables};
 use axum::body::Bytes;
 use axum::extract::{Query, State};
@@ -120,7 +120,8 @@ pub async fn get(
         Ok(params) => params,
         Err(refusal) => return refuse(media, refusal),
     };
-    if operation_type(&params) == Some(OperationType::Mutation) {
+    if selected_operation(&params).is_some_and(|operation| operation.ty == OperationType::Mutation)
+    {
         let mut response = refuse(
             media,
             Refusal {
@@ -219,16 +220,42 @@ fn params_from_url(mut query: HashMap<String, String>) -> Result<GraphqlParams, 
     })
 }
 
-/// The kind of operation a request would run, when its document parses.
-fn operation_type(params: &GraphqlParams) -> Option<OperationType> {
+/// The operation a request would run, when its document parses and names one.
+fn selected_operation(params: &GraphqlParams) -> Option<OperationDefinition> {
     let document = parse_query(&params.query).ok()?;
     match (document.operations, params.operation_name.as_deref()) {
-        (DocumentOperations::Single(operation), _) => Some(operation.node.ty),
-        (DocumentOperations::Multiple(operations), Some(name)) => {
-            operations.get(name).map(|operation| operation.node.ty)
+        (DocumentOperations::Single(operation), _) => Some(operation.node),
+        (DocumentOperations::Multiple(mut operations), Some(name)) => {
+            operations.remove(name).map(|operation| operation.node)
         }
         (DocumentOperations::Multiple(_), None) => None,
     }
+}
+
+/// A required variable (non-null, no default) the request does not provide. The
+/// specification makes this a request error; async-graphql only notices it while
+/// resolving, so it is checked here, before anything runs.
+fn missing_required_variable(params: &GraphqlParams) -> Option<String> {
+    let operation = selected_operation(params)?;
+    operation
+        .variable_definitions
+        .iter()
+        .find_map(|definition| {
+            let definition = &definition.node;
+            let name = definition.name.node.as_str();
+            let provided = params
+                .variables
+                .as_ref()
+                .and_then(|variables| variables.get(name))
+                .is_some_and(|value| !value.is_null());
+            let required = !definition.var_type.node.nullable && definition.default_value.is_none();
+            (required && !provided).then(|| {
+                format!(
+                    "variable ${name} of type {} is required but was not provided",
+                    definition.var_type.node
+                )
+            })
+        })
 }
 
 /// What running one request produced.
@@ -251,6 +278,13 @@ impl Outcome {
 }
 
 async fn execute(state: &AppState, params: GraphqlParams, language: Language) -> Outcome {
+    if let Some(message) = missing_required_variable(&params) {
+        let error = json!({ "message": message, "extensions": { "code": "BAD_USER_INPUT" } });
+        return Outcome {
+            request_error: true,
+            body: json!({ "errors": [error] }),
+        };
+    }
     let mut request = async_graphql::Request::new(params.query).data(RequestLanguage(language));
     if let Some(name) = params.operation_name {
         request = request.operation_name(name);
@@ -275,10 +309,10 @@ async fn execute(state: &AppState, params: GraphqlParams, language: Language) ->
         let errors = response.errors.into_iter().map(error_json).collect();
         body.insert("errors".to_owned(), Value::Array(errors));
     }
-    if !response.extensions.is_empty() {
-        if let Ok(extensions) = serde_json::to_value(&response.extensions) {
-            body.insert("extensions".to_owned(), extensions);
-        }
+    if !response.extensions.is_empty()
+        && let Ok(extensions) = serde_json::to_value(&response.extensions)
+    {
+        body.insert("extensions".to_owned(), extensions);
     }
     Outcome {
         request_error,

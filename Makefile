@@ -1,0 +1,33 @@
+# One command runs the server, one passes the tests. See README.md.
+
+CARGO ?= cargo
+
+.PHONY: run test lint fmt schema build clean-data
+
+## run: serve on http://127.0.0.1:8080 (SQLite under data/, seeded on first start)
+run:
+	$(CARGO) run --bin coalition -- serve
+
+## test: every test; PostgreSQL too when TEST_DATABASE_URL is set
+test:
+	$(CARGO) test --workspace
+
+## lint: formatting and clippy, warnings as errors
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+## fmt: format the code
+fmt:
+	$(CARGO) fmt --all
+
+## schema: rewrite schema.graphql from the code
+schema:
+	$(CARGO) run --bin coalition -- export-schema --output schema.graphql
+
+build:
+	$(CARGO) build --workspace --release
+
+## clean-data: remove the embedded database (the next `make run` seeds a fresh one)
+clean-data:
+	rm -rf data
