@@ -11,11 +11,13 @@ use crate::Backend;
 pub struct TestDatabase {
     /// The URL the server should use.
     pub url: String,
+    /// A folder of the test's own (mail files, SQLite database), removed on drop.
+    pub scratch_dir: PathBuf,
     cleanup: Cleanup,
 }
 
 enum Cleanup {
-    Folder(PathBuf),
+    Folder,
     PostgresDatabase { admin_url: String, name: String },
 }
 
@@ -23,15 +25,14 @@ impl TestDatabase {
     /// Creates an empty database on `backend`.
     pub async fn create(backend: Backend) -> Self {
         let unique = uuid::Uuid::new_v4().simple().to_string();
+        let scratch_dir = std::env::temp_dir().join(format!("coalition-test-{unique}"));
+        std::fs::create_dir_all(&scratch_dir).expect("temporary folder");
         match backend {
-            Backend::Sqlite => {
-                let folder = std::env::temp_dir().join(format!("coalition-test-{unique}"));
-                std::fs::create_dir_all(&folder).expect("temporary folder");
-                Self {
-                    url: format!("sqlite://{}", folder.join("coalition.db").display()),
-                    cleanup: Cleanup::Folder(folder),
-                }
-            }
+            Backend::Sqlite => Self {
+                url: format!("sqlite://{}", scratch_dir.join("coalition.db").display()),
+                scratch_dir,
+                cleanup: Cleanup::Folder,
+            },
             Backend::Postgres => {
                 let admin_url = std::env::var("TEST_DATABASE_URL").expect("TEST_DATABASE_URL");
                 let name = format!("coalition_test_{unique}");
@@ -45,6 +46,7 @@ impl TestDatabase {
                 let _ = admin.close().await;
                 Self {
                     url: with_database_name(&admin_url, &name),
+                    scratch_dir,
                     cleanup: Cleanup::PostgresDatabase { admin_url, name },
                 }
             }
@@ -73,10 +75,9 @@ fn with_database_name(url: &str, name: &str) -> String {
 
 impl Drop for TestDatabase {
     fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.scratch_dir);
         match &self.cleanup {
-            Cleanup::Folder(folder) => {
-                let _ = std::fs::remove_dir_all(folder);
-            }
+            Cleanup::Folder => {}
             Cleanup::PostgresDatabase { admin_url, name } => {
                 let (admin_url, name) = (admin_url.clone(), name.clone());
                 // Drop runs inside the test's runtime, which cannot block on itself: use a

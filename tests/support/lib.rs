@@ -4,8 +4,10 @@
 // Test code: a failed unwrap is a failed test, with its message.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod accounts;
 mod database;
 pub mod fixtures;
+pub mod mail;
 
 use std::fmt;
 
@@ -53,6 +55,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     /// Direct access to the same database, for fixtures.
     pub store: Store,
+    /// Where the server writes mail (`.eml` files).
+    pub mail_dir: std::path::PathBuf,
     server: Option<RunningServer>,
     _database: TestDatabase,
 }
@@ -70,6 +74,8 @@ impl TestApp {
         settings.server.bind = "127.0.0.1:0".parse().expect("loopback address");
         settings.database.url = database.url.clone();
         settings.database.max_connections = 4;
+        let mail_dir = database.scratch_dir.join("mail");
+        settings.mail.file_dir = mail_dir.display().to_string();
         adjust(&mut settings);
         let server = start(&settings).await.expect("server starts");
         let store = Store::connect(&settings.database_settings())
@@ -80,6 +86,7 @@ impl TestApp {
             address: format!("http://{}", server.local_addr),
             client: reqwest::Client::new(),
             store,
+            mail_dir,
             server: Some(server),
             _database: database,
         }
@@ -117,6 +124,42 @@ impl TestApp {
             self.backend
         );
         response.json().await.expect("JSON body")
+    }
+
+    /// POSTs a GraphQL request with a bearer token; returns the status and decoded body.
+    pub async fn graphql_as(&self, token: &str, query: &str, variables: Value) -> (u16, Value) {
+        let response = self
+            .client
+            .post(self.url("/graphql"))
+            .bearer_auth(token)
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .await
+            .expect("request reaches the server");
+        let status = response.status().as_u16();
+        (status, response.json().await.expect("JSON body"))
+    }
+
+    /// The latest mail to `address` whose subject contains `subject`, waiting up to five
+    /// seconds for mail sent in the background.
+    pub async fn mail_to(&self, address: &str, subject: &str) -> String {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        loop {
+            if let Some(mail) = mail::latest(&self.mail_dir, address, subject) {
+                return mail;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "[{}] no mail to {address} about {subject:?}",
+                self.backend
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+
+    /// How many mails were written so far.
+    pub fn mail_count(&self) -> usize {
+        mail::all(&self.mail_dir).len()
     }
 
     /// Stops the server and closes the pools, so the database can be dropped.

@@ -1,6 +1,7 @@
 //! The API's one error type, mapped once to a GraphQL error with `extensions.code`.
 
 use coalition_domain::InvalidInput;
+use coalition_services::ServiceError;
 use coalition_store::StoreError;
 
 /// Why a resolver refused or failed. The variants are the codes clients see.
@@ -16,6 +17,21 @@ pub enum ApiError {
         /// What is wrong and what would be accepted.
         message: String,
     },
+    /// The request needs a valid sign-in.
+    Unauthenticated {
+        /// What to do (never which credential was wrong).
+        message: String,
+    },
+    /// The viewer may not do this.
+    Forbidden {
+        /// Who may.
+        message: String,
+    },
+    /// Too many attempts.
+    RateLimited {
+        /// Seconds until another attempt is allowed.
+        retry_after_secs: u64,
+    },
     /// The thing asked for does not exist (or is not visible to the viewer).
     NotFound {
         /// What was looked up.
@@ -23,6 +39,8 @@ pub enum ApiError {
     },
     /// The change collides with existing data.
     Conflict {
+        /// The input field at fault, if one is.
+        field: Option<&'static str>,
         /// What collided and what to do instead.
         message: String,
     },
@@ -52,8 +70,12 @@ impl ApiError {
     /// The message clients read; never an internal detail.
     pub fn message(&self) -> String {
         match self {
-            ApiError::BadUserInput { message, .. } | ApiError::Conflict { message } => {
-                message.clone()
+            ApiError::BadUserInput { message, .. }
+            | ApiError::Conflict { message, .. }
+            | ApiError::Unauthenticated { message }
+            | ApiError::Forbidden { message } => message.clone(),
+            ApiError::RateLimited { retry_after_secs } => {
+                format!("too many attempts; try again in {retry_after_secs} seconds")
             }
             ApiError::NotFound { what } => format!("{what} not found"),
             ApiError::Internal { .. } => "internal error".to_owned(),
@@ -65,6 +87,9 @@ impl ApiError {
         match self {
             ApiError::BadUserInput { .. } => "BAD_USER_INPUT",
             ApiError::NotFound { .. } => "NOT_FOUND",
+            ApiError::Unauthenticated { .. } => "UNAUTHENTICATED",
+            ApiError::Forbidden { .. } => "FORBIDDEN",
+            ApiError::RateLimited { .. } => "RATE_LIMITED",
             ApiError::Conflict { .. } => "CONFLICT",
             ApiError::Internal { .. } => "INTERNAL",
         }
@@ -85,11 +110,34 @@ impl From<StoreError> for ApiError {
         match error {
             StoreError::NotFound { entity } => ApiError::NotFound { what: entity },
             StoreError::Conflict { constraint } => ApiError::Conflict {
+                field: None,
                 message: format!("already exists: {constraint}"),
+            },
+            StoreError::Token(problem) => ApiError::BadUserInput {
+                field: Some("token"),
+                message: format!("token: {}", problem.message()),
             },
             other @ (StoreError::Corrupt { .. } | StoreError::Database(_)) => {
                 ApiError::internal(other.to_string())
             }
+        }
+    }
+}
+
+impl From<ServiceError> for ApiError {
+    fn from(error: ServiceError) -> Self {
+        match error {
+            ServiceError::Invalid(invalid) => invalid.into(),
+            ServiceError::Unauthenticated(message) => ApiError::Unauthenticated {
+                message: message.to_owned(),
+            },
+            ServiceError::Forbidden(message) => ApiError::Forbidden { message },
+            ServiceError::NotFound(what) => ApiError::NotFound { what },
+            ServiceError::Conflict { field, message } => ApiError::Conflict { field, message },
+            ServiceError::RateLimited { retry_after_secs } => {
+                ApiError::RateLimited { retry_after_secs }
+            }
+            ServiceError::Internal(cause) => ApiError::Internal { cause },
         }
     }
 }
@@ -102,7 +150,11 @@ impl From<ApiError> for async_graphql::Error {
         }
         let code = error.code();
         let field = match &error {
-            ApiError::BadUserInput { field, .. } => *field,
+            ApiError::BadUserInput { field, .. } | ApiError::Conflict { field, .. } => *field,
+            _ => None,
+        };
+        let retry_after = match &error {
+            ApiError::RateLimited { retry_after_secs } => Some(*retry_after_secs),
             _ => None,
         };
         let mut graphql_error = async_graphql::Error::new(error.message());
@@ -112,6 +164,9 @@ impl From<ApiError> for async_graphql::Error {
         extensions.set("code", code);
         if let Some(field) = field {
             extensions.set("field", field);
+        }
+        if let Some(seconds) = retry_after {
+            extensions.set("retryAfter", seconds);
         }
         graphql_error
     }

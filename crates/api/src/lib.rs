@@ -2,6 +2,7 @@
 //! store or service function and map the result; errors are mapped to `extensions.code`
 //! once, in [`error`].
 
+mod accounts;
 mod coalition;
 mod context;
 mod error;
@@ -11,17 +12,25 @@ mod membership;
 mod node;
 mod people;
 
-use async_graphql::{EmptyMutation, EmptySubscription, MergedObject, Schema, SchemaBuilder};
+use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
 
 pub use context::{ApiContext, RequestLanguage};
 pub use error::ApiError;
 
 /// The root query: one part per feature, merged.
 #[derive(MergedObject, Default)]
-pub struct Query(coalition::CoalitionQuery, node::NodeQuery);
+pub struct Query(
+    coalition::CoalitionQuery,
+    accounts::AccountsQuery,
+    node::NodeQuery,
+);
+
+/// The root mutation: one part per feature, merged.
+#[derive(MergedObject, Default)]
+pub struct Mutation(accounts::AccountsMutation);
 
 /// The schema served over HTTP and exported as `schema.graphql`.
-pub type CoalitionSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+pub type CoalitionSchema = Schema<Query, Mutation, EmptySubscription>;
 
 /// Limits that keep one request from monopolising the server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,8 +50,8 @@ impl Default for QueryLimits {
     }
 }
 
-fn builder() -> SchemaBuilder<Query, EmptyMutation, EmptySubscription> {
-    Schema::build(Query::default(), EmptyMutation, EmptySubscription)
+fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
+    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
 }
 
 /// Builds the schema the server runs, with its data and limits.

@@ -1,13 +1,22 @@
 //! GraphQL view of a person's public profile.
 
-use async_graphql::{ID, Object};
+use async_graphql::{Context, ID, Object};
 use coalition_domain::people as domain;
+use coalition_domain::policy::{self, Action};
 
+use crate::context::viewer;
 use crate::ids::{NodeKind, global_id};
 use crate::membership::{StakeholderType, UnescoRegion};
 
-/// An expert taking part in the coalition. Email and gender are private and not shown here.
+/// An expert taking part in the coalition. Email and gender are private: null for anyone
+/// but the person and administrators.
 pub(crate) struct Person(pub domain::Person);
+
+impl Person {
+    fn is_visible_privately(&self, ctx: &Context<'_>) -> bool {
+        policy::allows(viewer(ctx), Action::ViewPrivateProfile(self.0.id))
+    }
+}
 
 #[Object]
 impl Person {
@@ -19,6 +28,21 @@ impl Person {
     /// The name shown to others.
     async fn display_name(&self) -> &str {
         &self.0.display_name
+    }
+
+    /// The sign-in address; only for the person themselves and administrators.
+    async fn email(&self, ctx: &Context<'_>) -> Option<&str> {
+        self.is_visible_privately(ctx)
+            .then(|| self.0.email.as_str())
+    }
+
+    /// Gender in the person's own words, if they gave it; only for the person themselves
+    /// and administrators.
+    async fn gender(&self, ctx: &Context<'_>) -> Option<&str> {
+        if !self.is_visible_privately(ctx) {
+            return None;
+        }
+        self.0.gender.as_ref().map(|gender| gender.as_str())
     }
 
     /// The organisation the person works for.

@@ -2,6 +2,7 @@
 //! govern them, and the errors they raise. Nothing here performs I/O; the store, API and
 //! server crates build on these types.
 
+pub mod accounts;
 pub mod coalition;
 pub mod error;
 pub mod geography;
@@ -9,6 +10,7 @@ pub mod language;
 pub mod membership;
 pub mod pagination;
 pub mod people;
+pub mod policy;
 pub mod stakeholder;
 
 pub use error::InvalidInput;

@@ -26,6 +26,28 @@ pub enum Command {
     Migrate,
     /// Load the OER Dynamic Coalition (idempotent), then exit.
     Seed,
+    /// Make an account a coalition administrator; when the address has no account, create
+    /// one (already verified) with the password read from standard input.
+    CreateAdmin {
+        /// The account's email address.
+        #[arg(long)]
+        email: String,
+        /// Display name of a new account.
+        #[arg(long, default_value = "Secretariat")]
+        name: String,
+        /// Organisation of a new account.
+        #[arg(long, default_value = "UNESCO")]
+        organisation: String,
+        /// Country (ISO 3166-1 alpha-2) of a new account.
+        #[arg(long, default_value = "FR")]
+        country: String,
+        /// Preferred language of a new account.
+        #[arg(long, default_value = "en")]
+        language: String,
+        /// IANA time zone of a new account.
+        #[arg(long, default_value = "Europe/Paris")]
+        time_zone: String,
+    },
     /// Print the GraphQL schema (SDL).
     ExportSchema {
         /// Write to this file instead of standard output.

@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use coalition_api::QueryLimits;
 use coalition_domain::pagination::PageLimits;
+use coalition_services::accounts::AccountSettings;
+use coalition_services::rate_limit::{RateLimits, RateRule};
 use coalition_store::{Backend, DatabaseSettings};
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
@@ -22,8 +24,133 @@ pub struct Settings {
     pub database: DatabaseConfig,
     /// Limits on GraphQL requests.
     pub graphql: GraphqlSettings,
+    /// Sessions, tokens and password hashing.
+    pub accounts: AccountsConfig,
+    /// Limits on sign-in, registration and reset attempts.
+    pub rate_limits: RateLimitsConfig,
+    /// Redis, for several instances; empty URL = everything in process.
+    pub redis: RedisConfig,
+    /// Outgoing mail.
+    pub mail: MailConfig,
     /// Logging.
     pub log: LogSettings,
+}
+
+/// Sessions, tokens and password hashing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AccountsConfig {
+    /// A session unused for this many hours ends.
+    pub session_idle_timeout_hours: u64,
+    /// A session ends this many days after sign-in, however active.
+    pub session_lifetime_days: u64,
+    /// How long an email verification link works, in hours.
+    pub verification_token_hours: u64,
+    /// How long a password reset link works, in minutes.
+    pub reset_token_minutes: u64,
+    /// The frontend's address; links in mails point below it.
+    pub public_url: String,
+    /// Password hashes computed at once (0 = one per core).
+    pub password_hash_concurrency: usize,
+}
+
+impl Default for AccountsConfig {
+    fn default() -> Self {
+        Self {
+            session_idle_timeout_hours: 24 * 7,
+            session_lifetime_days: 30,
+            verification_token_hours: 48,
+            reset_token_minutes: 60,
+            public_url: "http://127.0.0.1:8080".to_owned(),
+            password_hash_concurrency: 0,
+        }
+    }
+}
+
+/// At most `max` attempts per `window_secs`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateRuleConfig {
+    /// Attempts allowed in one window.
+    pub max: u32,
+    /// The window, in seconds.
+    pub window_secs: u64,
+}
+
+impl RateRuleConfig {
+    fn rule(self) -> RateRule {
+        RateRule {
+            max: self.max,
+            window: Duration::from_secs(self.window_secs),
+        }
+    }
+}
+
+/// Limits on attempts, per account and per client address.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RateLimitsConfig {
+    /// Sign-ins per account.
+    pub login_per_account: RateRuleConfig,
+    /// Sign-ins per client address.
+    pub login_per_address: RateRuleConfig,
+    /// Registrations per client address.
+    pub registration_per_address: RateRuleConfig,
+    /// Reset requests and resets per account.
+    pub reset_per_account: RateRuleConfig,
+    /// Reset requests and resets per client address.
+    pub reset_per_address: RateRuleConfig,
+}
+
+impl Default for RateLimitsConfig {
+    fn default() -> Self {
+        let rule = |max, window_secs| RateRuleConfig { max, window_secs };
+        Self {
+            login_per_account: rule(10, 900),
+            login_per_address: rule(50, 900),
+            registration_per_address: rule(10, 3600),
+            reset_per_account: rule(5, 3600),
+            reset_per_address: rule(20, 3600),
+        }
+    }
+}
+
+/// Redis.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RedisConfig {
+    /// `redis://host:port`; empty keeps rate limits (and, later, the event bus) in process.
+    pub url: String,
+    /// Prefix of every key, so several deployments can share a server.
+    pub key_prefix: String,
+}
+
+impl Default for RedisConfig {
+    fn default() -> Self {
+        Self {
+            url: String::new(),
+            key_prefix: "coalition:".to_owned(),
+        }
+    }
+}
+
+/// Outgoing mail.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MailConfig {
+    /// Sender, as `Name <address>`.
+    pub from: String,
+    /// Folder where the embedded default writes each message as an `.eml` file.
+    pub file_dir: String,
+}
+
+impl Default for MailConfig {
+    fn default() -> Self {
+        Self {
+            from: "OER Dynamic Coalition <no-reply@coalition.localhost>".to_owned(),
+            file_dir: "data/mail".to_owned(),
+        }
+    }
 }
 
 /// The HTTP listener.
@@ -200,6 +327,54 @@ impl Settings {
         if self.graphql.max_batch_size == 0 {
             return fail("graphql.max_batch_size", "must be at least 1");
         }
+        if self.accounts.session_idle_timeout_hours == 0 || self.accounts.session_lifetime_days == 0
+        {
+            return fail(
+                "accounts.session_idle_timeout_hours",
+                "session lifetimes must be at least 1",
+            );
+        }
+        for (key, rule) in [
+            (
+                "rate_limits.login_per_account",
+                self.rate_limits.login_per_account,
+            ),
+            (
+                "rate_limits.login_per_address",
+                self.rate_limits.login_per_address,
+            ),
+            (
+                "rate_limits.registration_per_address",
+                self.rate_limits.registration_per_address,
+            ),
+            (
+                "rate_limits.reset_per_account",
+                self.rate_limits.reset_per_account,
+            ),
+            (
+                "rate_limits.reset_per_address",
+                self.rate_limits.reset_per_address,
+            ),
+        ] {
+            if rule.max == 0 || rule.window_secs == 0 {
+                return fail(key, "max and window_secs must be at least 1");
+            }
+        }
+        if !self.redis.url.is_empty()
+            && !self.redis.url.starts_with("redis://")
+            && !self.redis.url.starts_with("rediss://")
+        {
+            return fail(
+                "redis.url",
+                "must be empty or start with redis:// or rediss://",
+            );
+        }
+        if self.mail.from.parse::<lettre::message::Mailbox>().is_err() {
+            return fail(
+                "mail.from",
+                "must be an address such as `Coalition <no-reply@example.org>`",
+            );
+        }
         if tracing_subscriber::EnvFilter::try_new(&self.log.filter).is_err() {
             return fail("log.filter", "is not a valid tracing filter (e.g. info)");
         }
@@ -221,6 +396,32 @@ impl Settings {
         QueryLimits {
             max_depth: self.graphql.max_depth,
             max_complexity: self.graphql.max_complexity,
+        }
+    }
+
+    /// Lifetimes and links for the account use cases.
+    pub fn account_settings(&self) -> AccountSettings {
+        let hours = |h: u64| chrono::Duration::hours(i64::try_from(h).unwrap_or(i64::MAX / 7200));
+        let minutes =
+            |m: u64| chrono::Duration::minutes(i64::try_from(m).unwrap_or(i64::MAX / 120_000));
+        AccountSettings {
+            session_idle_timeout: hours(self.accounts.session_idle_timeout_hours),
+            session_lifetime: hours(self.accounts.session_lifetime_days.saturating_mul(24)),
+            verification_lifetime: hours(self.accounts.verification_token_hours),
+            reset_lifetime: minutes(self.accounts.reset_token_minutes),
+            public_url: self.accounts.public_url.clone(),
+        }
+    }
+
+    /// The configured attempt limits.
+    pub fn rate_limits(&self) -> RateLimits {
+        let limits = &self.rate_limits;
+        RateLimits {
+            login_per_account: limits.login_per_account.rule(),
+            login_per_address: limits.login_per_address.rule(),
+            registration_per_address: limits.registration_per_address.rule(),
+            reset_per_account: limits.reset_per_account.rule(),
+            reset_per_address: limits.reset_per_address.rule(),
         }
     }
 

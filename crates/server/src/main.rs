@@ -3,9 +3,12 @@
 use std::process::ExitCode;
 
 use clap::Parser;
+use coalition_domain::people::Email;
+use coalition_domain::stakeholder::StakeholderType;
 use coalition_server::cli::{Cli, Command};
 use coalition_server::config::Settings;
-use coalition_server::{prepare_store, start, telemetry};
+use coalition_server::{build_services, prepare_store, start, telemetry};
+use coalition_services::accounts::AdminProfile;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -64,6 +67,47 @@ async fn run(command: Command, settings: Settings) -> Result<(), String> {
             );
             Ok(())
         }
+        Command::CreateAdmin {
+            email,
+            name,
+            organisation,
+            country,
+            language,
+            time_zone,
+        } => {
+            let store = prepare_store(&settings).await.map_err(|e| e.to_string())?;
+            let services = build_services(&settings, store.clone())
+                .await
+                .map_err(|e| e.to_string())?;
+            let exists = match Email::parse(&email) {
+                Ok(address) => store
+                    .account_by_email(&address)
+                    .await
+                    .map_err(|e| e.to_string())?
+                    .is_some(),
+                Err(error) => return Err(error.to_string()),
+            };
+            let password = if exists { None } else { Some(read_password()?) };
+            let profile = AdminProfile {
+                display_name: name,
+                organisation,
+                country,
+                stakeholder_type: StakeholderType::IntergovernmentalOrganisation,
+                preferred_language: language,
+                time_zone,
+            };
+            let (person, created) = services
+                .create_admin(&email, password.as_deref(), profile)
+                .await
+                .map_err(|e| e.to_string())?;
+            let what = if created {
+                "created administrator"
+            } else {
+                "promoted to administrator"
+            };
+            println!("{what}: {} <{}>", person.display_name, person.email);
+            Ok(())
+        }
         Command::ExportSchema { .. } => Ok(()),
     }
 }
@@ -101,6 +145,19 @@ async fn shutdown_signal() {
         () = interrupt => {}
         () = terminate => {}
     }
+}
+
+/// The first line of standard input, without its line ending: the new account's password.
+fn read_password() -> Result<String, String> {
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .map_err(|error| format!("cannot read the password from standard input: {error}"))?;
+    let password = line.trim_end_matches(['\r', '\n']).to_owned();
+    if password.is_empty() {
+        return Err("no account has this address: give its password on standard input".to_owned());
+    }
+    Ok(password)
 }
 
 fn export_schema(output: Option<&std::path::Path>) -> ExitCode {

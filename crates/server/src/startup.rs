@@ -4,7 +4,14 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use coalition_api::{ApiContext, build_schema};
+use std::sync::Arc;
+
+use coalition_services::Services;
+use coalition_services::mail::FileMailer;
+use coalition_services::passwords::{HashCost, PasswordHasher};
+use coalition_services::rate_limit::{MemoryRateLimiter, RateLimiter, RedisRateLimiter};
 use coalition_store::{Store, StoreError};
+use redis::aio::ConnectionManager;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -18,6 +25,9 @@ pub enum StartError {
     /// The database could not be opened, migrated or seeded.
     #[error("database: {0}")]
     Store(#[from] StoreError),
+    /// A component could not be set up; the text names the setting.
+    #[error("{0}")]
+    Setup(String),
     /// The listening address could not be bound.
     #[error("cannot listen on {address}: {source}")]
     Bind {
@@ -43,6 +53,43 @@ pub async fn prepare_store(settings: &Settings) -> Result<Store, StartError> {
         );
     }
     Ok(store)
+}
+
+/// Builds the use cases over `store`: password hasher, mailer, rate limiter.
+pub async fn build_services(settings: &Settings, store: Store) -> Result<Services, StartError> {
+    let passwords =
+        PasswordHasher::new(HashCost::OWASP, settings.accounts.password_hash_concurrency)
+            .map_err(|error| StartError::Setup(error.to_string()))?;
+    let mailer = FileMailer::new(&settings.mail.file_dir, &settings.mail.from)
+        .map_err(|error| StartError::Setup(format!("mail.file_dir: {error}")))?;
+    let rate_limiter: Arc<dyn RateLimiter> = match connect_redis(settings).await? {
+        Some(connection) => Arc::new(RedisRateLimiter::new(
+            connection,
+            settings.redis.key_prefix.clone(),
+        )),
+        None => Arc::new(MemoryRateLimiter::default()),
+    };
+    Ok(Services {
+        store,
+        passwords,
+        mailer: Arc::new(mailer),
+        rate_limiter,
+        rate_limits: settings.rate_limits(),
+        accounts: settings.account_settings(),
+    })
+}
+
+/// Opens the Redis connection when one is configured. It reconnects on its own later.
+pub async fn connect_redis(settings: &Settings) -> Result<Option<ConnectionManager>, StartError> {
+    if settings.redis.url.is_empty() {
+        return Ok(None);
+    }
+    let client = redis::Client::open(settings.redis.url.as_str())
+        .map_err(|error| StartError::Setup(format!("redis.url: {error}")))?;
+    let connection = ConnectionManager::new(client)
+        .await
+        .map_err(|error| StartError::Setup(format!("redis.url: cannot connect: {error}")))?;
+    Ok(Some(connection))
 }
 
 /// A server accepting connections in the background.
@@ -79,9 +126,12 @@ impl RunningServer {
 /// Prepares the store, binds the configured address and serves in the background.
 pub async fn start(settings: &Settings) -> Result<RunningServer, StartError> {
     let store = prepare_store(settings).await?;
+    let services = build_services(settings, store.clone()).await?;
+    let redis = connect_redis(settings).await?;
     let schema = build_schema(
         ApiContext {
             store: store.clone(),
+            services: services.clone(),
             page_limits: settings.page_limits(),
         },
         settings.query_limits(),
@@ -89,6 +139,8 @@ pub async fn start(settings: &Settings) -> Result<RunningServer, StartError> {
     let state = AppState {
         schema,
         store,
+        services,
+        redis,
         max_batch_size: settings.graphql.max_batch_size,
     };
     let limits = HttpLimits {
@@ -106,11 +158,14 @@ pub async fn start(settings: &Settings) -> Result<RunningServer, StartError> {
     let (shutdown, shutdown_signal) = oneshot::channel::<()>();
     let app = router(state, limits);
     let task = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                let _ = shutdown_signal.await;
-            })
-            .await
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            let _ = shutdown_signal.await;
+        })
+        .await
     });
     Ok(RunningServer {
         local_addr,

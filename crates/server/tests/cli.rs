@@ -137,3 +137,48 @@ fn export_schema_prints_the_sdl() {
     assert!(sdl.contains("type WorkingGroup implements Node"));
     assert_eq!(sdl, coalition_api::sdl());
 }
+
+#[test]
+fn create_admin_creates_then_promotes() {
+    let folder = temporary_folder();
+    let database = format!("sqlite://{}/admin.db", folder.display());
+    let run = |stdin: &str| {
+        let mut child = coalition()
+            .args(["create-admin", "--email", "Secretariat@Example.org"])
+            .env("COALITION_DATABASE__URL", &database)
+            .env("COALITION_MAIL__FILE_DIR", folder.join("mail"))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let refused = run("password1\n");
+    assert!(!refused.status.success(), "a common password is refused");
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("most common"));
+
+    let created = run("a secretariat passphrase\n");
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
+    assert!(String::from_utf8_lossy(&created.stdout).contains("created administrator"));
+
+    let promoted = run("");
+    assert!(
+        promoted.status.success(),
+        "{}",
+        String::from_utf8_lossy(&promoted.stderr)
+    );
+    assert!(String::from_utf8_lossy(&promoted.stdout).contains("promoted to administrator"));
+    let _ = std::fs::remove_dir_all(folder);
+}

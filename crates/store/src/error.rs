@@ -25,6 +25,9 @@ pub enum StoreError {
         /// Why it was refused.
         reason: String,
     },
+    /// A single-use token was refused.
+    #[error("token refused: {0:?}")]
+    Token(coalition_domain::accounts::TokenProblem),
     /// The database could not be reached or refused the statement.
     #[error("database error: {0}")]
     Database(DbErr),

@@ -1,6 +1,7 @@
 //! Persistence for the coalition: one [`Store`] over SQLite or PostgreSQL, with a module of
 //! queries per feature. Everything it returns is a domain type; sea-orm stays inside.
 
+mod accounts;
 mod activity;
 mod coalition;
 mod connection;
@@ -10,6 +11,7 @@ mod membership;
 mod people;
 mod seed;
 
+pub use accounts::{AccountChange, NewAccount, NewToken};
 pub use activity::{ActivityEntry, NewActivity};
 pub use connection::{Backend, DatabaseSettings, Store};
 pub use error::StoreError;

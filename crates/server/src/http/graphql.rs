@@ -8,12 +8,19 @@ use async_graphql::parser::parse_query;
 use async_graphql::parser::types::{DocumentOperations, OperationDefinition, OperationType};
 use async_graphql::{ServerError, Variables};
 use axum::body::Bytes;
-use axum::extract::{Query, State};
-use axum::http::header::{ACCEPT_LANGUAGE, ALLOW, CACHE_CONTROL, CONTENT_TYPE, VARY};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Query, State};
+use axum::http::header::{
+    ACCEPT_LANGUAGE, ALLOW, AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, VARY, WWW_AUTHENTICATE,
+};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use coalition_api::RequestLanguage;
 use coalition_domain::language::Language;
+use coalition_domain::policy::Viewer;
+use coalition_services::ServiceError;
+use coalition_services::accounts::ClientAddress;
 use serde_json::{Map, Value, json};
 
 use super::AppState;
@@ -42,8 +49,63 @@ impl Refusal {
     }
 }
 
+/// Who is asking, from where, in which language: resolved once per HTTP request.
+struct Caller {
+    language: Language,
+    viewer: Viewer,
+    address: ClientAddress,
+}
+
+/// Resolves the caller. A bearer token that is unknown, expired or revoked is refused with
+/// 401 rather than served as anonymous, so clients learn to sign in again (RFC 6750).
+async fn caller(
+    state: &AppState,
+    headers: &HeaderMap,
+    peer: SocketAddr,
+    media: ResponseMediaType,
+) -> Result<Caller, Response> {
+    let viewer = match headers.get(AUTHORIZATION) {
+        None => Viewer::Anonymous,
+        Some(value) => {
+            let token = value
+                .to_str()
+                .ok()
+                .and_then(|value| {
+                    value
+                        .strip_prefix("Bearer ")
+                        .or_else(|| value.strip_prefix("bearer "))
+                })
+                .map(str::trim)
+                .filter(|token| !token.is_empty());
+            let Some(token) = token else {
+                return Err(unauthorized(media, "use `Authorization: Bearer <token>`"));
+            };
+            match state.services.authenticate(token).await {
+                Ok(viewer) => viewer,
+                Err(ServiceError::Unauthenticated(message)) => {
+                    return Err(unauthorized(media, message));
+                }
+                Err(error) => {
+                    tracing::error!(%error, "authentication failed");
+                    return Err(internal(media));
+                }
+            }
+        }
+    };
+    Ok(Caller {
+        language: request_language(headers),
+        viewer,
+        address: ClientAddress(peer.ip()),
+    })
+}
+
 /// `POST /graphql`: one request as a JSON object, or a bounded batch as a JSON array.
-pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn post(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let Some(media) = ResponseMediaType::negotiate(&headers) else {
         return not_acceptable();
     };
@@ -56,7 +118,6 @@ pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Bytes
             },
         );
     }
-    let language = request_language(&headers);
     let value: Value = match serde_json::from_slice(&body) {
         Ok(value) => value,
         Err(_) if body.is_empty() => {
@@ -88,25 +149,35 @@ pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Bytes
                 Ok(params) => params,
                 Err(refusal) => return refuse(media, refusal),
             };
+            let caller = match caller(&state, &headers, peer, media).await {
+                Ok(caller) => caller,
+                Err(response) => return response,
+            };
             let mut bodies = Vec::with_capacity(params.len());
             for params in params {
-                bodies.push(execute(&state, params, language).await.body);
+                bodies.push(execute(&state, params, &caller).await.body);
             }
             reply(media, StatusCode::OK, Value::Array(bodies))
         }
-        value => match params_from_json(value) {
-            Ok(params) => {
-                let outcome = execute(&state, params, language).await;
-                reply(media, outcome.status(media), outcome.body)
-            }
-            Err(refusal) => refuse(media, refusal),
-        },
+        value => {
+            let params = match params_from_json(value) {
+                Ok(params) => params,
+                Err(refusal) => return refuse(media, refusal),
+            };
+            let caller = match caller(&state, &headers, peer, media).await {
+                Ok(caller) => caller,
+                Err(response) => return response,
+            };
+            let outcome = execute(&state, params, &caller).await;
+            reply(media, outcome.status(media), outcome.body)
+        }
     }
 }
 
 /// `GET /graphql`: queries in the URL, GraphiQL for a browser that asks for HTML.
 pub async fn get(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
@@ -134,7 +205,11 @@ pub async fn get(
             .insert(ALLOW, HeaderValue::from_static("POST"));
         return response;
     }
-    let outcome = execute(&state, params, request_language(&headers)).await;
+    let caller = match caller(&state, &headers, peer, media).await {
+        Ok(caller) => caller,
+        Err(response) => return response,
+    };
+    let outcome = execute(&state, params, &caller).await;
     reply(media, outcome.status(media), outcome.body)
 }
 
@@ -277,7 +352,7 @@ impl Outcome {
     }
 }
 
-async fn execute(state: &AppState, params: GraphqlParams, language: Language) -> Outcome {
+async fn execute(state: &AppState, params: GraphqlParams, caller: &Caller) -> Outcome {
     if let Some(message) = missing_required_variable(&params) {
         let error = json!({ "message": message, "extensions": { "code": "BAD_USER_INPUT" } });
         return Outcome {
@@ -285,7 +360,10 @@ async fn execute(state: &AppState, params: GraphqlParams, language: Language) ->
             body: json!({ "errors": [error] }),
         };
     }
-    let mut request = async_graphql::Request::new(params.query).data(RequestLanguage(language));
+    let mut request = async_graphql::Request::new(params.query)
+        .data(RequestLanguage(caller.language))
+        .data(caller.viewer.clone())
+        .data(caller.address);
     if let Some(name) = params.operation_name {
         request = request.operation_name(name);
     }
@@ -352,6 +430,25 @@ fn refuse(media: ResponseMediaType, refusal: Refusal) -> Response {
         "errors": [{ "message": refusal.message, "extensions": { "code": "BAD_USER_INPUT" } }]
     });
     reply(media, refusal.status, body)
+}
+
+fn unauthorized(media: ResponseMediaType, message: &str) -> Response {
+    let body = json!({
+        "errors": [{ "message": message, "extensions": { "code": "UNAUTHENTICATED" } }]
+    });
+    let mut response = reply(media, StatusCode::UNAUTHORIZED, body);
+    response.headers_mut().insert(
+        WWW_AUTHENTICATE,
+        HeaderValue::from_static("Bearer error=\"invalid_token\""),
+    );
+    response
+}
+
+fn internal(media: ResponseMediaType) -> Response {
+    let body = json!({
+        "errors": [{ "message": "internal error", "extensions": { "code": "INTERNAL" } }]
+    });
+    reply(media, StatusCode::INTERNAL_SERVER_ERROR, body)
 }
 
 fn not_acceptable() -> Response {

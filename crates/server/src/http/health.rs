@@ -31,15 +31,33 @@ pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
             "unavailable"
         }
     };
-    let ready = database == "ok";
+    let redis = match state.redis.clone() {
+        None => None,
+        Some(mut connection) => {
+            let ping = redis::cmd("PING");
+            let ping = ping.query_async::<String>(&mut connection);
+            Some(match tokio::time::timeout(PROBE_TIMEOUT, ping).await {
+                Ok(Ok(_)) => "ok",
+                _ => {
+                    tracing::warn!("readiness: Redis does not answer");
+                    "unavailable"
+                }
+            })
+        }
+    };
+    let ready = database == "ok" && redis != Some("unavailable");
     let status = if ready {
         StatusCode::OK
     } else {
         StatusCode::SERVICE_UNAVAILABLE
     };
+    let mut checks = json!({ "database": database });
+    if let Some(redis) = redis {
+        checks["redis"] = json!(redis);
+    }
     let body = json!({
         "status": if ready { "ready" } else { "unavailable" },
-        "checks": { "database": database },
+        "checks": checks,
     });
     (status, Json(body))
 }

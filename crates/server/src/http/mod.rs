@@ -11,7 +11,9 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, Request, Response, StatusCode, header};
 use axum::routing::get;
 use coalition_api::CoalitionSchema;
+use coalition_services::Services;
 use coalition_store::Store;
+use redis::aio::ConnectionManager;
 use serde_json::json;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -26,6 +28,10 @@ pub struct AppState {
     pub schema: CoalitionSchema,
     /// The database, for health checks.
     pub store: Store,
+    /// The use cases, for authenticating requests.
+    pub services: Services,
+    /// Redis when configured, for health checks.
+    pub redis: Option<ConnectionManager>,
     /// Most operations in one batched request.
     pub max_batch_size: usize,
 }

@@ -1,9 +1,12 @@
 //! sea-orm entities, one per table, mirroring the migrations. Queries live beside them in
 //! the feature modules of this crate; these stay plain.
 
+pub mod account;
 pub mod activity;
 pub mod area_of_action;
 pub mod coalition;
 pub mod membership;
+pub mod one_time_token;
 pub mod person;
+pub mod session;
 pub mod working_group;

@@ -1,0 +1,508 @@
+//! Signing up, proving the address, signing in and out, passwords, and what
+//! administrators do to accounts.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+
+use chrono::{DateTime, Duration, Utc};
+use coalition_domain::InvalidInput;
+use coalition_domain::accounts::{Password, TokenPurpose};
+use coalition_domain::geography::CountryCode;
+use coalition_domain::language::Language;
+use coalition_domain::people::{
+    Email, NewPerson, Person, PersonId, SelfDescribedGender, TimeZone, parse_short_text,
+};
+use coalition_domain::policy::{self, Action, SignedIn, Viewer};
+use coalition_domain::stakeholder::StakeholderType;
+use coalition_store::{AccountChange, NewAccount, NewToken, StoreError};
+
+use crate::mail::OutgoingMail;
+use crate::rate_limit::RateRule;
+use crate::secrets::{new_token, token_hash};
+use crate::{ServiceError, Services};
+
+/// Lifetimes and links for accounts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountSettings {
+    /// A session unused for this long ends.
+    pub session_idle_timeout: Duration,
+    /// A session ends this long after sign-in, however active.
+    pub session_lifetime: Duration,
+    /// How long an email verification link works.
+    pub verification_lifetime: Duration,
+    /// How long a password reset link works.
+    pub reset_lifetime: Duration,
+    /// The frontend's address; links in mails point below it.
+    pub public_url: String,
+}
+
+/// What a person fills in to sign up, as received.
+#[derive(Debug, Clone)]
+pub struct Registration {
+    /// Sign-in address.
+    pub email: String,
+    /// Chosen password.
+    pub password: String,
+    /// Name shown to others.
+    pub display_name: String,
+    /// Organisation.
+    pub organisation: String,
+    /// ISO 3166-1 alpha-2 code.
+    pub country: String,
+    /// Kind of stakeholder.
+    pub stakeholder_type: StakeholderType,
+    /// `en` or `fr`.
+    pub preferred_language: String,
+    /// Optional, self-described.
+    pub gender: Option<String>,
+    /// IANA name; UTC when not given.
+    pub time_zone: Option<String>,
+}
+
+/// Where a request came from, for per-address limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientAddress(pub IpAddr);
+
+/// A new session.
+#[derive(Debug, Clone)]
+pub struct SignIn {
+    /// The bearer token: shown once, stored only as a hash.
+    pub token: String,
+    /// When the session ends at the latest.
+    pub expires_at: DateTime<Utc>,
+    /// Who signed in.
+    pub person: Person,
+}
+
+const WRONG_CREDENTIALS: &str = "wrong email address or password";
+const SESSION_ENDED: &str = "this session has ended or is not valid; sign in again";
+
+impl Services {
+    async fn limit(&self, key: String, rule: RateRule) -> Result<(), ServiceError> {
+        self.rate_limiter.hit(&key, rule).await
+    }
+
+    /// Signs a person up and mails them a link to prove their address.
+    pub async fn register(
+        &self,
+        form: Registration,
+        from: ClientAddress,
+    ) -> Result<Person, ServiceError> {
+        self.limit(
+            format!("register:addr:{}", from.0),
+            self.rate_limits.registration_per_address,
+        )
+        .await?;
+        let person = NewPerson {
+            display_name: parse_short_text("displayName", &form.display_name, 120)?,
+            email: Email::parse(&form.email)?,
+            organisation: parse_short_text("organisation", &form.organisation, 200)?,
+            country: CountryCode::parse(&form.country)?,
+            stakeholder_type: form.stakeholder_type,
+            gender: match form.gender.as_deref() {
+                Some(gender) => SelfDescribedGender::parse(gender)?,
+                None => None,
+            },
+            preferred_language: Language::parse(&form.preferred_language)
+                .map_err(|error| InvalidInput::new("preferredLanguage", error.message))?,
+            time_zone: match form.time_zone.as_deref() {
+                Some(zone) => TimeZone::parse(zone)?,
+                None => TimeZone::default(),
+            },
+        };
+        let password = Password::parse("password", &form.password)?;
+        let password_hash = self.passwords.hash(&password).await?;
+        let token = new_token();
+        let new = NewAccount {
+            person,
+            password_hash,
+            email_verified_at: None,
+            is_admin: false,
+        };
+        let verification = NewToken {
+            purpose: TokenPurpose::VerifyEmail,
+            token_hash: token_hash(&token),
+            expires_at: Utc::now() + self.accounts.verification_lifetime,
+        };
+        let person = self
+            .store
+            .create_account(new, Some(verification))
+            .await
+            .map_err(email_taken)?;
+        self.send_account_mail(&person, AccountMail::Verify, &token)
+            .await;
+        Ok(person)
+    }
+
+    /// Spends a verification link and marks the address proven.
+    pub async fn verify_email(&self, token: &str) -> Result<Person, ServiceError> {
+        let person = self.store.verify_email(&token_hash(token.trim())).await?;
+        Ok(self.store.person(person).await?)
+    }
+
+    /// Signs in. Unknown addresses and wrong passwords get the same answer after the same
+    /// work, so neither the text nor the timing tells whether an account exists.
+    pub async fn login(
+        &self,
+        email: &str,
+        password: &str,
+        from: ClientAddress,
+    ) -> Result<SignIn, ServiceError> {
+        self.limit(
+            format!("login:addr:{}", from.0),
+            self.rate_limits.login_per_address,
+        )
+        .await?;
+        let Ok(email) = Email::parse(email) else {
+            self.passwords.verify_dummy(password).await?;
+            return Err(ServiceError::Unauthenticated(WRONG_CREDENTIALS));
+        };
+        self.limit(
+            format!("login:account:{}", email.normalized()),
+            self.rate_limits.login_per_account,
+        )
+        .await?;
+        let Some((person, account)) = self.store.account_by_email(&email).await? else {
+            self.passwords.verify_dummy(password).await?;
+            return Err(ServiceError::Unauthenticated(WRONG_CREDENTIALS));
+        };
+        let check = self
+            .passwords
+            .verify(password, &account.password_hash)
+            .await?;
+        if !check.matches {
+            return Err(ServiceError::Unauthenticated(WRONG_CREDENTIALS));
+        }
+        // Only someone who knows the password learns why they cannot go further.
+        if account.is_disabled() {
+            return Err(ServiceError::Forbidden(
+                "this account is disabled; contact the secretariat".to_owned(),
+            ));
+        }
+        if !account.is_verified() {
+            return Err(ServiceError::Forbidden(
+                "confirm your email address first, with the link we sent you".to_owned(),
+            ));
+        }
+        if check.needs_rehash {
+            let password = Password::parse("password", password);
+            // A password accepted under older rules may fail today's; keep its hash then.
+            if let Ok(password) = password {
+                let hash = self.passwords.hash(&password).await?;
+                self.store.replace_password_hash(person.id, hash).await?;
+            }
+        }
+        let token = new_token();
+        let expires_at = Utc::now() + self.accounts.session_lifetime;
+        self.store
+            .create_session(person.id, token_hash(&token), expires_at)
+            .await?;
+        Ok(SignIn {
+            token,
+            expires_at,
+            person,
+        })
+    }
+
+    /// Finds who a bearer token belongs to. An unknown, revoked, idle or expired session,
+    /// or one whose account was disabled, is refused.
+    pub async fn authenticate(&self, token: &str) -> Result<Viewer, ServiceError> {
+        let now = Utc::now();
+        let Some((session, memberships)) =
+            self.store.session_by_token_hash(&token_hash(token)).await?
+        else {
+            return Err(ServiceError::Unauthenticated(SESSION_ENDED));
+        };
+        if !session.is_live(now, self.accounts.session_idle_timeout) {
+            return Err(ServiceError::Unauthenticated(SESSION_ENDED));
+        }
+        // Writing on every request would make reads write; a minute's precision is plenty
+        // for an inactivity timeout counted in days.
+        if now - session.last_used_at > Duration::minutes(1) {
+            self.store.touch_session(session.id, now).await?;
+        }
+        Ok(Viewer::Person(SignedIn {
+            person: session.account.person_id,
+            session: session.id,
+            is_admin: session.account.is_admin,
+            memberships: memberships
+                .into_iter()
+                .map(|m| (m.working_group_id, (m.role, m.status)))
+                .collect::<HashMap<_, _>>(),
+        }))
+    }
+
+    /// Ends the viewer's current session.
+    pub async fn logout(&self, viewer: &Viewer) -> Result<(), ServiceError> {
+        let signed_in = signed_in(viewer)?;
+        self.store.revoke_session(signed_in.session).await?;
+        Ok(())
+    }
+
+    /// Ends every session of the viewer, this one included; returns how many.
+    pub async fn logout_everywhere(&self, viewer: &Viewer) -> Result<u64, ServiceError> {
+        let signed_in = signed_in(viewer)?;
+        Ok(self.store.revoke_sessions(signed_in.person, None).await?)
+    }
+
+    /// Changes the viewer's password, ending their other sessions.
+    pub async fn change_password(
+        &self,
+        viewer: &Viewer,
+        current: &str,
+        new: &str,
+    ) -> Result<(), ServiceError> {
+        let signed_in = signed_in(viewer)?;
+        let account = self.store.account(signed_in.person).await?;
+        if !self
+            .passwords
+            .verify(current, &account.password_hash)
+            .await?
+            .matches
+        {
+            return Err(
+                InvalidInput::new("currentPassword", "is not your current password").into(),
+            );
+        }
+        let password = Password::parse("newPassword", new)?;
+        let hash = self.passwords.hash(&password).await?;
+        self.store
+            .change_password(signed_in.person, hash, Some(signed_in.session))
+            .await?;
+        Ok(())
+    }
+
+    /// Mails a reset link if the address has an account. Answers the same either way, and
+    /// sends in the background so the answer takes the same time too.
+    pub async fn request_password_reset(
+        &self,
+        email: &str,
+        from: ClientAddress,
+    ) -> Result<(), ServiceError> {
+        self.limit(
+            format!("reset:addr:{}", from.0),
+            self.rate_limits.reset_per_address,
+        )
+        .await?;
+        let email = Email::parse(email)?;
+        self.limit(
+            format!("reset:account:{}", email.normalized()),
+            self.rate_limits.reset_per_account,
+        )
+        .await?;
+        let services = self.clone();
+        tokio::spawn(async move {
+            if let Err(error) = services.send_reset_link(&email).await {
+                tracing::error!(%error, "password reset link not sent");
+            }
+        });
+        Ok(())
+    }
+
+    async fn send_reset_link(&self, email: &Email) -> Result<(), ServiceError> {
+        let Some((person, account)) = self.store.account_by_email(email).await? else {
+            return Ok(());
+        };
+        if account.is_disabled() {
+            return Ok(());
+        }
+        let token = new_token();
+        self.store
+            .issue_token(
+                person.id,
+                NewToken {
+                    purpose: TokenPurpose::ResetPassword,
+                    token_hash: token_hash(&token),
+                    expires_at: Utc::now() + self.accounts.reset_lifetime,
+                },
+            )
+            .await?;
+        self.send_account_mail(&person, AccountMail::Reset, &token)
+            .await;
+        Ok(())
+    }
+
+    /// Spends a reset link: sets the new password and ends every session.
+    pub async fn reset_password(
+        &self,
+        token: &str,
+        new_password: &str,
+        from: ClientAddress,
+    ) -> Result<(), ServiceError> {
+        self.limit(
+            format!("reset:addr:{}", from.0),
+            self.rate_limits.reset_per_address,
+        )
+        .await?;
+        let password = Password::parse("newPassword", new_password)?;
+        let hash = self.passwords.hash(&password).await?;
+        self.store
+            .reset_password(&token_hash(token.trim()), hash)
+            .await?;
+        Ok(())
+    }
+
+    /// Disables (ending every session) or re-enables an account. Administrators only, and
+    /// not their own.
+    pub async fn set_account_disabled(
+        &self,
+        viewer: &Viewer,
+        person: PersonId,
+        disabled: bool,
+    ) -> Result<Person, ServiceError> {
+        policy::ensure(viewer, Action::AdministerAccounts)?;
+        if viewer.person_id() == Some(person) {
+            return Err(InvalidInput::new(
+                "personId",
+                "you cannot disable or enable your own account; ask another administrator",
+            )
+            .into());
+        }
+        let change = if disabled {
+            AccountChange::Disable
+        } else {
+            AccountChange::Enable
+        };
+        self.store
+            .change_account(viewer.person_id(), person, change)
+            .await?;
+        Ok(self.store.person(person).await?)
+    }
+
+    /// Promotes the account of `email` to administrator; when there is none, creates one,
+    /// verified, with `password` and `profile`. For the command line.
+    pub async fn create_admin(
+        &self,
+        email: &str,
+        password: Option<&str>,
+        profile: AdminProfile,
+    ) -> Result<(Person, bool), ServiceError> {
+        let email = Email::parse(email)?;
+        if let Some((person, _)) = self.store.account_by_email(&email).await? {
+            self.store
+                .change_account(None, person.id, AccountChange::GrantAdmin)
+                .await?;
+            return Ok((person, false));
+        }
+        let Some(password) = password else {
+            return Err(InvalidInput::new(
+                "password",
+                "no account has this address: give a password on standard input to create one",
+            )
+            .into());
+        };
+        let password = Password::parse("password", password)?;
+        let new = NewAccount {
+            person: NewPerson {
+                display_name: parse_short_text("name", &profile.display_name, 120)?,
+                email,
+                organisation: parse_short_text("organisation", &profile.organisation, 200)?,
+                country: CountryCode::parse(&profile.country)?,
+                stakeholder_type: profile.stakeholder_type,
+                gender: None,
+                preferred_language: Language::parse(&profile.preferred_language)?,
+                time_zone: TimeZone::parse(&profile.time_zone)?,
+            },
+            password_hash: self.passwords.hash(&password).await?,
+            email_verified_at: Some(Utc::now()),
+            is_admin: true,
+        };
+        let person = self
+            .store
+            .create_account(new, None)
+            .await
+            .map_err(email_taken)?;
+        Ok((person, true))
+    }
+
+    async fn send_account_mail(&self, person: &Person, kind: AccountMail, token: &str) {
+        let mail = account_mail(person, kind, token, &self.accounts.public_url);
+        if let Err(error) = self.mailer.send(mail).await {
+            tracing::error!(%error, person = person.id.0, "account mail not sent");
+        }
+    }
+}
+
+/// The profile of an administrator created from the command line.
+#[derive(Debug, Clone)]
+pub struct AdminProfile {
+    /// Name shown to others.
+    pub display_name: String,
+    /// Organisation.
+    pub organisation: String,
+    /// ISO 3166-1 alpha-2 code.
+    pub country: String,
+    /// Kind of stakeholder.
+    pub stakeholder_type: StakeholderType,
+    /// `en` or `fr`.
+    pub preferred_language: String,
+    /// IANA name.
+    pub time_zone: String,
+}
+
+fn signed_in(viewer: &Viewer) -> Result<&SignedIn, ServiceError> {
+    policy::ensure(viewer, Action::ManageOwnAccount)?;
+    viewer
+        .signed_in()
+        .ok_or(ServiceError::Unauthenticated("sign in first"))
+}
+
+fn email_taken(error: StoreError) -> ServiceError {
+    if error.is_conflict_on("email") {
+        ServiceError::Conflict {
+            field: Some("email"),
+            message:
+                "an account with this email address already exists; sign in or reset your password"
+                    .to_owned(),
+        }
+    } else {
+        error.into()
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum AccountMail {
+    Verify,
+    Reset,
+}
+
+/// The text of account mails, in the recipient's language.
+fn account_mail(person: &Person, kind: AccountMail, token: &str, public_url: &str) -> OutgoingMail {
+    let base = public_url.trim_end_matches('/');
+    let (subject, text) = match (kind, person.preferred_language) {
+        (AccountMail::Verify, Language::En) => (
+            "Confirm your email address".to_owned(),
+            format!(
+                "Hello {name},\n\nWelcome to the OER Dynamic Coalition. To confirm this address, open:\n\n{base}/verify-email?token={token}\n\nor enter this code: {token}\n\nIf you did not sign up, ignore this message.\n",
+                name = person.display_name
+            ),
+        ),
+        (AccountMail::Verify, Language::Fr) => (
+            "Confirmez votre adresse électronique".to_owned(),
+            format!(
+                "Bonjour {name},\n\nBienvenue dans la Coalition dynamique pour les REL. Pour confirmer cette adresse, ouvrez :\n\n{base}/verify-email?token={token}\n\nou saisissez ce code : {token}\n\nSi vous ne vous êtes pas inscrit, ignorez ce message.\n",
+                name = person.display_name
+            ),
+        ),
+        (AccountMail::Reset, Language::En) => (
+            "Reset your password".to_owned(),
+            format!(
+                "Hello {name},\n\nTo choose a new password, open:\n\n{base}/reset-password?token={token}\n\nor enter this code: {token}\n\nThe link works once, for a limited time. If you did not ask for it, ignore this message: your password is unchanged.\n",
+                name = person.display_name
+            ),
+        ),
+        (AccountMail::Reset, Language::Fr) => (
+            "Réinitialisez votre mot de passe".to_owned(),
+            format!(
+                "Bonjour {name},\n\nPour choisir un nouveau mot de passe, ouvrez :\n\n{base}/reset-password?token={token}\n\nou saisissez ce code : {token}\n\nLe lien ne fonctionne qu'une fois, pendant une durée limitée. Si vous n'avez rien demandé, ignorez ce message : votre mot de passe reste inchangé.\n",
+                name = person.display_name
+            ),
+        ),
+    };
+    OutgoingMail {
+        to_name: person.display_name.clone(),
+        to: person.email.clone(),
+        subject,
+        text,
+    }
+}

@@ -1,0 +1,66 @@
+//! The one error type of the use cases.
+
+use coalition_domain::InvalidInput;
+use coalition_domain::policy::Denied;
+use coalition_store::StoreError;
+
+/// Why a use case refused or failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// A value the client sent is not acceptable.
+    #[error("{0}")]
+    Invalid(#[from] InvalidInput),
+    /// The action needs a (valid) sign-in; the text never says which part was wrong.
+    #[error("{0}")]
+    Unauthenticated(&'static str),
+    /// The viewer is known but may not do this; the text says who may.
+    #[error("{0}")]
+    Forbidden(String),
+    /// The thing does not exist.
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// The change collides with existing data.
+    #[error("{message}")]
+    Conflict {
+        /// The input field at fault.
+        field: Option<&'static str>,
+        /// What collided and what to do instead.
+        message: String,
+    },
+    /// Too many attempts; try again after this many seconds.
+    #[error("too many attempts; try again in {retry_after_secs} s")]
+    RateLimited {
+        /// Seconds until the window resets.
+        retry_after_secs: u64,
+    },
+    /// Something failed inside; the cause is for the log only.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl From<StoreError> for ServiceError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::NotFound { entity } => ServiceError::NotFound(entity),
+            StoreError::Conflict { constraint } => ServiceError::Conflict {
+                field: None,
+                message: format!("already exists: {constraint}"),
+            },
+            StoreError::Token(problem) => {
+                ServiceError::Invalid(InvalidInput::new("token", problem.message()))
+            }
+            other @ (StoreError::Corrupt { .. } | StoreError::Database(_)) => {
+                ServiceError::Internal(other.to_string())
+            }
+        }
+    }
+}
+
+impl From<Denied> for ServiceError {
+    fn from(denied: Denied) -> Self {
+        match denied {
+            Denied::Unauthenticated => ServiceError::Unauthenticated("sign in first"),
+            Denied::Forbidden(who) => ServiceError::Forbidden(format!("only {who} may do this")),
+        }
+    }
+}

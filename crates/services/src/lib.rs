@@ -1,0 +1,45 @@
+//! The coalition's use cases. Each is one function: it asks the policy, validates the
+//! command into domain values, writes through the store in one transaction, and only after
+//! the commit tells the outside world (mail). The API layer calls these and nothing else
+//! for changes.
+
+pub mod accounts;
+mod error;
+pub mod mail;
+pub mod passwords;
+pub mod rate_limit;
+pub mod secrets;
+
+use std::sync::Arc;
+
+use coalition_store::Store;
+
+pub use error::ServiceError;
+
+use crate::accounts::AccountSettings;
+use crate::mail::Mailer;
+use crate::passwords::PasswordHasher;
+use crate::rate_limit::{RateLimiter, RateLimits};
+
+/// Everything the use cases need, shared by all requests (cheap to clone).
+#[derive(Clone)]
+pub struct Services {
+    /// The database.
+    pub store: Store,
+    /// Password hashing off the async runtime, bounded.
+    pub passwords: PasswordHasher,
+    /// Where mail goes.
+    pub mailer: Arc<dyn Mailer>,
+    /// Counts attempts, in memory or in Redis.
+    pub rate_limiter: Arc<dyn RateLimiter>,
+    /// The limits applied to sign-in, registration and reset.
+    pub rate_limits: RateLimits,
+    /// Session lifetimes, token lifetimes, links.
+    pub accounts: AccountSettings,
+}
+
+impl std::fmt::Debug for Services {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Services").finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,74 @@
+//! Signing people up through the API, as a frontend would.
+
+use serde_json::{Value, json};
+
+use crate::TestApp;
+use crate::mail;
+
+/// A password that meets the rules.
+pub const PASSWORD: &str = "open educational resources";
+
+const REGISTER: &str = r#"
+mutation Register($input: RegisterInput!) {
+  register(input: $input) { id displayName email }
+}"#;
+
+/// The registration input of an expert, with the default password.
+pub fn registration(name: &str, email: &str, country: &str, language: &str) -> Value {
+    json!({
+        "email": email,
+        "password": PASSWORD,
+        "displayName": name,
+        "organisation": format!("{name}'s organisation"),
+        "country": country,
+        "stakeholderType": "CIVIL_SOCIETY",
+        "preferredLanguage": language,
+        "gender": "woman",
+        "timeZone": "Africa/Nairobi",
+    })
+}
+
+/// Registers; returns the response body.
+pub async fn register(app: &TestApp, input: Value) -> Value {
+    app.graphql(REGISTER, json!({ "input": input })).await
+}
+
+/// Registers, follows the mailed link and signs in; returns the person's id and token.
+pub async fn signed_up(app: &TestApp, name: &str, email: &str) -> (String, String) {
+    let body = register(app, registration(name, email, "KE", "en")).await;
+    let id = body["data"]["register"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("[{}] registered: {body}", app.backend))
+        .to_owned();
+    let mail = app.mail_to(email, "Confirm").await;
+    let verified = app
+        .graphql(
+            "mutation ($token: String!) { verifyEmail(token: $token) { id } }",
+            json!({ "token": mail::token(&mail) }),
+        )
+        .await;
+    assert_eq!(
+        verified["data"]["verifyEmail"]["id"],
+        id.as_str(),
+        "{verified}"
+    );
+    (id, login(app, email, PASSWORD).await)
+}
+
+/// Signs in; returns the bearer token.
+pub async fn login(app: &TestApp, email: &str, password: &str) -> String {
+    let body = login_body(app, email, password).await;
+    body["data"]["login"]["token"]
+        .as_str()
+        .unwrap_or_else(|| panic!("[{}] signed in: {body}", app.backend))
+        .to_owned()
+}
+
+/// Signs in; returns the whole response body.
+pub async fn login_body(app: &TestApp, email: &str, password: &str) -> Value {
+    app.graphql(
+        "mutation ($email: String!, $password: String!) { login(email: $email, password: $password) { token expiresAt person { id } } }",
+        json!({ "email": email, "password": password }),
+    )
+    .await
+}
