@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261125_000001_foundation;
 mod m20261125_000002_accounts;
+mod m20261125_000003_membership_workflow;
 
 /// Runs the coalition's migrations in order.
 #[derive(Debug)]
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261125_000001_foundation::Migration),
             Box::new(m20261125_000002_accounts::Migration),
+            Box::new(m20261125_000003_membership_workflow::Migration),
         ]
     }
 }

@@ -107,20 +107,8 @@ impl From<InvalidInput> for ApiError {
 
 impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
-        match error {
-            StoreError::NotFound { entity } => ApiError::NotFound { what: entity },
-            StoreError::Conflict { constraint } => ApiError::Conflict {
-                field: None,
-                message: format!("already exists: {constraint}"),
-            },
-            StoreError::Token(problem) => ApiError::BadUserInput {
-                field: Some("token"),
-                message: format!("token: {}", problem.message()),
-            },
-            other @ (StoreError::Corrupt { .. } | StoreError::Database(_)) => {
-                ApiError::internal(other.to_string())
-            }
-        }
+        // One mapping for storage errors, whether a resolver read or a use case wrote.
+        ServiceError::from(error).into()
     }
 }
 

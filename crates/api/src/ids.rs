@@ -14,15 +14,17 @@ pub(crate) enum NodeKind {
     WorkingGroup,
     Person,
     Membership,
+    Invitation,
 }
 
 impl NodeKind {
-    const ALL: [NodeKind; 5] = [
+    const ALL: [NodeKind; 6] = [
         NodeKind::Coalition,
         NodeKind::AreaOfAction,
         NodeKind::WorkingGroup,
         NodeKind::Person,
         NodeKind::Membership,
+        NodeKind::Invitation,
     ];
 
     fn name(self) -> &'static str {
@@ -32,6 +34,7 @@ impl NodeKind {
             NodeKind::WorkingGroup => "WorkingGroup",
             NodeKind::Person => "Person",
             NodeKind::Membership => "Membership",
+            NodeKind::Invitation => "Invitation",
         }
     }
 }

@@ -27,7 +27,7 @@ pub struct Query(
 
 /// The root mutation: one part per feature, merged.
 #[derive(MergedObject, Default)]
-pub struct Mutation(accounts::AccountsMutation);
+pub struct Mutation(accounts::AccountsMutation, membership::MembershipMutation);
 
 /// The schema served over HTTP and exported as `schema.graphql`.
 pub type CoalitionSchema = Schema<Query, Mutation, EmptySubscription>;

@@ -2,14 +2,15 @@
 
 use async_graphql::{Context, ID, Interface, Object};
 use coalition_domain::coalition::{AreaId, WorkingGroupId};
-use coalition_domain::membership::MembershipId;
+use coalition_domain::membership::{InvitationId, MembershipId};
 use coalition_domain::people::PersonId;
+use coalition_domain::policy::{self, Action};
 
 use crate::coalition::{AreaOfAction, Coalition, WorkingGroup};
-use crate::context::api;
+use crate::context::{api, viewer};
 use crate::error::ApiError;
 use crate::ids::{NodeKind, decode_global_id};
-use crate::membership::Membership;
+use crate::membership::{Invitation, Membership};
 use crate::people::Person;
 
 /// An object with a global ID that `node(id:)` can fetch again.
@@ -21,6 +22,7 @@ pub(crate) enum Node {
     WorkingGroup(WorkingGroup),
     Person(Person),
     Membership(Membership),
+    Invitation(Invitation),
 }
 
 /// The `node` root field.
@@ -49,6 +51,17 @@ impl NodeQuery {
             (NodeKind::Person, raw) => Node::Person(Person(store.person(PersonId(raw)).await?)),
             (NodeKind::Membership, raw) => {
                 Node::Membership(Membership::load(store, MembershipId(raw)).await?)
+            }
+            (NodeKind::Invitation, raw) => {
+                let invitation = store.invitation(InvitationId(raw)).await?;
+                // Invitations hold an address: only those who run the group see them.
+                if !policy::allows(
+                    viewer(ctx),
+                    Action::CoordinateGroup(invitation.working_group_id),
+                ) {
+                    return Err(ApiError::NotFound { what: "invitation" });
+                }
+                Node::Invitation(Invitation(invitation))
             }
         };
         Ok(Some(node))

@@ -4,9 +4,12 @@ use async_graphql::{Context, ID, Object};
 use coalition_domain::people as domain;
 use coalition_domain::policy::{self, Action};
 
+use crate::context::api;
 use crate::context::viewer;
+use crate::error::ApiError;
 use crate::ids::{NodeKind, global_id};
-use crate::membership::{StakeholderType, UnescoRegion};
+use crate::membership::{Membership, StakeholderType, UnescoRegion};
+use coalition_domain::membership::{Member, MembershipStatus};
 
 /// An expert taking part in the coalition. Email and gender are private: null for anyone
 /// but the person and administrators.
@@ -73,6 +76,24 @@ impl Person {
     /// The language the person reads the coalition in (ISO 639-1).
     async fn preferred_language(&self) -> &'static str {
         self.0.preferred_language.code()
+    }
+
+    /// The person's memberships, oldest first: active ones for everyone; all of them,
+    /// pending and past included, for the person and administrators.
+    async fn memberships(&self, ctx: &Context<'_>) -> Result<Vec<Membership>, ApiError> {
+        let store = &api(ctx)?.store;
+        let everything = self.is_visible_privately(ctx);
+        let memberships = store.memberships_of(self.0.id).await?;
+        Ok(memberships
+            .into_iter()
+            .filter(|m| everything || m.status == MembershipStatus::Active)
+            .map(|membership| {
+                Membership(Member {
+                    membership,
+                    person: self.0.clone(),
+                })
+            })
+            .collect())
     }
 
     /// The person's IANA time zone.

@@ -3,7 +3,41 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::error::InvalidInput;
 use crate::language::LocalisedText;
+
+/// How people join a group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JoinPolicy {
+    /// A request makes the person a member at once.
+    Open,
+    /// A coordinator approves each request.
+    #[default]
+    Moderated,
+}
+
+impl JoinPolicy {
+    /// The stable code stored in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JoinPolicy::Open => "open",
+            JoinPolicy::Moderated => "moderated",
+        }
+    }
+
+    /// Parses the stored code.
+    pub fn parse(code: &str) -> Result<Self, InvalidInput> {
+        match code {
+            "open" => Ok(JoinPolicy::Open),
+            "moderated" => Ok(JoinPolicy::Moderated),
+            other => Err(InvalidInput::new(
+                "joinPolicy",
+                format!("unknown join policy '{other}': use open or moderated"),
+            )),
+        }
+    }
+}
 
 /// Identifies the coalition (one per deployment today; the id keeps the model honest).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -62,6 +96,8 @@ pub struct WorkingGroup {
     pub summary: LocalisedText,
     /// What the coalition asks of the group.
     pub mandate: LocalisedText,
+    /// Whether requests to join need a coordinator's approval.
+    pub join_policy: JoinPolicy,
     /// When the group was created.
     pub created_at: DateTime<Utc>,
 }

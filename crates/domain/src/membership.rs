@@ -84,6 +84,10 @@ pub struct Membership {
     pub status: MembershipStatus,
     /// Since when the membership has had its current status.
     pub since: DateTime<Utc>,
+    /// Why the person asked to join, in their words.
+    pub motivation: Option<String>,
+    /// Why a coordinator turned the request down.
+    pub decision_reason: Option<String>,
 }
 
 /// A membership together with the person it belongs to, as member lists show it.
@@ -106,11 +110,175 @@ pub struct MemberFilter {
     pub region: Option<UnescoRegion>,
     /// Only memberships with this status; active ones when not given.
     pub status: Option<MembershipStatus>,
+    /// Only members with this role.
+    pub role: Option<MembershipRole>,
+    /// Only members whose display name contains this text, ignoring case.
+    pub name_contains: Option<String>,
+}
+
+/// Identifies an invitation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct InvitationId(pub i32);
+
+/// An invitation to join a group, sent by mail to an address.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Invitation {
+    /// Identity.
+    pub id: InvitationId,
+    /// The group.
+    pub working_group_id: WorkingGroupId,
+    /// The address invited.
+    pub email: crate::people::Email,
+    /// The role offered.
+    pub role: MembershipRole,
+    /// Who invited.
+    pub invited_by: Option<PersonId>,
+    /// When it stops working.
+    pub expires_at: DateTime<Utc>,
+    /// When it was accepted.
+    pub accepted_at: Option<DateTime<Utc>>,
+    /// When it was revoked.
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// Why a membership change is refused by the group's rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MembershipRefusal {
+    /// The person is already an active member.
+    AlreadyMember,
+    /// The person already asked and waits for a decision.
+    AlreadyPending,
+    /// Only pending requests can be approved or rejected.
+    NotPending,
+    /// Only active memberships can change role, be removed or be left.
+    NotActive,
+    /// The change would leave the group without an active coordinator.
+    LastCoordinator,
+    /// The invited address already belongs to an active member.
+    InviteeAlreadyMember,
+    /// The membership belongs to another group than the one named.
+    OtherGroup,
+}
+
+impl MembershipRefusal {
+    /// What the client is told, with what to do instead.
+    pub fn message(self) -> &'static str {
+        match self {
+            MembershipRefusal::AlreadyMember => "you are already a member of this group",
+            MembershipRefusal::AlreadyPending => {
+                "your request to join is already waiting for a coordinator; there is no need to ask again"
+            }
+            MembershipRefusal::NotPending => {
+                "this request was already decided; only pending requests can be approved or rejected"
+            }
+            MembershipRefusal::NotActive => "this membership is not active",
+            MembershipRefusal::LastCoordinator => {
+                "a group must keep at least one coordinator: appoint another coordinator first"
+            }
+            MembershipRefusal::InviteeAlreadyMember => {
+                "this person is already a member of the group; change their role instead"
+            }
+            MembershipRefusal::OtherGroup => "this membership belongs to another group",
+        }
+    }
+}
+
+/// The status a request to join leads to, given any earlier membership of the same person
+/// in the group. Someone who left or was turned down may ask again.
+pub fn request_outcome(
+    existing: Option<MembershipStatus>,
+    policy: crate::coalition::JoinPolicy,
+) -> Result<MembershipStatus, MembershipRefusal> {
+    match existing {
+        Some(MembershipStatus::Active) => Err(MembershipRefusal::AlreadyMember),
+        Some(MembershipStatus::Pending) => Err(MembershipRefusal::AlreadyPending),
+        None | Some(MembershipStatus::Rejected | MembershipStatus::Ended) => Ok(match policy {
+            crate::coalition::JoinPolicy::Open => MembershipStatus::Active,
+            crate::coalition::JoinPolicy::Moderated => MembershipStatus::Pending,
+        }),
+    }
+}
+
+/// Checks that changing `membership` to `new_role` (or ending it, with `None`) keeps an
+/// active coordinator in the group, which has `active_coordinators` now.
+pub fn ensure_coordinator_remains(
+    membership: &Membership,
+    new_role: Option<MembershipRole>,
+    active_coordinators: u64,
+) -> Result<(), MembershipRefusal> {
+    let loses_coordinator = membership.status == MembershipStatus::Active
+        && membership.role == MembershipRole::Coordinator
+        && new_role != Some(MembershipRole::Coordinator);
+    if loses_coordinator && active_coordinators <= 1 {
+        Err(MembershipRefusal::LastCoordinator)
+    } else {
+        Ok(())
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::coalition::JoinPolicy;
+
+    fn coordinator() -> Membership {
+        Membership {
+            id: MembershipId(1),
+            working_group_id: WorkingGroupId(1),
+            person_id: PersonId(1),
+            role: MembershipRole::Coordinator,
+            status: MembershipStatus::Active,
+            since: chrono::Utc::now(),
+            motivation: None,
+            decision_reason: None,
+        }
+    }
+
+    #[test]
+    fn requests_depend_on_history_and_policy() {
+        use MembershipStatus::*;
+        assert_eq!(request_outcome(None, JoinPolicy::Moderated), Ok(Pending));
+        assert_eq!(request_outcome(None, JoinPolicy::Open), Ok(Active));
+        assert_eq!(
+            request_outcome(Some(Ended), JoinPolicy::Moderated),
+            Ok(Pending)
+        );
+        assert_eq!(
+            request_outcome(Some(Rejected), JoinPolicy::Open),
+            Ok(Active)
+        );
+        assert_eq!(
+            request_outcome(Some(Active), JoinPolicy::Open),
+            Err(MembershipRefusal::AlreadyMember)
+        );
+        assert_eq!(
+            request_outcome(Some(Pending), JoinPolicy::Moderated),
+            Err(MembershipRefusal::AlreadyPending)
+        );
+    }
+
+    #[test]
+    fn the_last_coordinator_stays() {
+        let last = coordinator();
+        assert_eq!(
+            ensure_coordinator_remains(&last, None, 1),
+            Err(MembershipRefusal::LastCoordinator)
+        );
+        assert_eq!(
+            ensure_coordinator_remains(&last, Some(MembershipRole::Member), 1),
+            Err(MembershipRefusal::LastCoordinator)
+        );
+        assert_eq!(
+            ensure_coordinator_remains(&last, Some(MembershipRole::Coordinator), 1),
+            Ok(())
+        );
+        assert_eq!(ensure_coordinator_remains(&last, None, 2), Ok(()));
+        let member = Membership {
+            role: MembershipRole::Member,
+            ..coordinator()
+        };
+        assert_eq!(ensure_coordinator_remains(&member, None, 0), Ok(()));
+    }
 
     #[test]
     fn stored_codes_round_trip() {

@@ -48,6 +48,8 @@ pub struct AccountsConfig {
     pub verification_token_hours: u64,
     /// How long a password reset link works, in minutes.
     pub reset_token_minutes: u64,
+    /// How long an invitation to join a group works, in days.
+    pub invitation_token_days: u64,
     /// The frontend's address; links in mails point below it.
     pub public_url: String,
     /// Password hashes computed at once (0 = one per core).
@@ -61,6 +63,7 @@ impl Default for AccountsConfig {
             session_lifetime_days: 30,
             verification_token_hours: 48,
             reset_token_minutes: 60,
+            invitation_token_days: 14,
             public_url: "http://127.0.0.1:8080".to_owned(),
             password_hash_concurrency: 0,
         }
@@ -409,6 +412,7 @@ impl Settings {
             session_lifetime: hours(self.accounts.session_lifetime_days.saturating_mul(24)),
             verification_lifetime: hours(self.accounts.verification_token_hours),
             reset_lifetime: minutes(self.accounts.reset_token_minutes),
+            invitation_lifetime: hours(self.accounts.invitation_token_days.saturating_mul(24)),
             public_url: self.accounts.public_url.clone(),
         }
     }

@@ -32,6 +32,8 @@ pub struct AccountSettings {
     pub verification_lifetime: Duration,
     /// How long a password reset link works.
     pub reset_lifetime: Duration,
+    /// How long an invitation to join a group works.
+    pub invitation_lifetime: Duration,
     /// The frontend's address; links in mails point below it.
     pub public_url: String,
 }

@@ -46,6 +46,13 @@ impl From<StoreError> for ServiceError {
                 field: None,
                 message: format!("already exists: {constraint}"),
             },
+            StoreError::Membership(refusal) => ServiceError::Conflict {
+                field: None,
+                message: refusal.message().to_owned(),
+            },
+            StoreError::InvitationForAnotherAddress => ServiceError::Forbidden(
+                "this invitation was sent to another address: sign in with that address to accept it".to_owned(),
+            ),
             StoreError::Token(problem) => {
                 ServiceError::Invalid(InvalidInput::new("token", problem.message()))
             }

@@ -6,6 +6,7 @@
 pub mod accounts;
 mod error;
 pub mod mail;
+pub mod membership;
 pub mod passwords;
 pub mod rate_limit;
 pub mod secrets;

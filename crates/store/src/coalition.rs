@@ -1,14 +1,14 @@
 //! Reading the coalition, its areas of action and its working groups.
 
 use coalition_domain::coalition::{
-    AreaId, AreaOfAction, Coalition, CoalitionId, WorkingGroup, WorkingGroupId,
+    AreaId, AreaOfAction, Coalition, CoalitionId, JoinPolicy, WorkingGroup, WorkingGroupId,
 };
 use coalition_domain::language::LocalisedText;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use crate::Store;
 use crate::entities::{area_of_action, coalition, working_group};
-use crate::error::StoreError;
+use crate::error::{StoreError, corrupt};
 
 impl Store {
     /// The coalition this deployment serves (the first one recorded).
@@ -50,7 +50,7 @@ impl Store {
             .order_by_asc(working_group::Column::Id)
             .all(&self.db)
             .await?;
-        Ok(rows.into_iter().map(group_from_row).collect())
+        rows.into_iter().map(group_from_row).collect()
     }
 
     /// The working group that carries an area of action, if any.
@@ -62,7 +62,7 @@ impl Store {
             .filter(working_group::Column::AreaId.eq(area.0))
             .one(&self.db)
             .await?;
-        Ok(row.map(group_from_row))
+        row.map(group_from_row).transpose()
     }
 
     /// One working group.
@@ -70,10 +70,10 @@ impl Store {
         working_group::Entity::find_by_id(id.0)
             .one(&self.db)
             .await?
-            .map(group_from_row)
             .ok_or(StoreError::NotFound {
                 entity: "working group",
             })
+            .and_then(group_from_row)
     }
 }
 
@@ -96,8 +96,8 @@ fn area_from_row(row: area_of_action::Model) -> AreaOfAction {
     }
 }
 
-fn group_from_row(row: working_group::Model) -> WorkingGroup {
-    WorkingGroup {
+pub(crate) fn group_from_row(row: working_group::Model) -> Result<WorkingGroup, StoreError> {
+    Ok(WorkingGroup {
         id: WorkingGroupId(row.id),
         coalition_id: CoalitionId(row.coalition_id),
         area_id: AreaId(row.area_id),
@@ -105,6 +105,8 @@ fn group_from_row(row: working_group::Model) -> WorkingGroup {
         name: LocalisedText::new(row.name_en, row.name_fr),
         summary: LocalisedText::new(row.summary_en, row.summary_fr),
         mandate: LocalisedText::new(row.mandate_en, row.mandate_fr),
+        join_policy: JoinPolicy::parse(&row.join_policy)
+            .map_err(corrupt("working_group.join_policy"))?,
         created_at: row.created_at,
-    }
+    })
 }

@@ -28,6 +28,12 @@ pub enum StoreError {
     /// A single-use token was refused.
     #[error("token refused: {0:?}")]
     Token(coalition_domain::accounts::TokenProblem),
+    /// The group's membership rules refuse the change.
+    #[error("refused: {}", .0.message())]
+    Membership(coalition_domain::membership::MembershipRefusal),
+    /// An invitation was accepted by someone signed in with another address.
+    #[error("invitation is for another address")]
+    InvitationForAnotherAddress,
     /// The database could not be reached or refused the statement.
     #[error("database error: {0}")]
     Database(DbErr),

@@ -3,10 +3,13 @@
 
 mod accounts;
 mod activity;
+mod balance;
 mod coalition;
 mod connection;
 pub mod entities;
 mod error;
+mod invitations;
+mod joining;
 mod membership;
 mod people;
 mod seed;
@@ -15,4 +18,6 @@ pub use accounts::{AccountChange, NewAccount, NewToken};
 pub use activity::{ActivityEntry, NewActivity};
 pub use connection::{Backend, DatabaseSettings, Store};
 pub use error::StoreError;
+pub use invitations::NewInvitation;
+pub use joining::Decision;
 pub use seed::SeedReport;

@@ -7,6 +7,7 @@ use coalition_domain::membership::{
 };
 use coalition_domain::pagination::{Page, PageRequest};
 use coalition_domain::people::PersonId;
+use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect, Set,
@@ -35,6 +36,9 @@ impl Store {
             status: Set(status.as_str().to_owned()),
             since: Set(now),
             created_at: Set(now),
+            motivation: Set(None),
+            decision_reason: Set(None),
+            decided_by: Set(None),
             ..Default::default()
         }
         .insert(&self.db)
@@ -96,6 +100,30 @@ fn members_condition(group: WorkingGroupId, filter: &MemberFilter) -> Condition 
     if let Some(country) = filter.country {
         condition = condition.add(person::Column::Country.eq(country.as_str()));
     }
+    if let Some(role) = filter.role {
+        condition = condition.add(membership::Column::Role.eq(role.as_str()));
+    }
+    if let Some(text) = filter
+        .name_contains
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
+        // LOWER on both sides: case-insensitive on SQLite and PostgreSQL alike. LIKE
+        // wildcards in the text are escaped so they match literally.
+        let escaped = text
+            .to_lowercase()
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        condition = condition.add(
+            Expr::expr(Func::lower(Expr::col((
+                person::Entity,
+                person::Column::DisplayName,
+            ))))
+            .like(LikeExpr::new(format!("%{escaped}%")).escape('\\')),
+        );
+    }
     if let Some(region) = filter.region {
         // The region is derived from the country, never stored, so the mapping has one home.
         let countries: Vec<String> = region.countries().map(|c| c.as_str().to_owned()).collect();
@@ -112,6 +140,8 @@ pub(crate) fn membership_from_row(row: membership::Model) -> Result<Membership, 
         role: MembershipRole::parse(&row.role).map_err(corrupt("membership.role"))?,
         status: MembershipStatus::parse(&row.status).map_err(corrupt("membership.status"))?,
         since: row.since,
+        motivation: row.motivation,
+        decision_reason: row.decision_reason,
     })
 }
 

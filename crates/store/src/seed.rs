@@ -251,6 +251,9 @@ async fn seed_in(txn: &DatabaseTransaction) -> Result<SeedReport, StoreError> {
                 summary_fr: Set(group.summary[1].to_owned()),
                 mandate_en: Set(group.mandate[0].to_owned()),
                 mandate_fr: Set(group.mandate[1].to_owned()),
+                join_policy: Set(coalition_domain::coalition::JoinPolicy::default()
+                    .as_str()
+                    .to_owned()),
                 created_at: Set(now),
                 ..Default::default()
             }

@@ -8,7 +8,9 @@ use crate::context::api;
 use crate::error::ApiError;
 use crate::ids::{NodeKind, global_id};
 use crate::language::localise;
-use crate::membership::{MemberFilterInput, MembershipConnection, members_page};
+use crate::membership::{
+    Balance, JoinPolicy, MemberFilterInput, MembershipConnection, MembershipStatus, members_page,
+};
 
 /// The umbrella network that oversees the working groups.
 pub(crate) struct Coalition(pub domain::Coalition);
@@ -54,6 +56,12 @@ impl Coalition {
     async fn working_groups(&self, ctx: &Context<'_>) -> Result<Vec<WorkingGroup>, ApiError> {
         let groups = api(ctx)?.store.working_groups().await?;
         Ok(groups.into_iter().map(WorkingGroup).collect())
+    }
+
+    /// How the coalition's active members (each counted once, whatever their groups)
+    /// spread over stakeholder types, regions and genders.
+    async fn balance(&self, ctx: &Context<'_>) -> Result<Balance, ApiError> {
+        Ok(Balance(api(ctx)?.store.balance(None).await?))
     }
 }
 
@@ -125,6 +133,28 @@ impl WorkingGroup {
     /// When the group was created.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
+    }
+
+    /// Whether requests to join need a coordinator's approval.
+    async fn join_policy(&self) -> JoinPolicy {
+        self.0.join_policy.into()
+    }
+
+    /// How the group's active members spread over stakeholder types, regions and genders.
+    async fn balance(&self, ctx: &Context<'_>) -> Result<Balance, ApiError> {
+        Ok(Balance(api(ctx)?.store.balance(Some(self.0.id)).await?))
+    }
+
+    /// Requests waiting for a decision, oldest first. Coordinators and administrators.
+    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    async fn pending_requests(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<MembershipConnection, ApiError> {
+        let filter = MemberFilterInput::with_status(MembershipStatus::Pending);
+        members_page(ctx, self.0.id, first, after, Some(filter)).await
     }
 
     /// The group's members, in the order they joined, a page at a time.

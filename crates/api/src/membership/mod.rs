@@ -1,8 +1,15 @@
 //! Memberships of people in working groups, and the paged member lists.
 
+mod balance;
+mod invitations;
+mod mutations;
 mod types;
 
+pub(crate) use balance::Balance;
+pub(crate) use invitations::Invitation;
+pub(crate) use mutations::JoinPolicy;
+pub use mutations::MembershipMutation;
 pub(crate) use types::{
-    MemberFilterInput, Membership, MembershipConnection, StakeholderType, UnescoRegion,
-    members_page,
+    MemberFilterInput, Membership, MembershipConnection, MembershipStatus, StakeholderType,
+    UnescoRegion, members_page,
 };

@@ -9,9 +9,11 @@ use coalition_domain::coalition::WorkingGroupId;
 use coalition_domain::geography::CountryCode;
 use coalition_domain::membership::{self as domain, MemberFilter, MembershipId};
 use coalition_domain::pagination::PageRequest;
+use coalition_domain::policy::{self, Action};
 use coalition_store::Store;
 
-use crate::context::api;
+use crate::coalition::WorkingGroup;
+use crate::context::{api, viewer};
 use crate::error::ApiError;
 use crate::ids::{NodeKind, global_id};
 use crate::people::Person;
@@ -57,7 +59,7 @@ pub(crate) enum UnescoRegion {
 /// What a person may do in a group.
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
 #[graphql(remote = "coalition_domain::membership::MembershipRole")]
-pub(crate) enum MembershipRole {
+pub enum MembershipRole {
     /// Runs the group.
     Coordinator,
     /// Takes full part.
@@ -69,7 +71,7 @@ pub(crate) enum MembershipRole {
 /// Where a membership stands.
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
 #[graphql(remote = "coalition_domain::membership::MembershipStatus")]
-pub(crate) enum MembershipStatus {
+pub enum MembershipStatus {
     /// Waiting for a coordinator.
     Pending,
     /// Taking part.
@@ -83,6 +85,13 @@ pub(crate) enum MembershipStatus {
 /// Narrows a member list; every criterion given must hold.
 #[derive(InputObject, Default)]
 pub(crate) struct MemberFilterInput {
+    /// Only memberships with this status (ACTIVE when not given). Other statuses are for
+    /// the group's coordinators and administrators.
+    status: Option<MembershipStatus>,
+    /// Only members with this role.
+    role: Option<MembershipRole>,
+    /// Only members whose display name contains this text, ignoring case.
+    search: Option<String>,
     /// Only members speaking for this kind of stakeholder.
     stakeholder_type: Option<StakeholderType>,
     /// Only members based in this country (ISO 3166-1 alpha-2, e.g. "KE").
@@ -92,6 +101,14 @@ pub(crate) struct MemberFilterInput {
 }
 
 impl MemberFilterInput {
+    /// A filter on status alone.
+    pub(crate) fn with_status(status: MembershipStatus) -> Self {
+        Self {
+            status: Some(status),
+            ..Self::default()
+        }
+    }
+
     fn into_domain(self) -> Result<MemberFilter, ApiError> {
         Ok(MemberFilter {
             stakeholder_type: self.stakeholder_type.map(Into::into),
@@ -101,7 +118,9 @@ impl MemberFilterInput {
                 .map(CountryCode::parse)
                 .transpose()?,
             region: self.region.map(Into::into),
-            status: None,
+            status: self.status.map(Into::into),
+            role: self.role.map(Into::into),
+            name_contains: self.search.filter(|text| !text.trim().is_empty()),
         })
     }
 }
@@ -141,6 +160,40 @@ impl Membership {
     /// The member.
     async fn person(&self) -> Person {
         Person(self.0.person.clone())
+    }
+
+    /// The group.
+    async fn working_group(&self, ctx: &Context<'_>) -> Result<WorkingGroup, ApiError> {
+        let group = api(ctx)?
+            .store
+            .working_group(self.0.membership.working_group_id)
+            .await?;
+        Ok(WorkingGroup(group))
+    }
+
+    /// Why the person asked to join; for them, the group's coordinators and administrators.
+    async fn motivation(&self, ctx: &Context<'_>) -> Option<&str> {
+        self.is_visible_privately(ctx)
+            .then_some(self.0.membership.motivation.as_deref())
+            .flatten()
+    }
+
+    /// Why the request was turned down; for the same people as `motivation`.
+    async fn decision_reason(&self, ctx: &Context<'_>) -> Option<&str> {
+        self.is_visible_privately(ctx)
+            .then_some(self.0.membership.decision_reason.as_deref())
+            .flatten()
+    }
+}
+
+impl Membership {
+    fn is_visible_privately(&self, ctx: &Context<'_>) -> bool {
+        let viewer = viewer(ctx);
+        viewer.person_id() == Some(self.0.person.id)
+            || policy::allows(
+                viewer,
+                Action::CoordinateGroup(self.0.membership.working_group_id),
+            )
     }
 }
 

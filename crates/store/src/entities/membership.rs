@@ -14,6 +14,9 @@ pub struct Model {
     pub status: String,
     pub since: DateTimeUtc,
     pub created_at: DateTimeUtc,
+    pub motivation: Option<String>,
+    pub decision_reason: Option<String>,
+    pub decided_by: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

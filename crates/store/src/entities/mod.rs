@@ -5,6 +5,7 @@ pub mod account;
 pub mod activity;
 pub mod area_of_action;
 pub mod coalition;
+pub mod invitation;
 pub mod membership;
 pub mod one_time_token;
 pub mod person;

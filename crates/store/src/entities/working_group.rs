@@ -17,6 +17,7 @@ pub struct Model {
     pub summary_fr: String,
     pub mandate_en: String,
     pub mandate_fr: String,
+    pub join_policy: String,
     pub created_at: DateTimeUtc,
 }
 

@@ -1,0 +1,254 @@
+//! Balance reports: how a group's (or the coalition's) active members spread over
+//! stakeholder types, UNESCO regions and genders, as the guiding principles ask. Counts
+//! only: no individual is ever identified.
+
+use serde::{Deserialize, Serialize};
+
+use crate::geography::{CountryCode, UnescoRegion};
+use crate::stakeholder::StakeholderType;
+
+/// Genders as reports group them. People describe their gender in their own words; the
+/// report recognises the common words for woman and man in the coalition's languages and
+/// counts every other description as another gender.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum GenderCategory {
+    /// Women.
+    Woman,
+    /// Men.
+    Man,
+    /// Any other self-description.
+    AnotherGender,
+    /// No description given.
+    NotDisclosed,
+}
+
+impl GenderCategory {
+    /// Every category, in report order.
+    pub const ALL: [GenderCategory; 4] = [
+        GenderCategory::Woman,
+        GenderCategory::Man,
+        GenderCategory::AnotherGender,
+        GenderCategory::NotDisclosed,
+    ];
+
+    /// Groups a self-description.
+    pub fn classify(description: Option<&str>) -> Self {
+        let Some(description) = description.map(|d| d.trim().to_lowercase()) else {
+            return GenderCategory::NotDisclosed;
+        };
+        match description.as_str() {
+            "" => GenderCategory::NotDisclosed,
+            "woman" | "female" | "f" | "w" | "femme" | "féminin" | "feminin" | "mujer"
+            | "femenino" | "cis woman" | "trans woman" => GenderCategory::Woman,
+            "man" | "male" | "m" | "homme" | "masculin" | "hombre" | "masculino" | "cis man"
+            | "trans man" => GenderCategory::Man,
+            _ => GenderCategory::AnotherGender,
+        }
+    }
+}
+
+/// A count and its share of the total (0 when the total is 0).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Share<K> {
+    /// What is counted.
+    pub key: K,
+    /// How many active members.
+    pub count: u64,
+    /// `count / total`, between 0 and 1.
+    pub share: f64,
+}
+
+/// The spread of active members over stakeholder types, regions and genders.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BalanceReport {
+    /// Active members counted (each person once).
+    pub total: u64,
+    /// By stakeholder type, every type listed.
+    pub by_stakeholder_type: Vec<Share<StakeholderType>>,
+    /// By UNESCO region, every region listed, then `None` for countries outside them.
+    pub by_region: Vec<Share<Option<UnescoRegion>>>,
+    /// By gender category, every category listed.
+    pub by_gender: Vec<Share<GenderCategory>>,
+}
+
+fn share<K>(key: K, count: u64, total: u64) -> Share<K> {
+    let share = if total == 0 {
+        0.0
+    } else {
+        count as f64 / total as f64
+    };
+    Share { key, count, share }
+}
+
+impl BalanceReport {
+    /// Builds the report from the grouped counts the database returns: per stakeholder
+    /// code, per country code, per gender description.
+    pub fn from_counts(
+        total: u64,
+        stakeholder_counts: &[(String, u64)],
+        country_counts: &[(String, u64)],
+        gender_counts: &[(Option<String>, u64)],
+    ) -> Self {
+        let by_stakeholder_type = StakeholderType::ALL
+            .iter()
+            .map(|kind| {
+                let count = stakeholder_counts
+                    .iter()
+                    .filter(|(code, _)| code == kind.as_str())
+                    .map(|(_, count)| count)
+                    .sum();
+                share(*kind, count, total)
+            })
+            .collect();
+        let region_of = |code: &str| {
+            CountryCode::parse(code)
+                .ok()
+                .and_then(|c| c.unesco_region())
+        };
+        let regions = UnescoRegion::ALL.iter().copied().map(Some).chain([None]);
+        let by_region = regions
+            .map(|region| {
+                let count = country_counts
+                    .iter()
+                    .filter(|(code, _)| region_of(code) == region)
+                    .map(|(_, count)| count)
+                    .sum();
+                share(region, count, total)
+            })
+            .collect();
+        let by_gender = GenderCategory::ALL
+            .iter()
+            .map(|category| {
+                let count = gender_counts
+                    .iter()
+                    .filter(|(description, _)| {
+                        GenderCategory::classify(description.as_deref()) == *category
+                    })
+                    .map(|(_, count)| count)
+                    .sum();
+                share(*category, count, total)
+            })
+            .collect();
+        Self {
+            total,
+            by_stakeholder_type,
+            by_region,
+            by_gender,
+        }
+    }
+
+    /// The region holding the largest share of members, and that share; `None` when
+    /// nobody is counted. Geographic distribution suffers as this nears 1.
+    pub fn largest_region(&self) -> Option<Share<UnescoRegion>> {
+        self.by_region
+            .iter()
+            .filter_map(|s| {
+                s.key.map(|key| Share {
+                    key,
+                    count: s.count,
+                    share: s.share,
+                })
+            })
+            .filter(|s| s.count > 0)
+            .max_by(|a, b| a.count.cmp(&b.count))
+    }
+
+    /// How many of the five UNESCO regions have at least one member.
+    pub fn regions_represented(&self) -> usize {
+        self.by_region
+            .iter()
+            .filter(|s| s.key.is_some() && s.count > 0)
+            .count()
+    }
+
+    /// How many stakeholder types have at least one member.
+    pub fn stakeholder_types_represented(&self) -> usize {
+        self.by_stakeholder_type
+            .iter()
+            .filter(|s| s.count > 0)
+            .count()
+    }
+
+    /// The gender parity index as UNESCO computes it for education: women divided by men.
+    /// 1 is parity; below 1 women are fewer. `None` when no man is counted.
+    pub fn gender_parity_index(&self) -> Option<f64> {
+        let count = |category| {
+            self.by_gender
+                .iter()
+                .find(|s| s.key == category)
+                .map_or(0, |s| s.count)
+        };
+        let (women, men) = (count(GenderCategory::Woman), count(GenderCategory::Man));
+        (men > 0).then(|| women as f64 / men as f64)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_self_descriptions() {
+        assert_eq!(GenderCategory::classify(None), GenderCategory::NotDisclosed);
+        assert_eq!(
+            GenderCategory::classify(Some("  ")),
+            GenderCategory::NotDisclosed
+        );
+        assert_eq!(
+            GenderCategory::classify(Some("Femme")),
+            GenderCategory::Woman
+        );
+        assert_eq!(GenderCategory::classify(Some("MALE")), GenderCategory::Man);
+        assert_eq!(
+            GenderCategory::classify(Some("non-binary")),
+            GenderCategory::AnotherGender
+        );
+    }
+
+    #[test]
+    fn builds_shares_and_indicators() {
+        let report = BalanceReport::from_counts(
+            10,
+            &[("civil_society".into(), 6), ("member_state".into(), 4)],
+            &[
+                ("KE".into(), 3),
+                ("EG".into(), 2),
+                ("FR".into(), 4),
+                ("HK".into(), 1),
+            ],
+            &[
+                (Some("woman".into()), 4),
+                (Some("Homme".into()), 2),
+                (Some("agender".into()), 1),
+                (None, 3),
+            ],
+        );
+        let region =
+            |r: Option<UnescoRegion>| report.by_region.iter().find(|s| s.key == r).unwrap().count;
+        assert_eq!(region(Some(UnescoRegion::Africa)), 3);
+        assert_eq!(region(Some(UnescoRegion::ArabStates)), 2);
+        assert_eq!(region(Some(UnescoRegion::EuropeAndNorthAmerica)), 4);
+        assert_eq!(region(None), 1);
+        assert_eq!(report.by_region.len(), 6);
+        assert_eq!(report.by_stakeholder_type.len(), StakeholderType::ALL.len());
+        let largest = report.largest_region().unwrap();
+        assert_eq!(
+            (largest.key, largest.count),
+            (UnescoRegion::EuropeAndNorthAmerica, 4)
+        );
+        assert!((largest.share - 0.4).abs() < 1e-9);
+        assert_eq!(report.regions_represented(), 3);
+        assert_eq!(report.stakeholder_types_represented(), 2);
+        assert_eq!(report.gender_parity_index(), Some(2.0));
+        let genders: Vec<u64> = report.by_gender.iter().map(|s| s.count).collect();
+        assert_eq!(genders, [4, 2, 1, 3]);
+    }
+
+    #[test]
+    fn an_empty_group_has_no_indicators() {
+        let report = BalanceReport::from_counts(0, &[], &[], &[]);
+        assert_eq!(report.largest_region(), None);
+        assert_eq!(report.gender_parity_index(), None);
+        assert!(report.by_gender.iter().all(|s| s.share == 0.0));
+    }
+}

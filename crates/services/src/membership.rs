@@ -1,0 +1,246 @@
+//! Joining and running working groups: requests, decisions, invitations, roles.
+
+use chrono::Utc;
+use coalition_domain::InvalidInput;
+use coalition_domain::coalition::{JoinPolicy, WorkingGroup, WorkingGroupId};
+use coalition_domain::membership::{
+    Invitation, InvitationId, Membership, MembershipId, MembershipRole,
+};
+use coalition_domain::people::{Email, parse_short_text};
+use coalition_domain::policy::{self, Action, Viewer};
+use coalition_store::{Decision, NewInvitation};
+
+use crate::mail::OutgoingMail;
+use crate::secrets::{new_token, token_hash};
+use crate::{ServiceError, Services};
+
+/// Longest motivation or rejection reason accepted, in characters.
+const MAX_NOTE_CHARS: usize = 2_000;
+
+fn signed_in_person(viewer: &Viewer) -> Result<coalition_domain::people::PersonId, ServiceError> {
+    policy::ensure(viewer, Action::ManageOwnAccount)?;
+    viewer
+        .person_id()
+        .ok_or(ServiceError::Unauthenticated("sign in first"))
+}
+
+fn optional_note(
+    field: &'static str,
+    text: Option<String>,
+) -> Result<Option<String>, ServiceError> {
+    match text.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(text) => Ok(Some(parse_short_text(field, text, MAX_NOTE_CHARS)?)),
+    }
+}
+
+impl Services {
+    /// Makes a group open (instant join) or moderated. Coordinators and administrators.
+    pub async fn set_join_policy(
+        &self,
+        viewer: &Viewer,
+        group: WorkingGroupId,
+        join_policy: JoinPolicy,
+    ) -> Result<WorkingGroup, ServiceError> {
+        policy::ensure(viewer, Action::CoordinateGroup(group))?;
+        let actor = signed_in_person(viewer)?;
+        Ok(self
+            .store
+            .set_join_policy(actor, group, join_policy)
+            .await?)
+    }
+
+    /// Asks to join a group: pending in a moderated group, active at once in an open one.
+    pub async fn request_to_join(
+        &self,
+        viewer: &Viewer,
+        group: WorkingGroupId,
+        motivation: Option<String>,
+    ) -> Result<Membership, ServiceError> {
+        let person = signed_in_person(viewer)?;
+        let motivation = optional_note("motivation", motivation)?;
+        Ok(self
+            .store
+            .request_to_join(person, group, motivation)
+            .await?)
+    }
+
+    /// Admits a pending request. Coordinators of the request's group and administrators.
+    pub async fn approve_membership(
+        &self,
+        viewer: &Viewer,
+        id: MembershipId,
+    ) -> Result<Membership, ServiceError> {
+        let actor = self.ensure_coordinates_membership(viewer, id).await?;
+        Ok(self
+            .store
+            .decide_request(actor, id, Decision::Approve)
+            .await?)
+    }
+
+    /// Turns a pending request down, with a reason the person will read.
+    pub async fn reject_membership(
+        &self,
+        viewer: &Viewer,
+        id: MembershipId,
+        reason: String,
+    ) -> Result<Membership, ServiceError> {
+        let actor = self.ensure_coordinates_membership(viewer, id).await?;
+        let reason = optional_note("reason", Some(reason))?.ok_or_else(|| {
+            InvalidInput::new("reason", "say why, so the person knows what to do next")
+        })?;
+        Ok(self
+            .store
+            .decide_request(actor, id, Decision::Reject { reason })
+            .await?)
+    }
+
+    /// Leaves a group; a group's last coordinator must appoint another first.
+    pub async fn leave_group(
+        &self,
+        viewer: &Viewer,
+        group: WorkingGroupId,
+    ) -> Result<Membership, ServiceError> {
+        let person = signed_in_person(viewer)?;
+        let membership = self
+            .store
+            .membership_of(person, group)
+            .await?
+            .ok_or(ServiceError::NotFound("membership"))?;
+        Ok(self.store.end_membership(person, membership.id).await?)
+    }
+
+    /// Changes a member's role; the group keeps at least one coordinator.
+    pub async fn change_member_role(
+        &self,
+        viewer: &Viewer,
+        id: MembershipId,
+        role: MembershipRole,
+    ) -> Result<Membership, ServiceError> {
+        let actor = self.ensure_coordinates_membership(viewer, id).await?;
+        Ok(self.store.change_member_role(actor, id, role).await?)
+    }
+
+    /// Removes a member from their group; the group keeps at least one coordinator.
+    pub async fn remove_member(
+        &self,
+        viewer: &Viewer,
+        id: MembershipId,
+    ) -> Result<Membership, ServiceError> {
+        let actor = self.ensure_coordinates_membership(viewer, id).await?;
+        Ok(self.store.end_membership(actor, id).await?)
+    }
+
+    /// Invites an address to a group with a role, mailing a single-use link. A newer
+    /// invitation replaces an open one to the same address.
+    pub async fn invite_member(
+        &self,
+        viewer: &Viewer,
+        group: WorkingGroupId,
+        email: &str,
+        role: MembershipRole,
+    ) -> Result<Invitation, ServiceError> {
+        policy::ensure(viewer, Action::CoordinateGroup(group))?;
+        let actor = signed_in_person(viewer)?;
+        let email = Email::parse(email)?;
+        let group_record = self.store.working_group(group).await?;
+        let token = new_token();
+        let invitation = self
+            .store
+            .create_invitation(
+                actor,
+                NewInvitation {
+                    group,
+                    email: email.clone(),
+                    role,
+                    token_hash: token_hash(&token),
+                    expires_at: Utc::now() + self.accounts.invitation_lifetime,
+                },
+            )
+            .await?;
+        let inviter = self.store.person(actor).await?;
+        let mail = invitation_mail(
+            &inviter.display_name,
+            &group_record,
+            &email,
+            &token,
+            &self.accounts.public_url,
+        );
+        if let Err(error) = self.mailer.send(mail).await {
+            tracing::error!(%error, invitation = invitation.id.0, "invitation mail not sent");
+        }
+        Ok(invitation)
+    }
+
+    /// Accepts an invitation as the signed-in person, who must hold the invited address.
+    pub async fn accept_invitation(
+        &self,
+        viewer: &Viewer,
+        token: &str,
+    ) -> Result<Membership, ServiceError> {
+        let person_id = signed_in_person(viewer)?;
+        let person = self.store.person(person_id).await?;
+        Ok(self
+            .store
+            .accept_invitation(&token_hash(token.trim()), person.id, &person.email)
+            .await?)
+    }
+
+    /// Withdraws an invitation not yet accepted.
+    pub async fn revoke_invitation(
+        &self,
+        viewer: &Viewer,
+        id: InvitationId,
+    ) -> Result<Invitation, ServiceError> {
+        let invitation = self.store.invitation(id).await?;
+        policy::ensure(viewer, Action::CoordinateGroup(invitation.working_group_id))?;
+        let actor = signed_in_person(viewer)?;
+        Ok(self.store.revoke_invitation(actor, id).await?)
+    }
+
+    /// Checks that the viewer coordinates the group `id` belongs to; returns who they are.
+    async fn ensure_coordinates_membership(
+        &self,
+        viewer: &Viewer,
+        id: MembershipId,
+    ) -> Result<coalition_domain::people::PersonId, ServiceError> {
+        let actor = signed_in_person(viewer)?;
+        let membership = self.store.membership(id).await?;
+        policy::ensure(viewer, Action::CoordinateGroup(membership.working_group_id))?;
+        Ok(actor)
+    }
+}
+
+/// The invitation mail, in both working languages: the invitee's preference is not known.
+fn invitation_mail(
+    inviter: &str,
+    group: &WorkingGroup,
+    email: &Email,
+    token: &str,
+    public_url: &str,
+) -> OutgoingMail {
+    use coalition_domain::language::Language;
+    let link = format!(
+        "{}/invitations/accept?token={token}",
+        public_url.trim_end_matches('/')
+    );
+    let text = format!(
+        "{inviter} invites you to join the working group \"{en}\" of the OER Dynamic Coalition.\n\n\
+         Sign in (or sign up with this address), then open:\n\n{link}\n\nor enter this code: {token}\n\n\
+         ---\n\n\
+         {inviter} vous invite à rejoindre le groupe de travail « {fr} » de la Coalition dynamique pour les REL.\n\n\
+         Connectez-vous (ou inscrivez-vous avec cette adresse), puis ouvrez le lien ci-dessus, ou saisissez ce code : {token}\n",
+        en = group.name.get(Language::En),
+        fr = group.name.get(Language::Fr),
+    );
+    OutgoingMail {
+        to_name: email.as_str().to_owned(),
+        to: email.clone(),
+        subject: format!(
+            "Invitation: {} / {}",
+            group.name.get(Language::En),
+            group.name.get(Language::Fr)
+        ),
+        text,
+    }
+}

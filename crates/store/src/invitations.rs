@@ -1,0 +1,221 @@
+//! Invitations to join a group: issued to an address, accepted once by whoever signs in
+//! with that address.
+
+use chrono::{DateTime, Utc};
+use coalition_domain::accounts::TokenProblem;
+use coalition_domain::coalition::WorkingGroupId;
+use coalition_domain::membership::{
+    Invitation, InvitationId, Membership, MembershipRefusal, MembershipRole, MembershipStatus,
+};
+use coalition_domain::people::{Email, PersonId};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Set};
+use serde_json::json;
+
+use crate::Store;
+use crate::activity::{NewActivity, append_activity};
+use crate::entities::{invitation, membership, person};
+use crate::error::{StoreError, corrupt};
+use crate::joining::{find_membership, membership_activity};
+use crate::membership::membership_from_row;
+
+/// An invitation to record.
+#[derive(Debug, Clone)]
+pub struct NewInvitation {
+    /// The group.
+    pub group: WorkingGroupId,
+    /// The address invited.
+    pub email: Email,
+    /// The role offered.
+    pub role: MembershipRole,
+    /// SHA-256 of the token mailed, hex.
+    pub token_hash: String,
+    /// When it stops working.
+    pub expires_at: DateTime<Utc>,
+}
+
+impl Store {
+    /// Records an invitation, replacing any earlier one still open for the same address
+    /// and group. Refused when the address belongs to an active member of the group.
+    pub async fn create_invitation(
+        &self,
+        actor: PersonId,
+        new: NewInvitation,
+    ) -> Result<Invitation, StoreError> {
+        let now = Utc::now();
+        let txn = self.begin_write().await?;
+        let invitee = person::Entity::find()
+            .filter(person::Column::EmailNormalized.eq(new.email.normalized()))
+            .one(&txn)
+            .await?;
+        if let Some(invitee) = invitee {
+            let existing = find_membership(&txn, PersonId(invitee.id), new.group).await?;
+            if existing.is_some_and(|m| m.status == MembershipStatus::Active.as_str()) {
+                return Err(StoreError::Membership(
+                    MembershipRefusal::InviteeAlreadyMember,
+                ));
+            }
+        }
+        invitation::Entity::update_many()
+            .col_expr(invitation::Column::RevokedAt, Expr::value(now))
+            .filter(invitation::Column::WorkingGroupId.eq(new.group.0))
+            .filter(invitation::Column::EmailNormalized.eq(new.email.normalized()))
+            .filter(invitation::Column::AcceptedAt.is_null())
+            .filter(invitation::Column::RevokedAt.is_null())
+            .exec(&txn)
+            .await?;
+        let row = invitation::ActiveModel {
+            working_group_id: Set(new.group.0),
+            email: Set(new.email.as_str().to_owned()),
+            email_normalized: Set(new.email.normalized()),
+            role: Set(new.role.as_str().to_owned()),
+            token_hash: Set(new.token_hash),
+            invited_by: Set(Some(actor.0)),
+            created_at: Set(now),
+            expires_at: Set(new.expires_at),
+            accepted_at: Set(None),
+            revoked_at: Set(None),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        append_activity(&txn, invitation_activity(actor, &row, "invitation.sent")).await?;
+        txn.commit().await?;
+        invitation_from_row(row)
+    }
+
+    /// One invitation.
+    pub async fn invitation(&self, id: InvitationId) -> Result<Invitation, StoreError> {
+        invitation::Entity::find_by_id(id.0)
+            .one(&self.db)
+            .await?
+            .ok_or(StoreError::NotFound {
+                entity: "invitation",
+            })
+            .and_then(invitation_from_row)
+    }
+
+    /// Withdraws an invitation that was not accepted yet.
+    pub async fn revoke_invitation(
+        &self,
+        actor: PersonId,
+        id: InvitationId,
+    ) -> Result<Invitation, StoreError> {
+        let txn = self.begin_write().await?;
+        let row = invitation::Entity::find_by_id(id.0)
+            .one(&txn)
+            .await?
+            .ok_or(StoreError::NotFound {
+                entity: "invitation",
+            })?;
+        if row.accepted_at.is_some() {
+            return Err(StoreError::Token(TokenProblem::AlreadyUsed));
+        }
+        let mut update = row.into_active_model();
+        update.revoked_at = Set(Some(Utc::now()));
+        let row = update.update(&txn).await?;
+        append_activity(&txn, invitation_activity(actor, &row, "invitation.revoked")).await?;
+        txn.commit().await?;
+        invitation_from_row(row)
+    }
+
+    /// Accepts an invitation for `person`, whose address must be the one invited: the
+    /// membership becomes active with the role offered, whatever it was before.
+    pub async fn accept_invitation(
+        &self,
+        token_hash: &str,
+        person: PersonId,
+        email: &Email,
+    ) -> Result<Membership, StoreError> {
+        let now = Utc::now();
+        let txn = self.begin_write().await?;
+        let row = invitation::Entity::find()
+            .filter(invitation::Column::TokenHash.eq(token_hash))
+            .one(&txn)
+            .await?
+            .ok_or(StoreError::Token(TokenProblem::Unknown))?;
+        if row.accepted_at.is_some() {
+            return Err(StoreError::Token(TokenProblem::AlreadyUsed));
+        }
+        if row.revoked_at.is_some() {
+            return Err(StoreError::Token(TokenProblem::Unknown));
+        }
+        if row.expires_at <= now {
+            return Err(StoreError::Token(TokenProblem::Expired));
+        }
+        if row.email_normalized != email.normalized() {
+            return Err(StoreError::InvitationForAnotherAddress);
+        }
+        let group = WorkingGroupId(row.working_group_id);
+        let membership_row = match find_membership(&txn, person, group).await? {
+            Some(existing) if existing.status == MembershipStatus::Active.as_str() => {
+                return Err(StoreError::Membership(MembershipRefusal::AlreadyMember));
+            }
+            Some(existing) => {
+                let mut update = existing.into_active_model();
+                update.role = Set(row.role.clone());
+                update.status = Set(MembershipStatus::Active.as_str().to_owned());
+                update.since = Set(now);
+                update.decided_by = Set(row.invited_by);
+                update.decision_reason = Set(None);
+                update.update(&txn).await?
+            }
+            None => {
+                membership::ActiveModel {
+                    person_id: Set(person.0),
+                    working_group_id: Set(group.0),
+                    role: Set(row.role.clone()),
+                    status: Set(MembershipStatus::Active.as_str().to_owned()),
+                    since: Set(now),
+                    created_at: Set(now),
+                    motivation: Set(None),
+                    decision_reason: Set(None),
+                    decided_by: Set(row.invited_by),
+                    ..Default::default()
+                }
+                .insert(&txn)
+                .await?
+            }
+        };
+        let mut accepted = row.into_active_model();
+        accepted.accepted_at = Set(Some(now));
+        accepted.update(&txn).await?;
+        append_activity(
+            &txn,
+            membership_activity(
+                Some(person),
+                &membership_row,
+                "membership.invitation_accepted",
+                json!({}),
+            ),
+        )
+        .await?;
+        txn.commit().await?;
+        membership_from_row(membership_row)
+    }
+}
+
+fn invitation_activity(actor: PersonId, row: &invitation::Model, verb: &str) -> NewActivity {
+    NewActivity {
+        actor: Some(actor),
+        verb: verb.to_owned(),
+        subject_type: "invitation".to_owned(),
+        subject_id: row.id,
+        working_group: Some(WorkingGroupId(row.working_group_id)),
+        // The address stays out of the log: the invitation row holds it.
+        payload: json!({ "version": 1, "role": row.role }),
+    }
+}
+
+fn invitation_from_row(row: invitation::Model) -> Result<Invitation, StoreError> {
+    Ok(Invitation {
+        id: InvitationId(row.id),
+        working_group_id: WorkingGroupId(row.working_group_id),
+        email: Email::parse(&row.email).map_err(corrupt("invitation.email"))?,
+        role: MembershipRole::parse(&row.role).map_err(corrupt("invitation.role"))?,
+        invited_by: row.invited_by.map(PersonId),
+        expires_at: row.expires_at,
+        accepted_at: row.accepted_at,
+        revoked_at: row.revoked_at,
+    })
+}

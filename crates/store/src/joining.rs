@@ -1,0 +1,331 @@
+//! The membership workflow: requests, decisions, roles, leaving and removal, each in one
+//! transaction with its activity entry. The rules themselves live in the domain
+//! (`coalition_domain::membership`); this module loads, locks and saves around them.
+
+use chrono::Utc;
+use coalition_domain::coalition::{JoinPolicy, WorkingGroup, WorkingGroupId};
+use coalition_domain::membership::{
+    Membership, MembershipId, MembershipRefusal, MembershipRole, MembershipStatus,
+    ensure_coordinator_remains, request_outcome,
+};
+use coalition_domain::people::{Person, PersonId};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
+    QueryOrder, QuerySelect, Set,
+};
+use serde_json::json;
+
+use crate::Store;
+use crate::activity::{NewActivity, append_activity};
+use crate::coalition::group_from_row;
+use crate::entities::{membership, person, working_group};
+use crate::error::StoreError;
+use crate::membership::membership_from_row;
+use crate::people::person_from_row;
+
+/// A coordinator's decision on a pending request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    /// Admit the person as a member.
+    Approve,
+    /// Turn the request down, with a reason the person will read.
+    Reject {
+        /// Why.
+        reason: String,
+    },
+}
+
+impl Store {
+    /// One membership.
+    pub async fn membership(&self, id: MembershipId) -> Result<Membership, StoreError> {
+        membership::Entity::find_by_id(id.0)
+            .one(&self.db)
+            .await?
+            .ok_or(StoreError::NotFound {
+                entity: "membership",
+            })
+            .and_then(membership_from_row)
+    }
+
+    /// The membership of `person` in `group`, whatever its status.
+    pub async fn membership_of(
+        &self,
+        person: PersonId,
+        group: WorkingGroupId,
+    ) -> Result<Option<Membership>, StoreError> {
+        find_membership(&self.db, person, group)
+            .await?
+            .map(membership_from_row)
+            .transpose()
+    }
+
+    /// The group's active coordinators.
+    pub async fn coordinators(&self, group: WorkingGroupId) -> Result<Vec<Person>, StoreError> {
+        let rows = person::Entity::find()
+            .inner_join(membership::Entity)
+            .filter(membership::Column::WorkingGroupId.eq(group.0))
+            .filter(membership::Column::Role.eq(MembershipRole::Coordinator.as_str()))
+            .filter(membership::Column::Status.eq(MembershipStatus::Active.as_str()))
+            .order_by_asc(membership::Column::Id)
+            .all(&self.db)
+            .await?;
+        rows.into_iter().map(person_from_row).collect()
+    }
+
+    /// Makes a group open or moderated.
+    pub async fn set_join_policy(
+        &self,
+        actor: PersonId,
+        group: WorkingGroupId,
+        policy: JoinPolicy,
+    ) -> Result<WorkingGroup, StoreError> {
+        let txn = self.begin_write().await?;
+        let row = working_group::Entity::find_by_id(group.0)
+            .one(&txn)
+            .await?
+            .ok_or(StoreError::NotFound {
+                entity: "working group",
+            })?;
+        let mut update = row.into_active_model();
+        update.join_policy = Set(policy.as_str().to_owned());
+        let row = update.update(&txn).await?;
+        append_activity(
+            &txn,
+            NewActivity {
+                actor: Some(actor),
+                verb: "group.join_policy_changed".to_owned(),
+                subject_type: "working_group".to_owned(),
+                subject_id: group.0,
+                working_group: Some(group),
+                payload: json!({ "version": 1, "joinPolicy": policy.as_str() }),
+            },
+        )
+        .await?;
+        txn.commit().await?;
+        group_from_row(row)
+    }
+
+    /// Records a request to join: pending in a moderated group, active in an open one.
+    /// Someone who left or was turned down may ask again; the same row is reused.
+    pub async fn request_to_join(
+        &self,
+        person: PersonId,
+        group: WorkingGroupId,
+        motivation: Option<String>,
+    ) -> Result<Membership, StoreError> {
+        let now = Utc::now();
+        let txn = self.begin_write().await?;
+        let group_row = working_group::Entity::find_by_id(group.0)
+            .one(&txn)
+            .await?
+            .ok_or(StoreError::NotFound {
+                entity: "working group",
+            })?;
+        let policy = group_from_row(group_row)?.join_policy;
+        let existing = find_membership(&txn, person, group).await?;
+        let previous = existing.clone().map(membership_from_row).transpose()?;
+        let status =
+            request_outcome(previous.map(|m| m.status), policy).map_err(StoreError::Membership)?;
+        let row = match existing {
+            Some(row) => {
+                let mut update = row.into_active_model();
+                update.role = Set(MembershipRole::Member.as_str().to_owned());
+                update.status = Set(status.as_str().to_owned());
+                update.since = Set(now);
+                update.motivation = Set(motivation);
+                update.decision_reason = Set(None);
+                update.decided_by = Set(None);
+                update.update(&txn).await?
+            }
+            None => {
+                membership::ActiveModel {
+                    person_id: Set(person.0),
+                    working_group_id: Set(group.0),
+                    role: Set(MembershipRole::Member.as_str().to_owned()),
+                    status: Set(status.as_str().to_owned()),
+                    since: Set(now),
+                    created_at: Set(now),
+                    motivation: Set(motivation),
+                    decision_reason: Set(None),
+                    decided_by: Set(None),
+                    ..Default::default()
+                }
+                .insert(&txn)
+                .await?
+            }
+        };
+        let verb = if status == MembershipStatus::Active {
+            "membership.joined"
+        } else {
+            "membership.requested"
+        };
+        append_activity(
+            &txn,
+            membership_activity(Some(person), &row, verb, json!({})),
+        )
+        .await?;
+        txn.commit().await?;
+        membership_from_row(row)
+    }
+
+    /// Approves or rejects a pending request.
+    pub async fn decide_request(
+        &self,
+        actor: PersonId,
+        id: MembershipId,
+        decision: Decision,
+    ) -> Result<Membership, StoreError> {
+        let txn = self.begin_write().await?;
+        let row = load_membership(&txn, id).await?;
+        if membership_from_row(row.clone())?.status != MembershipStatus::Pending {
+            return Err(StoreError::Membership(MembershipRefusal::NotPending));
+        }
+        let mut update = row.into_active_model();
+        update.since = Set(Utc::now());
+        update.decided_by = Set(Some(actor.0));
+        let (verb, payload) = match decision {
+            Decision::Approve => {
+                update.status = Set(MembershipStatus::Active.as_str().to_owned());
+                ("membership.approved", json!({}))
+            }
+            Decision::Reject { reason } => {
+                update.status = Set(MembershipStatus::Rejected.as_str().to_owned());
+                update.decision_reason = Set(Some(reason.clone()));
+                ("membership.rejected", json!({ "reason": reason }))
+            }
+        };
+        let row = update.update(&txn).await?;
+        append_activity(&txn, membership_activity(Some(actor), &row, verb, payload)).await?;
+        txn.commit().await?;
+        membership_from_row(row)
+    }
+
+    /// Changes the role of an active member, keeping at least one coordinator.
+    pub async fn change_member_role(
+        &self,
+        actor: PersonId,
+        id: MembershipId,
+        role: MembershipRole,
+    ) -> Result<Membership, StoreError> {
+        let txn = self.begin_write().await?;
+        let row = load_membership(&txn, id).await?;
+        let current = membership_from_row(row.clone())?;
+        if current.status != MembershipStatus::Active {
+            return Err(StoreError::Membership(MembershipRefusal::NotActive));
+        }
+        let coordinators = lock_active_coordinators(&txn, current.working_group_id).await?;
+        ensure_coordinator_remains(&current, Some(role), coordinators)
+            .map_err(StoreError::Membership)?;
+        let mut update = row.into_active_model();
+        update.role = Set(role.as_str().to_owned());
+        let row = update.update(&txn).await?;
+        let payload = json!({ "from": current.role.as_str(), "to": role.as_str() });
+        append_activity(
+            &txn,
+            membership_activity(Some(actor), &row, "membership.role_changed", payload),
+        )
+        .await?;
+        txn.commit().await?;
+        membership_from_row(row)
+    }
+
+    /// Ends an active membership: the person left (`actor` is themselves) or was removed.
+    /// The group keeps at least one coordinator.
+    pub async fn end_membership(
+        &self,
+        actor: PersonId,
+        id: MembershipId,
+    ) -> Result<Membership, StoreError> {
+        let txn = self.begin_write().await?;
+        let row = load_membership(&txn, id).await?;
+        let current = membership_from_row(row.clone())?;
+        if current.status != MembershipStatus::Active {
+            return Err(StoreError::Membership(MembershipRefusal::NotActive));
+        }
+        let coordinators = lock_active_coordinators(&txn, current.working_group_id).await?;
+        ensure_coordinator_remains(&current, None, coordinators).map_err(StoreError::Membership)?;
+        let mut update = row.into_active_model();
+        update.status = Set(MembershipStatus::Ended.as_str().to_owned());
+        update.since = Set(Utc::now());
+        let row = update.update(&txn).await?;
+        let verb = if actor == current.person_id {
+            "membership.left"
+        } else {
+            "membership.removed"
+        };
+        append_activity(
+            &txn,
+            membership_activity(Some(actor), &row, verb, json!({})),
+        )
+        .await?;
+        txn.commit().await?;
+        membership_from_row(row)
+    }
+}
+
+pub(crate) async fn find_membership(
+    db: &impl ConnectionTrait,
+    person: PersonId,
+    group: WorkingGroupId,
+) -> Result<Option<membership::Model>, StoreError> {
+    Ok(membership::Entity::find()
+        .filter(membership::Column::PersonId.eq(person.0))
+        .filter(membership::Column::WorkingGroupId.eq(group.0))
+        .one(db)
+        .await?)
+}
+
+async fn load_membership(
+    db: &impl ConnectionTrait,
+    id: MembershipId,
+) -> Result<membership::Model, StoreError> {
+    membership::Entity::find_by_id(id.0)
+        .one(db)
+        .await?
+        .ok_or(StoreError::NotFound {
+            entity: "membership",
+        })
+}
+
+/// Counts the group's active coordinators, locking their rows on PostgreSQL so that two
+/// coordinators stepping down at once cannot both succeed. (SQLite needs no lock: its
+/// write transactions are serialised.)
+async fn lock_active_coordinators(
+    db: &impl ConnectionTrait,
+    group: WorkingGroupId,
+) -> Result<u64, StoreError> {
+    let rows = membership::Entity::find()
+        .filter(membership::Column::WorkingGroupId.eq(group.0))
+        .filter(membership::Column::Role.eq(MembershipRole::Coordinator.as_str()))
+        .filter(membership::Column::Status.eq(MembershipStatus::Active.as_str()))
+        .lock_exclusive()
+        .all(db)
+        .await?;
+    Ok(rows.len() as u64)
+}
+
+pub(crate) fn membership_activity(
+    actor: Option<PersonId>,
+    row: &membership::Model,
+    verb: &str,
+    details: serde_json::Value,
+) -> NewActivity {
+    let mut payload = json!({
+        "version": 1,
+        "personId": row.person_id,
+        "role": row.role,
+        "status": row.status,
+    });
+    if let (Some(payload), serde_json::Value::Object(details)) = (payload.as_object_mut(), details)
+    {
+        payload.extend(details);
+    }
+    NewActivity {
+        actor,
+        verb: verb.to_owned(),
+        subject_type: "membership".to_owned(),
+        subject_id: row.id,
+        working_group: Some(WorkingGroupId(row.working_group_id)),
+        payload,
+    }
+}
