@@ -1,22 +1,14 @@
 //! Accounts over HTTP: sign-up → verify → sign-in → me → sign-out, passwords, resets,
 //! rate limits, administrators and privacy, on every backend.
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use coalition_domain::people::PersonId;
 use coalition_store::AccountChange;
-use coalition_tests::accounts::{PASSWORD, login, login_body, register, registration, signed_up};
+use coalition_tests::accounts::{
+    PASSWORD, login, login_body, person_id, register, registration, signed_up,
+};
 use coalition_tests::{Backend, TestApp, backends, error_code, mail};
 use serde_json::{Value, json};
 
 const ME: &str = "{ me { id displayName email gender country timeZone } }";
-
-fn person_id(global_id: &str) -> PersonId {
-    // Test-only peek inside the opaque id, to set up administrators through the store.
-    let bytes = URL_SAFE_NO_PAD.decode(global_id).unwrap();
-    let text = String::from_utf8(bytes).unwrap();
-    PersonId(text.rsplit(':').next().unwrap().parse().unwrap())
-}
 
 #[tokio::test]
 async fn sign_up_verify_sign_in_me_sign_out() {

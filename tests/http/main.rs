@@ -10,4 +10,5 @@ mod coalition;
 mod graphql_over_http;
 mod health;
 mod members;
+mod membership;
 mod storage;

@@ -1,5 +1,11 @@
 //! Signing people up through the API, as a frontend would.
 
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use coalition_domain::coalition::WorkingGroupId;
+use coalition_domain::membership::{MembershipRole, MembershipStatus};
+use coalition_domain::people::PersonId;
+use coalition_store::AccountChange;
 use serde_json::{Value, json};
 
 use crate::TestApp;
@@ -71,4 +77,47 @@ pub async fn login_body(app: &TestApp, email: &str, password: &str) -> Value {
         json!({ "email": email, "password": password }),
     )
     .await
+}
+
+/// The database id inside a global ID: a test-only peek, to set up roles through the store.
+pub fn person_id(global_id: &str) -> PersonId {
+    let bytes = URL_SAFE_NO_PAD.decode(global_id).expect("a global id");
+    let text = String::from_utf8(bytes).expect("UTF-8");
+    PersonId(
+        text.rsplit(':')
+            .next()
+            .and_then(|id| id.parse().ok())
+            .expect("Kind:id"),
+    )
+}
+
+/// Signs up a person and makes them an active coordinator of `group`.
+pub async fn coordinator_of(
+    app: &TestApp,
+    group: WorkingGroupId,
+    name: &str,
+    email: &str,
+) -> (String, String) {
+    let (id, token) = signed_up(app, name, email).await;
+    app.store
+        .insert_membership(
+            group,
+            person_id(&id),
+            MembershipRole::Coordinator,
+            MembershipStatus::Active,
+        )
+        .await
+        .expect("coordinator appointed");
+    // Roles are read at every request, so the session already carries the new one.
+    (id, token)
+}
+
+/// Signs up a person and makes them a coalition administrator.
+pub async fn administrator(app: &TestApp, name: &str, email: &str) -> (String, String) {
+    let (id, token) = signed_up(app, name, email).await;
+    app.store
+        .change_account(None, person_id(&id), AccountChange::GrantAdmin)
+        .await
+        .expect("administrator appointed");
+    (id, token)
 }

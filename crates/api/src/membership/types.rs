@@ -255,6 +255,14 @@ pub(crate) async fn members_page(
         api.page_limits,
     )?;
     let filter = filter.unwrap_or_default().into_domain()?;
+    if filter
+        .status
+        .is_some_and(|status| status != domain::MembershipStatus::Active)
+    {
+        // Requests and former members are the group's business, not the public's.
+        policy::ensure(viewer(ctx), Action::CoordinateGroup(group))
+            .map_err(coalition_services::ServiceError::from)?;
+    }
     let page = api.store.members(group, &filter, page).await?;
     let mut connection = Connection::with_additional_fields(
         after.is_some(),
