@@ -9,6 +9,7 @@ mod accounts;
 mod coalition;
 mod graphql_over_http;
 mod health;
+mod live;
 mod members;
 mod membership;
 mod storage;

@@ -133,7 +133,7 @@ async fn a_request_waits_for_a_coordinator_who_approves_it() {
             .await
             .unwrap()
             .into_iter()
-            .map(|entry| entry.entry.verb)
+            .map(|entry| entry.verb)
             .collect();
         assert_eq!(
             verbs,

@@ -8,6 +8,7 @@ pub mod accounts;
 mod database;
 pub mod fixtures;
 pub mod mail;
+pub mod ws;
 
 use std::fmt;
 
@@ -57,8 +58,10 @@ pub struct TestApp {
     pub store: Store,
     /// Where the server writes mail (`.eml` files).
     pub mail_dir: std::path::PathBuf,
+    /// The database URL, for a second instance sharing it.
+    pub database_url: String,
     server: Option<RunningServer>,
-    _database: TestDatabase,
+    _database: Option<TestDatabase>,
 }
 
 impl TestApp {
@@ -70,11 +73,37 @@ impl TestApp {
     /// Starts a server on `backend`, letting the test adjust the settings first.
     pub async fn spawn_with(backend: Backend, adjust: impl FnOnce(&mut Settings)) -> Self {
         let database = TestDatabase::create(backend).await;
+        let url = database.url.clone();
+        let mail_dir = database.scratch_dir.join("mail");
+        Self::start(backend, url, mail_dir, Some(database), adjust).await
+    }
+
+    /// A second instance over the same database (several stateless servers).
+    pub async fn spawn_beside(&self, adjust: impl FnOnce(&mut Settings)) -> Self {
+        let mail_dir = self
+            .mail_dir
+            .with_file_name(format!("mail-{}", uuid::Uuid::new_v4().simple()));
+        Self::start(
+            self.backend,
+            self.database_url.clone(),
+            mail_dir,
+            None,
+            adjust,
+        )
+        .await
+    }
+
+    async fn start(
+        backend: Backend,
+        database_url: String,
+        mail_dir: std::path::PathBuf,
+        database: Option<TestDatabase>,
+        adjust: impl FnOnce(&mut Settings),
+    ) -> Self {
         let mut settings = Settings::default();
         settings.server.bind = "127.0.0.1:0".parse().expect("loopback address");
-        settings.database.url = database.url.clone();
+        settings.database.url = database_url.clone();
         settings.database.max_connections = 4;
-        let mail_dir = database.scratch_dir.join("mail");
         settings.mail.file_dir = mail_dir.display().to_string();
         adjust(&mut settings);
         let server = start(&settings).await.expect("server starts");
@@ -87,6 +116,7 @@ impl TestApp {
             client: reqwest::Client::new(),
             store,
             mail_dir,
+            database_url,
             server: Some(server),
             _database: database,
         }

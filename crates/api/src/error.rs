@@ -8,7 +8,7 @@ use coalition_store::StoreError;
 ///
 /// It deliberately does not implement `Display`: async-graphql converts any `Display` type
 /// into an error without extensions, and every error must carry its code.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub enum ApiError {
     /// The client sent a value the API cannot accept.
     BadUserInput {

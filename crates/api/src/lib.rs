@@ -8,11 +8,12 @@ mod context;
 mod error;
 mod ids;
 mod language;
+mod live;
 mod membership;
 mod node;
 mod people;
 
-use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
+use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
 
 pub use context::{ApiContext, RequestLanguage};
 pub use error::ApiError;
@@ -29,8 +30,12 @@ pub struct Query(
 #[derive(MergedObject, Default)]
 pub struct Mutation(accounts::AccountsMutation, membership::MembershipMutation);
 
-/// The schema served over HTTP and exported as `schema.graphql`.
-pub type CoalitionSchema = Schema<Query, Mutation, EmptySubscription>;
+/// The root subscription: one part per feature, merged.
+#[derive(MergedSubscription, Default)]
+pub struct Subscription(live::LiveSubscription);
+
+/// The schema served over HTTP and WebSocket, and exported as `schema.graphql`.
+pub type CoalitionSchema = Schema<Query, Mutation, Subscription>;
 
 /// Limits that keep one request from monopolising the server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,8 +55,12 @@ impl Default for QueryLimits {
     }
 }
 
-fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
-    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+fn builder() -> SchemaBuilder<Query, Mutation, Subscription> {
+    Schema::build(
+        Query::default(),
+        Mutation::default(),
+        Subscription::default(),
+    )
 }
 
 /// Builds the schema the server runs, with its data and limits.

@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod balance;
 pub mod coalition;
 pub mod error;
+pub mod events;
 pub mod geography;
 pub mod language;
 pub mod membership;

@@ -42,6 +42,23 @@ impl SignedIn {
 }
 
 impl Viewer {
+    /// Brings a long-lived viewer (a live subscription's) up to date with an event: a
+    /// membership that changed or an account that was disabled changes what it may see.
+    pub fn apply(&mut self, event: &crate::events::Event) {
+        let Viewer::Person(person) = self else { return };
+        if event.ended_account() == Some(person.person) {
+            *self = Viewer::Anonymous;
+            return;
+        }
+        if let Some(change) = event.membership_change()
+            && change.person == person.person
+        {
+            person
+                .memberships
+                .insert(change.group, (change.role, change.status));
+        }
+    }
+
     /// The signed-in person, if any.
     pub fn signed_in(&self) -> Option<&SignedIn> {
         match self {

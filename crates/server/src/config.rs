@@ -10,6 +10,8 @@ use coalition_domain::pagination::PageLimits;
 use coalition_services::accounts::AccountSettings;
 use coalition_services::rate_limit::{RateLimits, RateRule};
 use coalition_store::{Backend, DatabaseSettings};
+
+use crate::http::WebSocketLimits;
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
@@ -28,6 +30,8 @@ pub struct Settings {
     pub accounts: AccountsConfig,
     /// Limits on sign-in, registration and reset attempts.
     pub rate_limits: RateLimitsConfig,
+    /// Subscriptions over WebSocket.
+    pub websocket: WebSocketConfig,
     /// Redis, for several instances; empty URL = everything in process.
     pub redis: RedisConfig,
     /// Outgoing mail.
@@ -114,6 +118,32 @@ impl Default for RateLimitsConfig {
             registration_per_address: rule(10, 3600),
             reset_per_account: rule(5, 3600),
             reset_per_address: rule(20, 3600),
+        }
+    }
+}
+
+/// Subscriptions over WebSocket.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WebSocketConfig {
+    /// Seconds a client has to send `connection_init`.
+    pub init_timeout_secs: u64,
+    /// Seconds between the server's pings.
+    pub ping_interval_secs: u64,
+    /// Most operations one connection may run at once.
+    pub max_subscriptions: usize,
+    /// Origins (e.g. `https://coalition.example.org`) allowed to open a socket from a
+    /// browser; empty allows the server's own host only. `*` allows any.
+    pub allowed_origins: Vec<String>,
+}
+
+impl Default for WebSocketConfig {
+    fn default() -> Self {
+        Self {
+            init_timeout_secs: 10,
+            ping_interval_secs: 15,
+            max_subscriptions: 50,
+            allowed_origins: Vec::new(),
         }
     }
 }
@@ -363,6 +393,15 @@ impl Settings {
                 return fail(key, "max and window_secs must be at least 1");
             }
         }
+        if self.websocket.init_timeout_secs == 0 || self.websocket.ping_interval_secs == 0 {
+            return fail(
+                "websocket.init_timeout_secs",
+                "timeouts must be at least 1 second",
+            );
+        }
+        if self.websocket.max_subscriptions == 0 {
+            return fail("websocket.max_subscriptions", "must be at least 1");
+        }
         if !self.redis.url.is_empty()
             && !self.redis.url.starts_with("redis://")
             && !self.redis.url.starts_with("rediss://")
@@ -414,6 +453,16 @@ impl Settings {
             reset_lifetime: minutes(self.accounts.reset_token_minutes),
             invitation_lifetime: hours(self.accounts.invitation_token_days.saturating_mul(24)),
             public_url: self.accounts.public_url.clone(),
+        }
+    }
+
+    /// The WebSocket limits.
+    pub fn websocket_limits(&self) -> WebSocketLimits {
+        WebSocketLimits {
+            init_timeout: Duration::from_secs(self.websocket.init_timeout_secs),
+            ping_interval: Duration::from_secs(self.websocket.ping_interval_secs),
+            max_subscriptions: self.websocket.max_subscriptions,
+            allowed_origins: self.websocket.allowed_origins.clone(),
         }
     }
 

@@ -7,4 +7,6 @@ pub mod http;
 mod startup;
 pub mod telemetry;
 
-pub use startup::{RunningServer, StartError, build_services, connect_redis, prepare_store, start};
+pub use startup::{
+    RedisConnection, RunningServer, StartError, build_services, connect_redis, prepare_store, start,
+};

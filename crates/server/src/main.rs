@@ -76,7 +76,7 @@ async fn run(command: Command, settings: Settings) -> Result<(), String> {
             time_zone,
         } => {
             let store = prepare_store(&settings).await.map_err(|e| e.to_string())?;
-            let services = build_services(&settings, store.clone())
+            let services = build_services(&settings, store.clone(), None)
                 .await
                 .map_err(|e| e.to_string())?;
             let exists = match Email::parse(&email) {

@@ -7,6 +7,7 @@ use coalition_api::{ApiContext, build_schema};
 use std::sync::Arc;
 
 use coalition_services::Services;
+use coalition_services::live::{EventBus, InProcessBus, RedisBus};
 use coalition_services::mail::FileMailer;
 use coalition_services::passwords::{HashCost, PasswordHasher};
 use coalition_services::rate_limit::{MemoryRateLimiter, RateLimiter, RedisRateLimiter};
@@ -55,41 +56,59 @@ pub async fn prepare_store(settings: &Settings) -> Result<Store, StartError> {
     Ok(store)
 }
 
-/// Builds the use cases over `store`: password hasher, mailer, rate limiter.
-pub async fn build_services(settings: &Settings, store: Store) -> Result<Services, StartError> {
+/// Builds the use cases over `store`: password hasher, mailer, rate limiter, event bus.
+pub async fn build_services(
+    settings: &Settings,
+    store: Store,
+    redis: Option<&RedisConnection>,
+) -> Result<Services, StartError> {
     let passwords =
         PasswordHasher::new(HashCost::OWASP, settings.accounts.password_hash_concurrency)
             .map_err(|error| StartError::Setup(error.to_string()))?;
     let mailer = FileMailer::new(&settings.mail.file_dir, &settings.mail.from)
         .map_err(|error| StartError::Setup(format!("mail.file_dir: {error}")))?;
-    let rate_limiter: Arc<dyn RateLimiter> = match connect_redis(settings).await? {
-        Some(connection) => Arc::new(RedisRateLimiter::new(
-            connection,
-            settings.redis.key_prefix.clone(),
-        )),
-        None => Arc::new(MemoryRateLimiter::default()),
+    let prefix = settings.redis.key_prefix.clone();
+    let (rate_limiter, events): (Arc<dyn RateLimiter>, Arc<dyn EventBus>) = match redis {
+        Some(redis) => (
+            Arc::new(RedisRateLimiter::new(redis.manager.clone(), prefix.clone())),
+            Arc::new(RedisBus::start(redis.client.clone(), redis.manager.clone(), &prefix).await),
+        ),
+        None => (
+            Arc::new(MemoryRateLimiter::default()),
+            Arc::new(InProcessBus::default()),
+        ),
     };
     Ok(Services {
         store,
         passwords,
         mailer: Arc::new(mailer),
+        events,
         rate_limiter,
         rate_limits: settings.rate_limits(),
         accounts: settings.account_settings(),
     })
 }
 
+/// A Redis server: the client (for pub/sub) and a managed connection (for commands).
+#[derive(Clone)]
+pub struct RedisConnection {
+    /// Opens new connections (the event bus's subscriber).
+    pub client: redis::Client,
+    /// Reconnects on its own.
+    pub manager: ConnectionManager,
+}
+
 /// Opens the Redis connection when one is configured. It reconnects on its own later.
-pub async fn connect_redis(settings: &Settings) -> Result<Option<ConnectionManager>, StartError> {
+pub async fn connect_redis(settings: &Settings) -> Result<Option<RedisConnection>, StartError> {
     if settings.redis.url.is_empty() {
         return Ok(None);
     }
     let client = redis::Client::open(settings.redis.url.as_str())
         .map_err(|error| StartError::Setup(format!("redis.url: {error}")))?;
-    let connection = ConnectionManager::new(client)
+    let manager = ConnectionManager::new(client.clone())
         .await
         .map_err(|error| StartError::Setup(format!("redis.url: cannot connect: {error}")))?;
-    Ok(Some(connection))
+    Ok(Some(RedisConnection { client, manager }))
 }
 
 /// A server accepting connections in the background.
@@ -126,8 +145,8 @@ impl RunningServer {
 /// Prepares the store, binds the configured address and serves in the background.
 pub async fn start(settings: &Settings) -> Result<RunningServer, StartError> {
     let store = prepare_store(settings).await?;
-    let services = build_services(settings, store.clone()).await?;
     let redis = connect_redis(settings).await?;
+    let services = build_services(settings, store.clone(), redis.as_ref()).await?;
     let schema = build_schema(
         ApiContext {
             store: store.clone(),
@@ -140,8 +159,9 @@ pub async fn start(settings: &Settings) -> Result<RunningServer, StartError> {
         schema,
         store,
         services,
-        redis,
+        redis: redis.map(|redis| redis.manager),
         max_batch_size: settings.graphql.max_batch_size,
+        websocket: settings.websocket_limits(),
     };
     let limits = HttpLimits {
         max_body_bytes: settings.server.max_body_bytes,

@@ -365,9 +365,11 @@ impl Services {
         } else {
             AccountChange::Enable
         };
-        self.store
+        let recorded = self
+            .store
             .change_account(viewer.person_id(), person, change)
             .await?;
+        self.announce(recorded).await;
         Ok(self.store.person(person).await?)
     }
 

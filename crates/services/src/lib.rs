@@ -5,6 +5,7 @@
 
 pub mod accounts;
 mod error;
+pub mod live;
 pub mod mail;
 pub mod membership;
 pub mod passwords;
@@ -13,11 +14,12 @@ pub mod secrets;
 
 use std::sync::Arc;
 
-use coalition_store::Store;
+use coalition_store::{Recorded, Store};
 
 pub use error::ServiceError;
 
 use crate::accounts::AccountSettings;
+use crate::live::EventBus;
 use crate::mail::Mailer;
 use crate::passwords::PasswordHasher;
 use crate::rate_limit::{RateLimiter, RateLimits};
@@ -31,12 +33,24 @@ pub struct Services {
     pub passwords: PasswordHasher,
     /// Where mail goes.
     pub mailer: Arc<dyn Mailer>,
+    /// Carries committed events to live subscriptions.
+    pub events: Arc<dyn EventBus>,
     /// Counts attempts, in memory or in Redis.
     pub rate_limiter: Arc<dyn RateLimiter>,
     /// The limits applied to sign-in, registration and reset.
     pub rate_limits: RateLimits,
     /// Session lifetimes, token lifetimes, links.
     pub accounts: AccountSettings,
+}
+
+impl Services {
+    /// Publishes what a committed change recorded, and hands back its result.
+    pub async fn announce<T>(&self, recorded: Recorded<T>) -> T {
+        for event in &recorded.events {
+            self.events.publish(event).await;
+        }
+        recorded.value
+    }
 }
 
 impl std::fmt::Debug for Services {

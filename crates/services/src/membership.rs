@@ -44,10 +44,11 @@ impl Services {
     ) -> Result<WorkingGroup, ServiceError> {
         policy::ensure(viewer, Action::CoordinateGroup(group))?;
         let actor = signed_in_person(viewer)?;
-        Ok(self
+        let recorded = self
             .store
             .set_join_policy(actor, group, join_policy)
-            .await?)
+            .await?;
+        Ok(self.announce(recorded).await)
     }
 
     /// Asks to join a group: pending in a moderated group, active at once in an open one.
@@ -59,10 +60,11 @@ impl Services {
     ) -> Result<Membership, ServiceError> {
         let person = signed_in_person(viewer)?;
         let motivation = optional_note("motivation", motivation)?;
-        Ok(self
+        let recorded = self
             .store
             .request_to_join(person, group, motivation)
-            .await?)
+            .await?;
+        Ok(self.announce(recorded).await)
     }
 
     /// Admits a pending request. Coordinators of the request's group and administrators.
@@ -72,10 +74,11 @@ impl Services {
         id: MembershipId,
     ) -> Result<Membership, ServiceError> {
         let actor = self.ensure_coordinates_membership(viewer, id).await?;
-        Ok(self
+        let recorded = self
             .store
             .decide_request(actor, id, Decision::Approve)
-            .await?)
+            .await?;
+        Ok(self.announce(recorded).await)
     }
 
     /// Turns a pending request down, with a reason the person will read.
@@ -89,10 +92,11 @@ impl Services {
         let reason = optional_note("reason", Some(reason))?.ok_or_else(|| {
             InvalidInput::new("reason", "say why, so the person knows what to do next")
         })?;
-        Ok(self
+        let recorded = self
             .store
             .decide_request(actor, id, Decision::Reject { reason })
-            .await?)
+            .await?;
+        Ok(self.announce(recorded).await)
     }
 
     /// Leaves a group; a group's last coordinator must appoint another first.
@@ -107,7 +111,8 @@ impl Services {
             .membership_of(person, group)
             .await?
             .ok_or(ServiceError::NotFound("membership"))?;
-        Ok(self.store.end_membership(person, membership.id).await?)
+        let recorded = self.store.end_membership(person, membership.id).await?;
+        Ok(self.announce(recorded).await)
     }
 
     /// Changes a member's role; the group keeps at least one coordinator.
@@ -118,7 +123,8 @@ impl Services {
         role: MembershipRole,
     ) -> Result<Membership, ServiceError> {
         let actor = self.ensure_coordinates_membership(viewer, id).await?;
-        Ok(self.store.change_member_role(actor, id, role).await?)
+        let recorded = self.store.change_member_role(actor, id, role).await?;
+        Ok(self.announce(recorded).await)
     }
 
     /// Removes a member from their group; the group keeps at least one coordinator.
@@ -128,7 +134,8 @@ impl Services {
         id: MembershipId,
     ) -> Result<Membership, ServiceError> {
         let actor = self.ensure_coordinates_membership(viewer, id).await?;
-        Ok(self.store.end_membership(actor, id).await?)
+        let recorded = self.store.end_membership(actor, id).await?;
+        Ok(self.announce(recorded).await)
     }
 
     /// Invites an address to a group with a role, mailing a single-use link. A newer
@@ -145,7 +152,7 @@ impl Services {
         let email = Email::parse(email)?;
         let group_record = self.store.working_group(group).await?;
         let token = new_token();
-        let invitation = self
+        let recorded = self
             .store
             .create_invitation(
                 actor,
@@ -158,6 +165,7 @@ impl Services {
                 },
             )
             .await?;
+        let invitation = self.announce(recorded).await;
         let inviter = self.store.person(actor).await?;
         let mail = invitation_mail(
             &inviter.display_name,
@@ -180,10 +188,11 @@ impl Services {
     ) -> Result<Membership, ServiceError> {
         let person_id = signed_in_person(viewer)?;
         let person = self.store.person(person_id).await?;
-        Ok(self
+        let recorded = self
             .store
             .accept_invitation(&token_hash(token.trim()), person.id, &person.email)
-            .await?)
+            .await?;
+        Ok(self.announce(recorded).await)
     }
 
     /// Withdraws an invitation not yet accepted.
@@ -195,7 +204,8 @@ impl Services {
         let invitation = self.store.invitation(id).await?;
         policy::ensure(viewer, Action::CoordinateGroup(invitation.working_group_id))?;
         let actor = signed_in_person(viewer)?;
-        Ok(self.store.revoke_invitation(actor, id).await?)
+        let recorded = self.store.revoke_invitation(actor, id).await?;
+        Ok(self.announce(recorded).await)
     }
 
     /// Checks that the viewer coordinates the group `id` belongs to; returns who they are.

@@ -116,17 +116,26 @@ impl RateLimiter for RedisRateLimiter {
         let (current, seconds_left) = window(rule);
         let redis_key = format!("{}ratelimit:{key}:{current}", self.prefix);
         let mut connection = self.connection.clone();
-        let result: redis::RedisResult<(u64,)> = redis::pipe()
+        let mut pipeline = redis::pipe();
+        pipeline
             .atomic()
             .incr(&redis_key, 1u64)
             .expire(&redis_key, (rule.window.as_secs().max(1) + 1) as i64)
-            .ignore()
-            .query_async(&mut connection)
-            .await;
+            .ignore();
+        // A Redis that hangs must not hang sign-ins: give up after two seconds.
+        let result = tokio::time::timeout(
+            Duration::from_secs(2),
+            pipeline.query_async::<(u64,)>(&mut connection),
+        )
+        .await;
         match result {
-            Ok((count,)) => over(count, rule, seconds_left),
-            Err(error) => {
+            Ok(Ok((count,))) => over(count, rule, seconds_left),
+            Ok(Err(error)) => {
                 tracing::warn!(%error, "rate limiter: Redis unavailable, attempt allowed");
+                Ok(())
+            }
+            Err(_) => {
+                tracing::warn!("rate limiter: Redis timed out, attempt allowed");
                 Ok(())
             }
         }

@@ -12,7 +12,7 @@ use sea_orm::{
 use serde_json::json;
 
 use crate::Store;
-use crate::activity::{NewActivity, append_activity};
+use crate::activity::{NewActivity, Recorded, append_activity};
 use crate::entities::{account, membership, one_time_token, person, session};
 use crate::error::StoreError;
 use crate::membership::membership_from_row;
@@ -297,7 +297,7 @@ impl Store {
         actor: Option<PersonId>,
         person: PersonId,
         change: AccountChange,
-    ) -> Result<Account, StoreError> {
+    ) -> Result<Recorded<Account>, StoreError> {
         let now = Utc::now();
         let txn = self.begin_write().await?;
         let row = account::Entity::find_by_id(person.0)
@@ -323,9 +323,9 @@ impl Store {
         let row = update.update(&txn).await?;
         let mut entry = account_activity(person, person, verb);
         entry.actor = actor;
-        append_activity(&txn, entry).await?;
+        let event = append_activity(&txn, entry).await?;
         txn.commit().await?;
-        Ok(account_from_row(row))
+        Ok(Recorded::new(account_from_row(row), vec![event]))
     }
 
     /// Every membership of a person, whatever its status.

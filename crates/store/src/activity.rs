@@ -3,6 +3,7 @@
 
 use chrono::Utc;
 use coalition_domain::coalition::WorkingGroupId;
+use coalition_domain::events::Event;
 use coalition_domain::people::PersonId;
 use sea_orm::sea_query::IntoCondition;
 use sea_orm::{
@@ -31,15 +32,21 @@ pub struct NewActivity {
     pub payload: serde_json::Value,
 }
 
-/// An entry read back from the activity log.
+/// A change and the events it recorded, returned once the transaction committed, so
+/// the caller can announce exactly what was written.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ActivityEntry {
-    /// Position in the log.
-    pub id: i32,
-    /// When it happened.
-    pub occurred_at: chrono::DateTime<Utc>,
-    /// The entry as it was appended.
-    pub entry: NewActivity,
+pub struct Recorded<T> {
+    /// The result of the change.
+    pub value: T,
+    /// The activity entries it appended, in order.
+    pub events: Vec<Event>,
+}
+
+impl<T> Recorded<T> {
+    /// A result with the events recorded for it.
+    pub fn new(value: T, events: Vec<Event>) -> Self {
+        Self { value, events }
+    }
 }
 
 impl Store {
@@ -48,7 +55,7 @@ impl Store {
         &self,
         group: WorkingGroupId,
         limit: u64,
-    ) -> Result<Vec<ActivityEntry>, StoreError> {
+    ) -> Result<Vec<Event>, StoreError> {
         self.recent_activity(activity::Column::WorkingGroupId.eq(group.0), limit)
             .await
     }
@@ -59,7 +66,7 @@ impl Store {
         subject_type: &str,
         subject_id: i32,
         limit: u64,
-    ) -> Result<Vec<ActivityEntry>, StoreError> {
+    ) -> Result<Vec<Event>, StoreError> {
         let about = Condition::all()
             .add(activity::Column::SubjectType.eq(subject_type))
             .add(activity::Column::SubjectId.eq(subject_id));
@@ -70,36 +77,22 @@ impl Store {
         &self,
         condition: impl IntoCondition,
         limit: u64,
-    ) -> Result<Vec<ActivityEntry>, StoreError> {
+    ) -> Result<Vec<Event>, StoreError> {
         let rows = activity::Entity::find()
             .filter(condition)
             .order_by_desc(activity::Column::Id)
             .limit(limit)
             .all(&self.db)
             .await?;
-        Ok(rows
-            .into_iter()
-            .map(|row| ActivityEntry {
-                id: row.id,
-                occurred_at: row.occurred_at,
-                entry: NewActivity {
-                    actor: row.actor_id.map(PersonId),
-                    verb: row.verb,
-                    subject_type: row.subject_type,
-                    subject_id: row.subject_id,
-                    working_group: row.working_group_id.map(WorkingGroupId),
-                    payload: row.payload,
-                },
-            })
-            .collect())
+        Ok(rows.into_iter().map(event_from_row).collect())
     }
 }
 
-/// Appends an entry inside the caller's transaction.
+/// Appends an entry inside the caller's transaction; returns it as an event.
 pub(crate) async fn append_activity(
     db: &impl ConnectionTrait,
     entry: NewActivity,
-) -> Result<i32, StoreError> {
+) -> Result<Event, StoreError> {
     let row = activity::ActiveModel {
         occurred_at: Set(Utc::now()),
         actor_id: Set(entry.actor.map(|actor| actor.0)),
@@ -112,5 +105,18 @@ pub(crate) async fn append_activity(
     }
     .insert(db)
     .await?;
-    Ok(row.id)
+    Ok(event_from_row(row))
+}
+
+fn event_from_row(row: activity::Model) -> Event {
+    Event {
+        id: row.id,
+        occurred_at: row.occurred_at,
+        actor: row.actor_id.map(PersonId),
+        verb: row.verb,
+        subject_type: row.subject_type,
+        subject_id: row.subject_id,
+        working_group: row.working_group_id.map(WorkingGroupId),
+        payload: row.payload,
+    }
 }

@@ -13,7 +13,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, Query
 use serde_json::json;
 
 use crate::Store;
-use crate::activity::{NewActivity, append_activity};
+use crate::activity::{NewActivity, Recorded, append_activity};
 use crate::entities::{invitation, membership, person};
 use crate::error::{StoreError, corrupt};
 use crate::joining::{find_membership, membership_activity};
@@ -41,7 +41,7 @@ impl Store {
         &self,
         actor: PersonId,
         new: NewInvitation,
-    ) -> Result<Invitation, StoreError> {
+    ) -> Result<Recorded<Invitation>, StoreError> {
         let now = Utc::now();
         let txn = self.begin_write().await?;
         let invitee = person::Entity::find()
@@ -79,9 +79,10 @@ impl Store {
         }
         .insert(&txn)
         .await?;
-        append_activity(&txn, invitation_activity(actor, &row, "invitation.sent")).await?;
+        let event =
+            append_activity(&txn, invitation_activity(actor, &row, "invitation.sent")).await?;
         txn.commit().await?;
-        invitation_from_row(row)
+        Ok(Recorded::new(invitation_from_row(row)?, vec![event]))
     }
 
     /// One invitation.
@@ -100,7 +101,7 @@ impl Store {
         &self,
         actor: PersonId,
         id: InvitationId,
-    ) -> Result<Invitation, StoreError> {
+    ) -> Result<Recorded<Invitation>, StoreError> {
         let txn = self.begin_write().await?;
         let row = invitation::Entity::find_by_id(id.0)
             .one(&txn)
@@ -114,9 +115,10 @@ impl Store {
         let mut update = row.into_active_model();
         update.revoked_at = Set(Some(Utc::now()));
         let row = update.update(&txn).await?;
-        append_activity(&txn, invitation_activity(actor, &row, "invitation.revoked")).await?;
+        let event =
+            append_activity(&txn, invitation_activity(actor, &row, "invitation.revoked")).await?;
         txn.commit().await?;
-        invitation_from_row(row)
+        Ok(Recorded::new(invitation_from_row(row)?, vec![event]))
     }
 
     /// Accepts an invitation for `person`, whose address must be the one invited: the
@@ -126,7 +128,7 @@ impl Store {
         token_hash: &str,
         person: PersonId,
         email: &Email,
-    ) -> Result<Membership, StoreError> {
+    ) -> Result<Recorded<Membership>, StoreError> {
         let now = Utc::now();
         let txn = self.begin_write().await?;
         let row = invitation::Entity::find()
@@ -180,7 +182,7 @@ impl Store {
         let mut accepted = row.into_active_model();
         accepted.accepted_at = Set(Some(now));
         accepted.update(&txn).await?;
-        append_activity(
+        let event = append_activity(
             &txn,
             membership_activity(
                 Some(person),
@@ -191,7 +193,10 @@ impl Store {
         )
         .await?;
         txn.commit().await?;
-        membership_from_row(membership_row)
+        Ok(Recorded::new(
+            membership_from_row(membership_row)?,
+            vec![event],
+        ))
     }
 }
 

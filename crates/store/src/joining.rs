@@ -16,7 +16,7 @@ use sea_orm::{
 use serde_json::json;
 
 use crate::Store;
-use crate::activity::{NewActivity, append_activity};
+use crate::activity::{NewActivity, Recorded, append_activity};
 use crate::coalition::group_from_row;
 use crate::entities::{membership, person, working_group};
 use crate::error::StoreError;
@@ -78,7 +78,7 @@ impl Store {
         actor: PersonId,
         group: WorkingGroupId,
         policy: JoinPolicy,
-    ) -> Result<WorkingGroup, StoreError> {
+    ) -> Result<Recorded<WorkingGroup>, StoreError> {
         let txn = self.begin_write().await?;
         let row = working_group::Entity::find_by_id(group.0)
             .one(&txn)
@@ -89,7 +89,7 @@ impl Store {
         let mut update = row.into_active_model();
         update.join_policy = Set(policy.as_str().to_owned());
         let row = update.update(&txn).await?;
-        append_activity(
+        let event = append_activity(
             &txn,
             NewActivity {
                 actor: Some(actor),
@@ -102,7 +102,7 @@ impl Store {
         )
         .await?;
         txn.commit().await?;
-        group_from_row(row)
+        Ok(Recorded::new(group_from_row(row)?, vec![event]))
     }
 
     /// Records a request to join: pending in a moderated group, active in an open one.
@@ -112,7 +112,7 @@ impl Store {
         person: PersonId,
         group: WorkingGroupId,
         motivation: Option<String>,
-    ) -> Result<Membership, StoreError> {
+    ) -> Result<Recorded<Membership>, StoreError> {
         let now = Utc::now();
         let txn = self.begin_write().await?;
         let group_row = working_group::Entity::find_by_id(group.0)
@@ -159,13 +159,13 @@ impl Store {
         } else {
             "membership.requested"
         };
-        append_activity(
+        let event = append_activity(
             &txn,
             membership_activity(Some(person), &row, verb, json!({})),
         )
         .await?;
         txn.commit().await?;
-        membership_from_row(row)
+        Ok(Recorded::new(membership_from_row(row)?, vec![event]))
     }
 
     /// Approves or rejects a pending request.
@@ -174,7 +174,7 @@ impl Store {
         actor: PersonId,
         id: MembershipId,
         decision: Decision,
-    ) -> Result<Membership, StoreError> {
+    ) -> Result<Recorded<Membership>, StoreError> {
         let txn = self.begin_write().await?;
         let row = load_membership(&txn, id).await?;
         if membership_from_row(row.clone())?.status != MembershipStatus::Pending {
@@ -195,9 +195,10 @@ impl Store {
             }
         };
         let row = update.update(&txn).await?;
-        append_activity(&txn, membership_activity(Some(actor), &row, verb, payload)).await?;
+        let event =
+            append_activity(&txn, membership_activity(Some(actor), &row, verb, payload)).await?;
         txn.commit().await?;
-        membership_from_row(row)
+        Ok(Recorded::new(membership_from_row(row)?, vec![event]))
     }
 
     /// Changes the role of an active member, keeping at least one coordinator.
@@ -206,7 +207,7 @@ impl Store {
         actor: PersonId,
         id: MembershipId,
         role: MembershipRole,
-    ) -> Result<Membership, StoreError> {
+    ) -> Result<Recorded<Membership>, StoreError> {
         let txn = self.begin_write().await?;
         let row = load_membership(&txn, id).await?;
         let current = membership_from_row(row.clone())?;
@@ -220,13 +221,13 @@ impl Store {
         update.role = Set(role.as_str().to_owned());
         let row = update.update(&txn).await?;
         let payload = json!({ "from": current.role.as_str(), "to": role.as_str() });
-        append_activity(
+        let event = append_activity(
             &txn,
             membership_activity(Some(actor), &row, "membership.role_changed", payload),
         )
         .await?;
         txn.commit().await?;
-        membership_from_row(row)
+        Ok(Recorded::new(membership_from_row(row)?, vec![event]))
     }
 
     /// Ends an active membership: the person left (`actor` is themselves) or was removed.
@@ -235,7 +236,7 @@ impl Store {
         &self,
         actor: PersonId,
         id: MembershipId,
-    ) -> Result<Membership, StoreError> {
+    ) -> Result<Recorded<Membership>, StoreError> {
         let txn = self.begin_write().await?;
         let row = load_membership(&txn, id).await?;
         let current = membership_from_row(row.clone())?;
@@ -253,13 +254,13 @@ impl Store {
         } else {
             "membership.removed"
         };
-        append_activity(
+        let event = append_activity(
             &txn,
             membership_activity(Some(actor), &row, verb, json!({})),
         )
         .await?;
         txn.commit().await?;
-        membership_from_row(row)
+        Ok(Recorded::new(membership_from_row(row)?, vec![event]))
     }
 }
 

@@ -15,7 +15,7 @@ mod people;
 mod seed;
 
 pub use accounts::{AccountChange, NewAccount, NewToken};
-pub use activity::{ActivityEntry, NewActivity};
+pub use activity::{NewActivity, Recorded};
 pub use connection::{Backend, DatabaseSettings, Store};
 pub use error::StoreError;
 pub use invitations::NewInvitation;

@@ -10,6 +10,6 @@ pub(crate) use invitations::Invitation;
 pub(crate) use mutations::JoinPolicy;
 pub use mutations::MembershipMutation;
 pub(crate) use types::{
-    MemberFilterInput, Membership, MembershipConnection, MembershipStatus, StakeholderType,
-    UnescoRegion, members_page,
+    MemberFilterInput, Membership, MembershipConnection, MembershipRole, MembershipStatus,
+    StakeholderType, UnescoRegion, members_page,
 };

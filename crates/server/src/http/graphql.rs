@@ -10,6 +10,8 @@ use async_graphql::{ServerError, Variables};
 use axum::body::Bytes;
 use std::net::SocketAddr;
 
+use axum::extract::ws::WebSocketUpgrade;
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::header::{
     ACCEPT_LANGUAGE, ALLOW, AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, VARY, WWW_AUTHENTICATE,
@@ -28,16 +30,30 @@ use super::media::{ResponseMediaType, is_json_body, wants_html};
 
 /// The parameters of one GraphQL request, checked for shape.
 #[derive(Debug)]
-struct GraphqlParams {
+pub(super) struct GraphqlParams {
     query: String,
     operation_name: Option<String>,
     variables: Option<Map<String, Value>>,
 }
 
+impl GraphqlParams {
+    /// The request to execute.
+    pub(super) fn into_request(self) -> async_graphql::Request {
+        let mut request = async_graphql::Request::new(self.query);
+        if let Some(name) = self.operation_name {
+            request = request.operation_name(name);
+        }
+        if let Some(variables) = self.variables {
+            request = request.variables(Variables::from_json(Value::Object(variables)));
+        }
+        request
+    }
+}
+
 /// A request the server refuses before running anything: status and message.
-struct Refusal {
+pub(super) struct Refusal {
     status: StatusCode,
-    message: String,
+    pub(super) message: String,
 }
 
 impl Refusal {
@@ -179,8 +195,12 @@ pub async fn get(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
+    websocket: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
+    if let Ok(websocket) = websocket {
+        return super::websocket::upgrade(state, websocket, &headers, peer);
+    }
     if !query.contains_key("query") && wants_html(&headers) {
         return Html(GraphiQLSource::build().endpoint("/graphql").finish()).into_response();
     }
@@ -213,7 +233,7 @@ pub async fn get(
     reply(media, outcome.status(media), outcome.body)
 }
 
-fn params_from_json(value: Value) -> Result<GraphqlParams, Refusal> {
+pub(super) fn params_from_json(value: Value) -> Result<GraphqlParams, Refusal> {
     let Value::Object(mut object) = value else {
         return Err(Refusal::bad_request(
             "the request body must be a JSON object with a `query` string",
@@ -310,7 +330,7 @@ fn selected_operation(params: &GraphqlParams) -> Option<OperationDefinition> {
 /// A required variable (non-null, no default) the request does not provide. The
 /// specification makes this a request error; async-graphql only notices it while
 /// resolving, so it is checked here, before anything runs.
-fn missing_required_variable(params: &GraphqlParams) -> Option<String> {
+pub(super) fn missing_required_variable(params: &GraphqlParams) -> Option<String> {
     let operation = selected_operation(params)?;
     operation
         .variable_definitions
@@ -360,22 +380,13 @@ async fn execute(state: &AppState, params: GraphqlParams, caller: &Caller) -> Ou
             body: json!({ "errors": [error] }),
         };
     }
-    let mut request = async_graphql::Request::new(params.query)
+    let request = params
+        .into_request()
         .data(RequestLanguage(caller.language))
         .data(caller.viewer.clone())
         .data(caller.address);
-    if let Some(name) = params.operation_name {
-        request = request.operation_name(name);
-    }
-    if let Some(variables) = params.variables {
-        request = request.variables(Variables::from_json(Value::Object(variables)));
-    }
     let response = state.schema.execute(request).await;
-    // Errors raised before execution (syntax, validation, variable coercion, limits) carry
-    // no path; a resolver's error always does.
-    let request_error = response.data == async_graphql::Value::Null
-        && !response.errors.is_empty()
-        && response.errors.iter().all(|error| error.path.is_empty());
+    let request_error = request_error_of(&response);
     let mut body = Map::new();
     if !request_error {
         body.insert(
@@ -398,9 +409,17 @@ async fn execute(state: &AppState, params: GraphqlParams, caller: &Caller) -> Ou
     }
 }
 
+/// Whether a response reports a request error: the operation never ran. Errors raised
+/// before execution (syntax, validation, limits) carry no path; a resolver's always does.
+pub(super) fn request_error_of(response: &async_graphql::Response) -> bool {
+    response.data == async_graphql::Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|error| error.path.is_empty())
+}
+
 /// Every error leaves with a code: ours set it; async-graphql's own (syntax, validation,
 /// argument coercion) are all about what the client sent.
-fn error_json(mut error: ServerError) -> Value {
+pub(super) fn error_json(mut error: ServerError) -> Value {
     let extensions = error.extensions.get_or_insert_with(Default::default);
     if extensions.get("code").is_none() {
         extensions.set("code", "BAD_USER_INPUT");

@@ -31,6 +31,8 @@ pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
             "unavailable"
         }
     };
+    // Redis carries live updates and shared rate limits; without it the API still serves
+    // (degraded), so only the database decides readiness.
     let redis = match state.redis.clone() {
         None => None,
         Some(mut connection) => {
@@ -45,7 +47,8 @@ pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
             })
         }
     };
-    let ready = database == "ok" && redis != Some("unavailable");
+    let ready = database == "ok";
+    let degraded = redis == Some("unavailable") || !state.services.events.is_connected();
     let status = if ready {
         StatusCode::OK
     } else {
@@ -54,9 +57,18 @@ pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     let mut checks = json!({ "database": database });
     if let Some(redis) = redis {
         checks["redis"] = json!(redis);
+        checks["eventBus"] = json!(if state.services.events.is_connected() {
+            "ok"
+        } else {
+            "reconnecting"
+        });
     }
     let body = json!({
-        "status": if ready { "ready" } else { "unavailable" },
+        "status": match (ready, degraded) {
+            (false, _) => "unavailable",
+            (true, true) => "degraded",
+            (true, false) => "ready",
+        },
         "checks": checks,
     });
     (status, Json(body))

@@ -3,6 +3,9 @@
 mod graphql;
 mod health;
 pub mod media;
+mod websocket;
+
+pub use websocket::WebSocketLimits;
 
 use std::time::Duration;
 
@@ -34,6 +37,8 @@ pub struct AppState {
     pub redis: Option<ConnectionManager>,
     /// Most operations in one batched request.
     pub max_batch_size: usize,
+    /// Subscriptions over WebSocket.
+    pub websocket: WebSocketLimits,
 }
 
 /// Limits applied to every request.

@@ -1,0 +1,186 @@
+//! The event bus: events are published after their transaction commits and reach every
+//! live subscription, in this process or, through Redis pub/sub, on every instance.
+//! Delivery is best-effort (at most once): the activity log and mail are the durable record.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Duration;
+
+use coalition_domain::events::{EVENT_FORMAT_VERSION, Event, EventEnvelope};
+use redis::AsyncCommands;
+use redis::aio::ConnectionManager;
+use tokio::sync::broadcast;
+
+/// How many events a subscriber may fall behind before it is dropped as too slow.
+pub const SUBSCRIBER_BUFFER: usize = 1024;
+
+/// Carries committed events to live subscriptions.
+#[async_trait::async_trait]
+pub trait EventBus: Send + Sync {
+    /// Announces an event that has been committed. Never fails the caller: an event that
+    /// cannot be sent is logged as dropped.
+    async fn publish(&self, event: &Event);
+    /// A new receiver of every event published from now on.
+    fn subscribe(&self) -> broadcast::Receiver<Arc<Event>>;
+    /// Whether events currently flow between instances (always true in process).
+    fn is_connected(&self) -> bool;
+}
+
+/// One process, one broadcast channel: the embedded default.
+#[derive(Debug)]
+pub struct InProcessBus {
+    sender: broadcast::Sender<Arc<Event>>,
+}
+
+impl Default for InProcessBus {
+    fn default() -> Self {
+        Self {
+            sender: broadcast::channel(SUBSCRIBER_BUFFER).0,
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl EventBus for InProcessBus {
+    async fn publish(&self, event: &Event) {
+        // No receiver is not an error: nobody is listening right now.
+        let _ = self.sender.send(Arc::new(event.clone()));
+    }
+
+    fn subscribe(&self) -> broadcast::Receiver<Arc<Event>> {
+        self.sender.subscribe()
+    }
+
+    fn is_connected(&self) -> bool {
+        true
+    }
+}
+
+/// Events through a Redis channel: every instance publishes there and forwards what it
+/// hears to its own subscribers, its own events included (so each arrives exactly once
+/// per instance). A listener task reconnects with backoff when Redis goes away.
+pub struct RedisBus {
+    publisher: ConnectionManager,
+    channel: String,
+    local: broadcast::Sender<Arc<Event>>,
+    connected: Arc<AtomicBool>,
+    dropped: Arc<AtomicU64>,
+}
+
+impl RedisBus {
+    /// Starts listening on `{prefix}events` and returns the bus.
+    pub async fn start(client: redis::Client, publisher: ConnectionManager, prefix: &str) -> Self {
+        let channel = format!("{prefix}events");
+        let local = broadcast::channel(SUBSCRIBER_BUFFER).0;
+        let connected = Arc::new(AtomicBool::new(false));
+        let bus = Self {
+            publisher,
+            channel: channel.clone(),
+            local: local.clone(),
+            connected: connected.clone(),
+            dropped: Arc::new(AtomicU64::new(0)),
+        };
+        let (ready, subscribed) = tokio::sync::oneshot::channel();
+        tokio::spawn(listen(client, channel, local, connected, Some(ready)));
+        // Wait (briefly) for the first subscription, so events published right after
+        // start-up are not missed by this instance.
+        let _ = tokio::time::timeout(Duration::from_secs(5), subscribed).await;
+        bus
+    }
+
+    /// Events that could not be published since start.
+    pub fn dropped(&self) -> u64 {
+        self.dropped.load(Ordering::Relaxed)
+    }
+}
+
+#[async_trait::async_trait]
+impl EventBus for RedisBus {
+    async fn publish(&self, event: &Event) {
+        let envelope = EventEnvelope {
+            v: EVENT_FORMAT_VERSION,
+            event: event.clone(),
+        };
+        let Ok(text) = serde_json::to_string(&envelope) else {
+            tracing::error!(event = event.id, "event not serialisable; dropped");
+            return;
+        };
+        let mut connection = self.publisher.clone();
+        let sent: redis::RedisResult<i64> = tokio::time::timeout(
+            Duration::from_secs(2),
+            connection.publish(&self.channel, text),
+        )
+        .await
+        .unwrap_or_else(|_| {
+            Err(redis::RedisError::from(std::io::Error::from(
+                std::io::ErrorKind::TimedOut,
+            )))
+        });
+        if let Err(error) = sent {
+            self.dropped.fetch_add(1, Ordering::Relaxed);
+            tracing::warn!(event = event.id, verb = %event.verb, %error, "live event dropped: Redis unavailable");
+        }
+    }
+
+    fn subscribe(&self) -> broadcast::Receiver<Arc<Event>> {
+        self.local.subscribe()
+    }
+
+    fn is_connected(&self) -> bool {
+        self.connected.load(Ordering::Relaxed)
+    }
+}
+
+/// Subscribes to the channel and forwards events; on any failure waits (100 ms doubling
+/// to 5 s) and subscribes again. Runs until the process ends.
+async fn listen(
+    client: redis::Client,
+    channel: String,
+    local: broadcast::Sender<Arc<Event>>,
+    connected: Arc<AtomicBool>,
+    mut ready: Option<tokio::sync::oneshot::Sender<()>>,
+) {
+    use futures_util::StreamExt;
+    let mut backoff = Duration::from_millis(100);
+    loop {
+        match client.get_async_pubsub().await {
+            Ok(mut pubsub) => match pubsub.subscribe(&channel).await {
+                Ok(()) => {
+                    if !connected.swap(true, Ordering::Relaxed) {
+                        tracing::info!(%channel, "event bus connected to Redis");
+                    }
+                    if let Some(ready) = ready.take() {
+                        let _ = ready.send(());
+                    }
+                    backoff = Duration::from_millis(100);
+                    let mut messages = pubsub.on_message();
+                    while let Some(message) = messages.next().await {
+                        match message
+                            .get_payload::<String>()
+                            .ok()
+                            .and_then(|text| serde_json::from_str::<EventEnvelope>(&text).ok())
+                        {
+                            Some(envelope) if envelope.v == EVENT_FORMAT_VERSION => {
+                                let _ = local.send(Arc::new(envelope.event));
+                            }
+                            Some(envelope) => {
+                                tracing::warn!(
+                                    version = envelope.v,
+                                    "event of another format version ignored"
+                                );
+                            }
+                            None => tracing::warn!("unreadable event on the bus ignored"),
+                        }
+                    }
+                }
+                Err(error) => tracing::warn!(%error, "event bus: subscribe failed"),
+            },
+            Err(error) => tracing::debug!(%error, "event bus: Redis unreachable"),
+        }
+        if connected.swap(false, Ordering::Relaxed) {
+            tracing::warn!("event bus lost Redis; reconnecting");
+        }
+        tokio::time::sleep(backoff).await;
+        backoff = (backoff * 2).min(Duration::from_secs(5));
+    }
+}

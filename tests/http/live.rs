@@ -1,0 +1,489 @@
+//! Live updates over WebSocket: the graphql-transport-ws rules, subscriptions with
+//! authorization at subscribe time and per event, two instances through Redis, and a Redis
+//! outage.
+
+use std::time::Duration;
+
+use coalition_domain::coalition::WorkingGroupId;
+use coalition_tests::accounts::{coordinator_of, person_id, signed_up};
+use coalition_tests::ws::{Received, WsClient};
+use coalition_tests::{Backend, TestApp, backends};
+use serde_json::{Value, json};
+
+const GROUP_ACTIVITY: &str = "subscription ($group: ID!) { groupActivity(groupId: $group) { id verb workingGroupId subjectId membership { personId role status } } }";
+const MY_NOTIFICATIONS: &str = "subscription { myNotifications { verb membership { status } } }";
+const REQUEST: &str = "mutation ($group: ID!) { requestToJoin(groupId: $group) { id status } }";
+const APPROVE: &str = "mutation ($id: ID!) { approveMembership(membershipId: $id) { status } }";
+const REMOVE: &str = "mutation ($id: ID!) { removeMember(membershipId: $id) { status } }";
+
+async fn first_group(app: &TestApp) -> (WorkingGroupId, String) {
+    let group = app.store.working_groups().await.unwrap().remove(0).id;
+    let body = app.graphql("{ workingGroups { id } }", json!({})).await;
+    (
+        group,
+        body["data"]["workingGroups"][0]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
+    )
+}
+
+/// The payload of the next `next` message for `id`.
+async fn next_for(client: &mut WsClient, id: &str) -> Value {
+    loop {
+        let message = client.message().await;
+        if message["id"] == id && message["type"] == "next" {
+            return message["payload"].clone();
+        }
+        assert_ne!(message["type"], "error", "{message}");
+    }
+}
+
+#[tokio::test]
+async fn follows_the_graphql_transport_ws_rules() {
+    let app = TestApp::spawn_with(Backend::Sqlite, |settings| {
+        settings.websocket.init_timeout_secs = 1;
+        settings.websocket.ping_interval_secs = 1;
+        settings.websocket.max_subscriptions = 2;
+    })
+    .await;
+    let (_, group_id) = first_group(&app).await;
+
+    // No connection_init in time: 4408.
+    let mut client = WsClient::connect(&app).await;
+    assert_eq!(client.closed().await.0, 4408);
+
+    // Subscribing before the ack: 4401.
+    let mut client = WsClient::connect(&app).await;
+    client
+        .subscribe("1", "{ coalition { slug } }", json!({}))
+        .await;
+    assert_eq!(client.closed().await.0, 4401);
+
+    // A second connection_init: 4429.
+    let mut client = WsClient::initialised(&app, None).await;
+    client.send(json!({ "type": "connection_init" })).await;
+    assert_eq!(client.closed().await.0, 4429);
+
+    // Messages that are not the protocol's: 4400.
+    for bad in [
+        "not json",
+        "[]",
+        r#"{"type": "launch"}"#,
+        r#"{"id": "1"}"#,
+        r#"{"type": "subscribe", "id": 1, "payload": {}}"#,
+    ] {
+        let mut client = WsClient::initialised(&app, None).await;
+        client.send_text(bad).await;
+        assert_eq!(client.closed().await.0, 4400, "{bad}");
+    }
+
+    // Ping is answered with pong; the server pings too.
+    let mut client = WsClient::initialised(&app, None).await;
+    client.send(json!({ "type": "ping" })).await;
+    assert_eq!(client.message().await["type"], "pong");
+    let mut saw_ping = false;
+    for _ in 0..5 {
+        if client
+            .raw_within(Duration::from_secs(3))
+            .await
+            .is_some_and(|m| m["type"] == "ping")
+        {
+            saw_ping = true;
+            break;
+        }
+    }
+    assert!(saw_ping, "the server sends pings");
+
+    // A query runs once: next, then complete.
+    client
+        .subscribe("q", "{ coalition { slug } }", json!({}))
+        .await;
+    let next = client.message().await;
+    assert_eq!(
+        (next["id"].as_str(), next["type"].as_str()),
+        (Some("q"), Some("next"))
+    );
+    assert_eq!(
+        next["payload"]["data"]["coalition"]["slug"],
+        "oer-dynamic-coalition"
+    );
+    assert_eq!(
+        client.message().await,
+        json!({ "id": "q", "type": "complete" })
+    );
+
+    // A document that does not validate: error, no complete.
+    client
+        .subscribe("bad", "subscription { nonsense }", json!({}))
+        .await;
+    let error = client.message().await;
+    assert_eq!(
+        (error["id"].as_str(), error["type"].as_str()),
+        (Some("bad"), Some("error"))
+    );
+    assert!(error["payload"].is_array(), "{error}");
+
+    // Anonymous callers may not follow a group: the operation errors.
+    client
+        .subscribe("anon", GROUP_ACTIVITY, json!({ "group": group_id }))
+        .await;
+    let message = client.message().await;
+    let errors = if message["type"] == "error" {
+        &message["payload"]
+    } else {
+        &message["payload"]["errors"]
+    };
+    assert_eq!(
+        errors[0]["extensions"]["code"], "UNAUTHENTICATED",
+        "{message}"
+    );
+    client.close().await;
+
+    // A duplicate id of a running subscription: 4409. Past the limit: an error.
+    let (_, coordinator) = {
+        let (group, _) = first_group(&app).await;
+        coordinator_of(&app, group, "Claire Martin", "claire@example.fr").await
+    };
+    let mut client = WsClient::initialised(&app, Some(&coordinator)).await;
+    client
+        .subscribe("a", GROUP_ACTIVITY, json!({ "group": group_id }))
+        .await;
+    client
+        .subscribe("b", GROUP_ACTIVITY, json!({ "group": group_id }))
+        .await;
+    client
+        .subscribe("c", GROUP_ACTIVITY, json!({ "group": group_id }))
+        .await;
+    let over = client.message().await;
+    assert_eq!(
+        (over["id"].as_str(), over["type"].as_str()),
+        (Some("c"), Some("error")),
+        "{over}"
+    );
+    client
+        .subscribe("a", GROUP_ACTIVITY, json!({ "group": group_id }))
+        .await;
+    assert_eq!(client.closed().await.0, 4409);
+
+    // A bad token in connection_init: 4403.
+    let mut client = WsClient::connect(&app).await;
+    client
+        .send(json!({ "type": "connection_init", "payload": { "authorization": "Bearer nope" } }))
+        .await;
+    assert_eq!(client.closed().await.0, 4403);
+
+    // No subprotocol the server speaks: 4406.
+    let mut client = WsClient::connect_with(&app, None, &[]).await.unwrap();
+    assert_eq!(client.closed().await.0, 4406);
+
+    // A browser page from another origin cannot open a socket.
+    let refused = WsClient::connect_with(
+        &app,
+        Some("graphql-transport-ws"),
+        &[("Origin", "https://evil.example")],
+    )
+    .await;
+    assert!(refused.is_err(), "cross-origin upgrade refused");
+    let host = app.address.trim_start_matches("http://").to_owned();
+    let same = WsClient::connect_with(
+        &app,
+        Some("graphql-transport-ws"),
+        &[("Origin", &format!("http://{host}"))],
+    )
+    .await;
+    assert!(same.is_ok(), "same-origin upgrade accepted");
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn speaks_the_legacy_graphql_ws_protocol() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let mut client = WsClient::connect_with(&app, Some("graphql-ws"), &[])
+        .await
+        .unwrap();
+    client
+        .send(json!({ "type": "connection_init", "payload": {} }))
+        .await;
+    assert_eq!(client.message().await["type"], "connection_ack");
+    client
+        .send(
+            json!({ "id": "1", "type": "start", "payload": { "query": "{ coalition { slug } }" } }),
+        )
+        .await;
+    let data = client.message().await;
+    assert_eq!(data["type"], "data");
+    assert_eq!(
+        data["payload"]["data"]["coalition"]["slug"],
+        "oer-dynamic-coalition"
+    );
+    assert_eq!(
+        client.message().await,
+        json!({ "id": "1", "type": "complete" })
+    );
+    client.send(json!({ "type": "connection_terminate" })).await;
+    assert!(matches!(client.receive().await, Received::Closed(..)));
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn group_members_see_its_activity_until_they_leave() {
+    for backend in backends() {
+        let app = TestApp::spawn(backend).await;
+        let (group, group_id) = first_group(&app).await;
+        let (_, coordinator) =
+            coordinator_of(&app, group, "Claire Martin", "claire@example.fr").await;
+        let (member_id, member) = signed_up(&app, "Amina Diallo", "amina@example.sn").await;
+        let (_, outsider) = signed_up(&app, "Bo Chen", "bo@example.cn").await;
+
+        let mut outsider_socket = WsClient::initialised(&app, Some(&outsider)).await;
+        outsider_socket
+            .subscribe("g", GROUP_ACTIVITY, json!({ "group": group_id }))
+            .await;
+        let refused = outsider_socket.message().await;
+        let errors = if refused["type"] == "error" {
+            &refused["payload"]
+        } else {
+            &refused["payload"]["errors"]
+        };
+        assert_eq!(
+            errors[0]["extensions"]["code"], "FORBIDDEN",
+            "[{backend}] {refused}"
+        );
+
+        let mut watching = WsClient::initialised(&app, Some(&coordinator)).await;
+        watching
+            .subscribe("g", GROUP_ACTIVITY, json!({ "group": group_id }))
+            .await;
+        let mut notified = WsClient::initialised(&app, Some(&member)).await;
+        notified.subscribe("n", MY_NOTIFICATIONS, json!({})).await;
+        // Let both subscriptions reach the bus before the first change.
+        tokio::time::sleep(Duration::from_millis(200)).await;
+
+        let (_, body) = app
+            .graphql_as(&member, REQUEST, json!({ "group": group_id }))
+            .await;
+        let membership_id = body["data"]["requestToJoin"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let event = next_for(&mut watching, "g").await;
+        let event = &event["data"]["groupActivity"];
+        assert_eq!(event["verb"], "membership.requested", "[{backend}] {event}");
+        assert_eq!(event["workingGroupId"], group_id.as_str());
+        assert_eq!(event["subjectId"], membership_id.as_str());
+        assert_eq!(event["membership"]["personId"], member_id.as_str());
+        assert_eq!(event["membership"]["status"], "PENDING");
+
+        app.graphql_as(&coordinator, APPROVE, json!({ "id": membership_id }))
+            .await;
+        let approved = next_for(&mut watching, "g").await;
+        assert_eq!(
+            approved["data"]["groupActivity"]["verb"],
+            "membership.approved"
+        );
+        let mine = next_for(&mut notified, "n").await;
+        assert_eq!(
+            mine["data"]["myNotifications"]["verb"], "membership.requested",
+            "[{backend}]"
+        );
+        let mine = next_for(&mut notified, "n").await;
+        assert_eq!(
+            mine["data"]["myNotifications"]["verb"],
+            "membership.approved"
+        );
+        assert_eq!(
+            mine["data"]["myNotifications"]["membership"]["status"],
+            "ACTIVE"
+        );
+
+        // The member follows the group now, until removed.
+        let mut member_socket = WsClient::initialised(&app, Some(&member)).await;
+        member_socket
+            .subscribe("m", GROUP_ACTIVITY, json!({ "group": group_id }))
+            .await;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let _ = person_id(&member_id);
+        app.graphql_as(&coordinator, REMOVE, json!({ "id": membership_id }))
+            .await;
+        let last = member_socket.message().await;
+        assert_eq!(last["type"], "next", "[{backend}] {last}");
+        assert_eq!(
+            last["payload"]["errors"][0]["extensions"]["code"], "FORBIDDEN",
+            "{last}"
+        );
+        assert_eq!(
+            member_socket.message().await,
+            json!({ "id": "m", "type": "complete" })
+        );
+        let removed = next_for(&mut watching, "g").await;
+        assert_eq!(
+            removed["data"]["groupActivity"]["verb"],
+            "membership.removed"
+        );
+        app.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn two_instances_share_events_through_redis() {
+    let Ok(redis_url) = std::env::var("TEST_REDIS_URL") else {
+        return; // In-process delivery is covered above; this needs a Redis.
+    };
+    for backend in backends() {
+        let prefix = format!("coalition-test-{}:", uuid::Uuid::new_v4().simple());
+        let configure = |settings: &mut coalition_server::config::Settings| {
+            settings.redis.url = redis_url.clone();
+            settings.redis.key_prefix = prefix.clone();
+        };
+        let first = TestApp::spawn_with(backend, configure).await;
+        let second = first.spawn_beside(configure).await;
+        let (group, group_id) = first_group(&first).await;
+        let (_, coordinator) =
+            coordinator_of(&first, group, "Claire Martin", "claire@example.fr").await;
+        let (_, member) = signed_up(&first, "Amina Diallo", "amina@example.sn").await;
+
+        let mut on_second = WsClient::initialised(&second, Some(&coordinator)).await;
+        on_second
+            .subscribe("g", GROUP_ACTIVITY, json!({ "group": group_id }))
+            .await;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        first
+            .graphql_as(&member, REQUEST, json!({ "group": group_id }))
+            .await;
+        let event = next_for(&mut on_second, "g").await;
+        assert_eq!(
+            event["data"]["groupActivity"]["verb"], "membership.requested",
+            "[{backend}]"
+        );
+        second.finish().await;
+        first.finish().await;
+    }
+}
+
+/// A Redis server of the test's own, on a free loopback port.
+struct OwnRedis {
+    port: u16,
+    process: std::process::Child,
+}
+
+impl OwnRedis {
+    fn start(port: Option<u16>) -> Self {
+        let port = port.unwrap_or_else(|| {
+            std::net::TcpListener::bind("127.0.0.1:0")
+                .unwrap()
+                .local_addr()
+                .unwrap()
+                .port()
+        });
+        let process = std::process::Command::new("redis-server")
+            .args([
+                "--port",
+                &port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("redis-server is installed");
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Self { port, process }
+    }
+
+    fn stop(mut self) -> u16 {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+        self.port
+    }
+}
+
+impl Drop for OwnRedis {
+    fn drop(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+}
+
+async fn readiness(app: &TestApp) -> Value {
+    app.client
+        .get(app.url("/readyz"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn survives_a_redis_outage_and_resumes_delivery() {
+    if std::env::var("TEST_REDIS_URL").is_err() {
+        return; // Needs redis-server, as a machine with TEST_REDIS_URL has.
+    }
+    for backend in backends() {
+        let redis = OwnRedis::start(None);
+        let url = format!("redis://127.0.0.1:{}", redis.port);
+        let app = TestApp::spawn_with(backend, |settings| settings.redis.url = url.clone()).await;
+        let (group, group_id) = first_group(&app).await;
+        let (_, coordinator) =
+            coordinator_of(&app, group, "Claire Martin", "claire@example.fr").await;
+        let (_, first) = signed_up(&app, "Amina Diallo", "amina@example.sn").await;
+        let (_, second) = signed_up(&app, "Bo Chen", "bo@example.cn").await;
+        let mut socket = WsClient::initialised(&app, Some(&coordinator)).await;
+        socket
+            .subscribe("g", GROUP_ACTIVITY, json!({ "group": group_id }))
+            .await;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert_eq!(readiness(&app).await["status"], "ready");
+
+        let port = redis.stop();
+        // Changes still commit while Redis is away; their live events are dropped.
+        let (status, body) = app
+            .graphql_as(&first, REQUEST, json!({ "group": group_id }))
+            .await;
+        assert_eq!(status, 200);
+        assert_eq!(
+            body["data"]["requestToJoin"]["status"], "PENDING",
+            "[{backend}] {body}"
+        );
+        let mut degraded = false;
+        for _ in 0..50 {
+            let ready = readiness(&app).await;
+            if ready["status"] == "degraded" {
+                degraded = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert!(degraded, "[{backend}] /readyz reports the outage");
+
+        let _redis = OwnRedis::start(Some(port));
+        let mut resumed = false;
+        for _ in 0..100 {
+            if readiness(&app).await["status"] == "ready" {
+                resumed = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert!(resumed, "[{backend}] the bus reconnects");
+        app.graphql_as(&second, REQUEST, json!({ "group": group_id }))
+            .await;
+        let event = next_for(&mut socket, "g").await;
+        let event = &event["data"]["groupActivity"];
+        assert_eq!(
+            event["verb"], "membership.requested",
+            "[{backend}] the same socket, no reconnect"
+        );
+        app.finish().await;
+    }
+}
