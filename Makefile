@@ -2,7 +2,7 @@
 
 CARGO ?= cargo
 
-.PHONY: run test lint fmt schema build clean-data
+.PHONY: run test lint fmt schema build bench clean-data
 
 ## run: serve on http://127.0.0.1:8080 (SQLite under data/, seeded on first start)
 run:
@@ -24,6 +24,12 @@ fmt:
 ## schema: rewrite schema.graphql from the code
 schema:
 	$(CARGO) run --bin coalition -- export-schema --output schema.graphql
+
+## bench: live-update fan-out, 100 to 10,000 WebSocket subscribers, in process and via Redis
+bench:
+	$(CARGO) build --release --workspace --bins
+	ulimit -n 65536 2>/dev/null || true; \
+	  "$${CARGO_TARGET_DIR:-target}/release/bench-subscribers" --server "$${CARGO_TARGET_DIR:-target}/release/coalition" $(BENCH_ARGS)
 
 build:
 	$(CARGO) build --workspace --release

@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261125_000001_foundation;
 mod m20261125_000002_accounts;
 mod m20261125_000003_membership_workflow;
+mod m20261125_000004_notifications;
 
 /// Runs the coalition's migrations in order.
 #[derive(Debug)]
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000001_foundation::Migration),
             Box::new(m20261125_000002_accounts::Migration),
             Box::new(m20261125_000003_membership_workflow::Migration),
+            Box::new(m20261125_000004_notifications::Migration),
         ]
     }
 }

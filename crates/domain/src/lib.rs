@@ -10,6 +10,7 @@ pub mod events;
 pub mod geography;
 pub mod language;
 pub mod membership;
+pub mod notifications;
 pub mod pagination;
 pub mod people;
 pub mod policy;

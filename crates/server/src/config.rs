@@ -463,6 +463,7 @@ impl Settings {
             ping_interval: Duration::from_secs(self.websocket.ping_interval_secs),
             max_subscriptions: self.websocket.max_subscriptions,
             allowed_origins: self.websocket.allowed_origins.clone(),
+            max_message_bytes: self.server.max_body_bytes,
         }
     }
 

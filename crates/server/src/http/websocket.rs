@@ -35,6 +35,8 @@ pub struct WebSocketLimits {
     pub max_subscriptions: usize,
     /// Origins allowed to open a socket from a browser; empty = same host only.
     pub allowed_origins: Vec<String>,
+    /// Largest client message accepted (the HTTP body limit).
+    pub max_message_bytes: usize,
 }
 
 /// The subprotocol a connection speaks.
@@ -81,7 +83,13 @@ pub fn upgrade(
         .and_then(|value| value.to_str().ok())
         .and_then(Language::negotiate)
         .unwrap_or_default();
-    let upgrade = upgrade.protocols([Protocol::TransportWs.name(), Protocol::LegacyWs.name()]);
+    // tungstenite's default 128 KiB read and write buffers dominate an idle subscriber's
+    // memory; GraphQL messages are small, so 4 KiB buffers serve as well.
+    let upgrade = upgrade
+        .read_buffer_size(4 * 1024)
+        .write_buffer_size(4 * 1024)
+        .max_message_size(state.websocket.max_message_bytes)
+        .protocols([Protocol::TransportWs.name(), Protocol::LegacyWs.name()]);
     let protocol = match upgrade.selected_protocol().and_then(|p| p.to_str().ok()) {
         Some("graphql-transport-ws") => Some(Protocol::TransportWs),
         Some("graphql-ws") => Some(Protocol::LegacyWs),
