@@ -10,6 +10,7 @@ mod coalition;
 mod graphql_over_http;
 mod health;
 mod live;
+mod mail;
 mod members;
 mod membership;
 mod storage;

@@ -8,6 +8,7 @@ pub mod accounts;
 mod database;
 pub mod fixtures;
 pub mod mail;
+pub mod smtp;
 pub mod ws;
 
 use std::fmt;
@@ -80,9 +81,8 @@ impl TestApp {
 
     /// A second instance over the same database (several stateless servers).
     pub async fn spawn_beside(&self, adjust: impl FnOnce(&mut Settings)) -> Self {
-        let mail_dir = self
-            .mail_dir
-            .with_file_name(format!("mail-{}", uuid::Uuid::new_v4().simple()));
+        // The same mail destination: either instance's worker may deliver a message.
+        let mail_dir = self.mail_dir.clone();
         Self::start(
             self.backend,
             self.database_url.clone(),
@@ -105,6 +105,7 @@ impl TestApp {
         settings.database.url = database_url.clone();
         settings.database.max_connections = 4;
         settings.mail.file_dir = mail_dir.display().to_string();
+        settings.mail.poll_interval_ms = 50;
         adjust(&mut settings);
         let server = start(&settings).await.expect("server starts");
         let store = Store::connect(&settings.database_settings())

@@ -39,8 +39,34 @@ pub fn header<'a>(mail: &'a str, name: &str) -> Option<&'a str> {
         })
 }
 
-/// The body of a message, decoded from its transfer encoding.
+/// The plain-text part of a message (the whole body when it is not multipart), decoded.
 pub fn body(mail: &str) -> String {
+    part(mail, "text/plain").unwrap_or_else(|| decode_part(mail, None))
+}
+
+/// The HTML part of a message, decoded.
+pub fn html(mail: &str) -> Option<String> {
+    part(mail, "text/html")
+}
+
+fn part(mail: &str, content_type: &str) -> Option<String> {
+    let boundary = mail
+        .split("boundary=")
+        .nth(1)?
+        .trim_start_matches('"')
+        .split(['"', '\r', '\n', ';'])
+        .next()?
+        .to_owned();
+    let at = mail.find(&format!("Content-Type: {content_type}"))?;
+    Some(decode_part(&mail[at..], Some(&boundary)))
+}
+
+/// Decodes a part starting at its headers, up to the next MIME boundary.
+fn decode_part(mail: &str, boundary: Option<&str>) -> String {
+    let end = boundary
+        .and_then(|boundary| mail.find(&format!("--{boundary}")))
+        .unwrap_or(mail.len());
+    let mail = &mail[..end];
     let separator = mail
         .find("\r\n\r\n")
         .map(|at| at + 4)

@@ -11,6 +11,7 @@ mod language;
 mod live;
 mod membership;
 mod node;
+mod notifications;
 mod people;
 
 use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
@@ -23,12 +24,17 @@ pub use error::ApiError;
 pub struct Query(
     coalition::CoalitionQuery,
     accounts::AccountsQuery,
+    notifications::NotificationsQuery,
     node::NodeQuery,
 );
 
 /// The root mutation: one part per feature, merged.
 #[derive(MergedObject, Default)]
-pub struct Mutation(accounts::AccountsMutation, membership::MembershipMutation);
+pub struct Mutation(
+    accounts::AccountsMutation,
+    membership::MembershipMutation,
+    notifications::NotificationsMutation,
+);
 
 /// The root subscription: one part per feature, merged.
 #[derive(MergedSubscription, Default)]

@@ -48,6 +48,8 @@ pub enum Command {
         #[arg(long, default_value = "Europe/Paris")]
         time_zone: String,
     },
+    /// Deliver queued mail, without serving the API (several may run at once).
+    MailWorker,
     /// Print the GraphQL schema (SDL).
     ExportSchema {
         /// Write to this file instead of standard output.

@@ -173,15 +173,37 @@ impl Default for RedisConfig {
 pub struct MailConfig {
     /// Sender, as `Name <address>`.
     pub from: String,
+    /// lettre's SMTP URL (`smtp://host:2525`, `smtp://user:pass@host:587?tls=required`,
+    /// `smtps://host`); empty writes `.eml` files to `file_dir` instead.
+    pub smtp_url: String,
     /// Folder where the embedded default writes each message as an `.eml` file.
     pub file_dir: String,
+    /// Seconds an SMTP command may take.
+    pub smtp_timeout_secs: u64,
+    /// Run the delivery worker inside the server (`coalition mail-worker` runs it alone).
+    pub worker: bool,
+    /// Attempts before a message is marked failed.
+    pub max_attempts: u32,
+    /// Wait after the first failed attempt, in seconds; doubles each time, with jitter.
+    pub backoff_base_secs: u64,
+    /// Longest wait between attempts, in seconds.
+    pub backoff_cap_secs: u64,
+    /// How often the worker looks for due messages, in milliseconds.
+    pub poll_interval_ms: u64,
 }
 
 impl Default for MailConfig {
     fn default() -> Self {
         Self {
             from: "OER Dynamic Coalition <no-reply@coalition.localhost>".to_owned(),
+            smtp_url: String::new(),
             file_dir: "data/mail".to_owned(),
+            smtp_timeout_secs: 30,
+            worker: true,
+            max_attempts: 8,
+            backoff_base_secs: 30,
+            backoff_cap_secs: 3600,
+            poll_interval_ms: 1000,
         }
     }
 }
@@ -409,6 +431,27 @@ impl Settings {
             return fail(
                 "redis.url",
                 "must be empty or start with redis:// or rediss://",
+            );
+        }
+        if self.mail.max_attempts == 0 || self.mail.poll_interval_ms == 0 {
+            return fail(
+                "mail.max_attempts",
+                "attempts and poll interval must be at least 1",
+            );
+        }
+        if self.mail.backoff_cap_secs < self.mail.backoff_base_secs {
+            return fail(
+                "mail.backoff_cap_secs",
+                "must not be below mail.backoff_base_secs",
+            );
+        }
+        if !self.mail.smtp_url.is_empty()
+            && coalition_mail::SmtpTransport::from_url(&self.mail.smtp_url, Duration::from_secs(1))
+                .is_err()
+        {
+            return fail(
+                "mail.smtp_url",
+                "is not an SMTP URL (e.g. smtp://127.0.0.1:2525)",
             );
         }
         if self.mail.from.parse::<lettre::message::Mailbox>().is_err() {

@@ -8,5 +8,6 @@ mod startup;
 pub mod telemetry;
 
 pub use startup::{
-    RedisConnection, RunningServer, StartError, build_services, connect_redis, prepare_store, start,
+    RedisConnection, RunningServer, StartError, build_mail_worker, build_services, connect_redis,
+    prepare_store, start,
 };

@@ -7,7 +7,7 @@ use coalition_domain::people::Email;
 use coalition_domain::stakeholder::StakeholderType;
 use coalition_server::cli::{Cli, Command};
 use coalition_server::config::Settings;
-use coalition_server::{build_services, prepare_store, start, telemetry};
+use coalition_server::{build_mail_worker, build_services, prepare_store, start, telemetry};
 use coalition_services::accounts::AdminProfile;
 
 fn main() -> ExitCode {
@@ -106,6 +106,18 @@ async fn run(command: Command, settings: Settings) -> Result<(), String> {
                 "promoted to administrator"
             };
             println!("{what}: {} <{}>", person.display_name, person.email);
+            Ok(())
+        }
+        Command::MailWorker => {
+            let mut settings = settings;
+            settings.database.seed_on_start = false;
+            let store = prepare_store(&settings).await.map_err(|e| e.to_string())?;
+            let worker = build_mail_worker(&settings, store).map_err(|e| e.to_string())?;
+            let (stop, stopped) = tokio::sync::watch::channel(false);
+            let running = tokio::spawn(worker.run(stopped));
+            shutdown_signal().await;
+            let _ = stop.send(true);
+            let _ = running.await;
             Ok(())
         }
         Command::ExportSchema { .. } => Ok(()),

@@ -6,15 +6,18 @@ use std::time::Duration;
 use coalition_api::{ApiContext, build_schema};
 use std::sync::Arc;
 
+use coalition_domain::notifications::Backoff;
+use coalition_mail::{
+    FileTransport, MailTransport, MailWorker, Renderer, SmtpTransport, WorkerSettings,
+};
 use coalition_services::Services;
 use coalition_services::live::{EventBus, InProcessBus, RedisBus};
-use coalition_services::mail::FileMailer;
 use coalition_services::passwords::{HashCost, PasswordHasher};
 use coalition_services::rate_limit::{MemoryRateLimiter, RateLimiter, RedisRateLimiter};
 use coalition_store::{Store, StoreError};
 use redis::aio::ConnectionManager;
 use tokio::net::TcpListener;
-use tokio::sync::oneshot;
+use tokio::sync::{oneshot, watch};
 use tokio::task::JoinHandle;
 
 use crate::config::Settings;
@@ -65,8 +68,6 @@ pub async fn build_services(
     let passwords =
         PasswordHasher::new(HashCost::OWASP, settings.accounts.password_hash_concurrency)
             .map_err(|error| StartError::Setup(error.to_string()))?;
-    let mailer = FileMailer::new(&settings.mail.file_dir, &settings.mail.from)
-        .map_err(|error| StartError::Setup(format!("mail.file_dir: {error}")))?;
     let prefix = settings.redis.key_prefix.clone();
     let (rate_limiter, events): (Arc<dyn RateLimiter>, Arc<dyn EventBus>) = match redis {
         Some(redis) => (
@@ -81,7 +82,6 @@ pub async fn build_services(
     Ok(Services {
         store,
         passwords,
-        mailer: Arc::new(mailer),
         events,
         rate_limiter,
         rate_limits: settings.rate_limits(),
@@ -111,6 +111,45 @@ pub async fn connect_redis(settings: &Settings) -> Result<Option<RedisConnection
     Ok(Some(RedisConnection { client, manager }))
 }
 
+/// The outbox delivery worker the settings describe: SMTP when `mail.smtp_url` is set,
+/// `.eml` files otherwise.
+pub fn build_mail_worker(settings: &Settings, store: Store) -> Result<MailWorker, StartError> {
+    let mail = &settings.mail;
+    let transport: Arc<dyn MailTransport> = if mail.smtp_url.is_empty() {
+        Arc::new(
+            FileTransport::new(&mail.file_dir)
+                .map_err(|error| StartError::Setup(format!("mail.file_dir: {error}")))?,
+        )
+    } else {
+        Arc::new(
+            SmtpTransport::from_url(&mail.smtp_url, Duration::from_secs(mail.smtp_timeout_secs))
+                .map_err(|error| StartError::Setup(format!("mail.smtp_url: {error}")))?,
+        )
+    };
+    let renderer = Renderer::new(&settings.accounts.public_url)
+        .map_err(|error| StartError::Setup(error.to_string()))?;
+    let from = mail
+        .from
+        .parse()
+        .map_err(|error| StartError::Setup(format!("mail.from: {error}")))?;
+    Ok(MailWorker::new(
+        store,
+        transport,
+        renderer,
+        WorkerSettings {
+            from,
+            max_attempts: mail.max_attempts,
+            backoff: Backoff {
+                base: Duration::from_secs(mail.backoff_base_secs),
+                cap: Duration::from_secs(mail.backoff_cap_secs),
+            },
+            poll_interval: Duration::from_millis(mail.poll_interval_ms),
+            lease: Duration::from_secs(mail.smtp_timeout_secs.saturating_mul(4).max(60)),
+            batch: 20,
+        },
+    ))
+}
+
 /// A server accepting connections in the background.
 #[derive(Debug)]
 pub struct RunningServer {
@@ -118,11 +157,13 @@ pub struct RunningServer {
     pub local_addr: SocketAddr,
     shutdown: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
+    workers: watch::Sender<bool>,
 }
 
 impl RunningServer {
     /// Stops accepting, lets requests in flight finish, and waits.
     pub async fn shutdown(mut self) {
+        let _ = self.workers.send(true);
         if let Some(shutdown) = self.shutdown.take() {
             let _ = shutdown.send(());
         }
@@ -167,6 +208,11 @@ pub async fn start(settings: &Settings) -> Result<RunningServer, StartError> {
         max_body_bytes: settings.server.max_body_bytes,
         request_timeout: Duration::from_secs(settings.server.request_timeout_secs),
     };
+    let (workers, stop_workers) = watch::channel(false);
+    if settings.mail.worker {
+        let worker = build_mail_worker(settings, state.store.clone())?;
+        tokio::spawn(worker.run(stop_workers));
+    }
     let address = settings.server.bind;
     let listener = TcpListener::bind(address)
         .await
@@ -191,5 +237,6 @@ pub async fn start(settings: &Settings) -> Result<RunningServer, StartError> {
         local_addr,
         shutdown: Some(shutdown),
         task,
+        workers,
     })
 }

@@ -9,14 +9,15 @@ use coalition_domain::InvalidInput;
 use coalition_domain::accounts::{Password, TokenPurpose};
 use coalition_domain::geography::CountryCode;
 use coalition_domain::language::Language;
+use coalition_domain::notifications::NotificationCategory;
 use coalition_domain::people::{
     Email, NewPerson, Person, PersonId, SelfDescribedGender, TimeZone, parse_short_text,
 };
 use coalition_domain::policy::{self, Action, SignedIn, Viewer};
 use coalition_domain::stakeholder::StakeholderType;
-use coalition_store::{AccountChange, NewAccount, NewToken, StoreError};
+use coalition_store::{AccountChange, NewAccount, NewMail, NewMailFor, NewToken, StoreError};
+use serde_json::json;
 
-use crate::mail::OutgoingMail;
 use crate::rate_limit::RateRule;
 use crate::secrets::{new_token, token_hash};
 use crate::{ServiceError, Services};
@@ -126,14 +127,14 @@ impl Services {
             token_hash: token_hash(&token),
             expires_at: Utc::now() + self.accounts.verification_lifetime,
         };
-        let person = self
-            .store
-            .create_account(new, Some(verification))
+        let public_url = self.accounts.public_url.clone();
+        let mail: NewMailFor = Box::new(move |person: &Person| {
+            account_mail(person, AccountMail::Verify, &token, &public_url)
+        });
+        self.store
+            .create_account(new, Some(verification), Some(mail))
             .await
-            .map_err(email_taken)?;
-        self.send_account_mail(&person, AccountMail::Verify, &token)
-            .await;
-        Ok(person)
+            .map_err(email_taken)
     }
 
     /// Spends a verification link and marks the address proven.
@@ -274,8 +275,8 @@ impl Services {
         Ok(())
     }
 
-    /// Mails a reset link if the address has an account. Answers the same either way, and
-    /// sends in the background so the answer takes the same time too.
+    /// Queues a reset link if the address has an account. Answers the same either way, and
+    /// does the work in the background so the answer takes the same time too.
     pub async fn request_password_reset(
         &self,
         email: &str,
@@ -309,6 +310,12 @@ impl Services {
             return Ok(());
         }
         let token = new_token();
+        let mail = account_mail(
+            &person,
+            AccountMail::Reset,
+            &token,
+            &self.accounts.public_url,
+        );
         self.store
             .issue_token(
                 person.id,
@@ -317,10 +324,9 @@ impl Services {
                     token_hash: token_hash(&token),
                     expires_at: Utc::now() + self.accounts.reset_lifetime,
                 },
+                mail,
             )
             .await?;
-        self.send_account_mail(&person, AccountMail::Reset, &token)
-            .await;
         Ok(())
     }
 
@@ -413,17 +419,10 @@ impl Services {
         };
         let person = self
             .store
-            .create_account(new, None)
+            .create_account(new, None, None)
             .await
             .map_err(email_taken)?;
         Ok((person, true))
-    }
-
-    async fn send_account_mail(&self, person: &Person, kind: AccountMail, token: &str) {
-        let mail = account_mail(person, kind, token, &self.accounts.public_url);
-        if let Err(error) = self.mailer.send(mail).await {
-            tracing::error!(%error, person = person.id.0, "account mail not sent");
-        }
     }
 }
 
@@ -470,43 +469,24 @@ enum AccountMail {
     Reset,
 }
 
-/// The text of account mails, in the recipient's language.
-fn account_mail(person: &Person, kind: AccountMail, token: &str, public_url: &str) -> OutgoingMail {
+/// The queued mail for an account link, rendered later in the recipient's language.
+fn account_mail(person: &Person, kind: AccountMail, token: &str, public_url: &str) -> NewMail {
     let base = public_url.trim_end_matches('/');
-    let (subject, text) = match (kind, person.preferred_language) {
-        (AccountMail::Verify, Language::En) => (
-            "Confirm your email address".to_owned(),
-            format!(
-                "Hello {name},\n\nWelcome to the OER Dynamic Coalition. To confirm this address, open:\n\n{base}/verify-email?token={token}\n\nor enter this code: {token}\n\nIf you did not sign up, ignore this message.\n",
-                name = person.display_name
-            ),
-        ),
-        (AccountMail::Verify, Language::Fr) => (
-            "Confirmez votre adresse électronique".to_owned(),
-            format!(
-                "Bonjour {name},\n\nBienvenue dans la Coalition dynamique pour les REL. Pour confirmer cette adresse, ouvrez :\n\n{base}/verify-email?token={token}\n\nou saisissez ce code : {token}\n\nSi vous ne vous êtes pas inscrit, ignorez ce message.\n",
-                name = person.display_name
-            ),
-        ),
-        (AccountMail::Reset, Language::En) => (
-            "Reset your password".to_owned(),
-            format!(
-                "Hello {name},\n\nTo choose a new password, open:\n\n{base}/reset-password?token={token}\n\nor enter this code: {token}\n\nThe link works once, for a limited time. If you did not ask for it, ignore this message: your password is unchanged.\n",
-                name = person.display_name
-            ),
-        ),
-        (AccountMail::Reset, Language::Fr) => (
-            "Réinitialisez votre mot de passe".to_owned(),
-            format!(
-                "Bonjour {name},\n\nPour choisir un nouveau mot de passe, ouvrez :\n\n{base}/reset-password?token={token}\n\nou saisissez ce code : {token}\n\nLe lien ne fonctionne qu'une fois, pendant une durée limitée. Si vous n'avez rien demandé, ignorez ce message : votre mot de passe reste inchangé.\n",
-                name = person.display_name
-            ),
-        ),
+    let (template, path) = match kind {
+        AccountMail::Verify => ("verify_email", "verify-email"),
+        AccountMail::Reset => ("reset_password", "reset-password"),
     };
-    OutgoingMail {
-        to_name: person.display_name.clone(),
+    NewMail {
+        category: NotificationCategory::Security,
+        person: Some(person.id),
         to: person.email.clone(),
-        subject,
-        text,
+        to_name: person.display_name.clone(),
+        language: person.preferred_language,
+        template: template.to_owned(),
+        data: json!({
+            "name": person.display_name,
+            "link": format!("{base}/{path}?token={token}"),
+            "token": token,
+        }),
     }
 }

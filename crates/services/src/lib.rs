@@ -1,13 +1,13 @@
 //! The coalition's use cases. Each is one function: it asks the policy, validates the
-//! command into domain values, writes through the store in one transaction, and only after
-//! the commit tells the outside world (mail). The API layer calls these and nothing else
-//! for changes.
+//! command into domain values, writes through the store in one transaction (the change, its
+//! activity entry and the mail it implies, queued in the outbox), and only after the commit
+//! announces the events live. The API layer calls these and nothing else for changes.
 
 pub mod accounts;
 mod error;
 pub mod live;
-pub mod mail;
 pub mod membership;
+pub mod notifications;
 pub mod passwords;
 pub mod rate_limit;
 pub mod secrets;
@@ -20,7 +20,6 @@ pub use error::ServiceError;
 
 use crate::accounts::AccountSettings;
 use crate::live::EventBus;
-use crate::mail::Mailer;
 use crate::passwords::PasswordHasher;
 use crate::rate_limit::{RateLimiter, RateLimits};
 
@@ -31,8 +30,6 @@ pub struct Services {
     pub store: Store,
     /// Password hashing off the async runtime, bounded.
     pub passwords: PasswordHasher,
-    /// Where mail goes.
-    pub mailer: Arc<dyn Mailer>,
     /// Carries committed events to live subscriptions.
     pub events: Arc<dyn EventBus>,
     /// Counts attempts, in memory or in Redis.

@@ -3,14 +3,16 @@
 use chrono::Utc;
 use coalition_domain::InvalidInput;
 use coalition_domain::coalition::{JoinPolicy, WorkingGroup, WorkingGroupId};
+use coalition_domain::language::Language;
 use coalition_domain::membership::{
     Invitation, InvitationId, Membership, MembershipId, MembershipRole,
 };
+use coalition_domain::notifications::NotificationCategory;
 use coalition_domain::people::{Email, parse_short_text};
 use coalition_domain::policy::{self, Action, Viewer};
-use coalition_store::{Decision, NewInvitation};
+use coalition_store::{Decision, NewInvitation, NewMail};
+use serde_json::json;
 
-use crate::mail::OutgoingMail;
 use crate::secrets::{new_token, token_hash};
 use crate::{ServiceError, Services};
 
@@ -60,9 +62,12 @@ impl Services {
     ) -> Result<Membership, ServiceError> {
         let person = signed_in_person(viewer)?;
         let motivation = optional_note("motivation", motivation)?;
+        let mails = self
+            .join_request_mails(person, group, motivation.as_deref())
+            .await?;
         let recorded = self
             .store
-            .request_to_join(person, group, motivation)
+            .request_to_join(person, group, motivation, mails)
             .await?;
         Ok(self.announce(recorded).await)
     }
@@ -74,9 +79,10 @@ impl Services {
         id: MembershipId,
     ) -> Result<Membership, ServiceError> {
         let actor = self.ensure_coordinates_membership(viewer, id).await?;
+        let mail = self.decision_mail(id, None).await?;
         let recorded = self
             .store
-            .decide_request(actor, id, Decision::Approve)
+            .decide_request(actor, id, Decision::Approve, Some(mail))
             .await?;
         Ok(self.announce(recorded).await)
     }
@@ -92,9 +98,10 @@ impl Services {
         let reason = optional_note("reason", Some(reason))?.ok_or_else(|| {
             InvalidInput::new("reason", "say why, so the person knows what to do next")
         })?;
+        let mail = self.decision_mail(id, Some(&reason)).await?;
         let recorded = self
             .store
-            .decide_request(actor, id, Decision::Reject { reason })
+            .decide_request(actor, id, Decision::Reject { reason }, Some(mail))
             .await?;
         Ok(self.announce(recorded).await)
     }
@@ -152,20 +159,6 @@ impl Services {
         let email = Email::parse(email)?;
         let group_record = self.store.working_group(group).await?;
         let token = new_token();
-        let recorded = self
-            .store
-            .create_invitation(
-                actor,
-                NewInvitation {
-                    group,
-                    email: email.clone(),
-                    role,
-                    token_hash: token_hash(&token),
-                    expires_at: Utc::now() + self.accounts.invitation_lifetime,
-                },
-            )
-            .await?;
-        let invitation = self.announce(recorded).await;
         let inviter = self.store.person(actor).await?;
         let mail = invitation_mail(
             &inviter.display_name,
@@ -174,10 +167,21 @@ impl Services {
             &token,
             &self.accounts.public_url,
         );
-        if let Err(error) = self.mailer.send(mail).await {
-            tracing::error!(%error, invitation = invitation.id.0, "invitation mail not sent");
-        }
-        Ok(invitation)
+        let recorded = self
+            .store
+            .create_invitation(
+                actor,
+                NewInvitation {
+                    group,
+                    email,
+                    role,
+                    token_hash: token_hash(&token),
+                    expires_at: Utc::now() + self.accounts.invitation_lifetime,
+                },
+                mail,
+            )
+            .await?;
+        Ok(self.announce(recorded).await)
     }
 
     /// Accepts an invitation as the signed-in person, who must hold the invited address.
@@ -208,6 +212,72 @@ impl Services {
         Ok(self.announce(recorded).await)
     }
 
+    /// The mails telling a group's coordinators that someone asks to join (queued only if
+    /// the request ends up pending).
+    async fn join_request_mails(
+        &self,
+        requester: coalition_domain::people::PersonId,
+        group: WorkingGroupId,
+        motivation: Option<&str>,
+    ) -> Result<Vec<NewMail>, ServiceError> {
+        let requester = self.store.person(requester).await?;
+        let group_record = self.store.working_group(group).await?;
+        let link = format!(
+            "{}/groups/{}/requests",
+            self.accounts.public_url.trim_end_matches('/'),
+            group_record.slug
+        );
+        let coordinators = self.store.coordinators(group).await?;
+        Ok(coordinators
+            .into_iter()
+            .map(|coordinator| NewMail {
+                category: NotificationCategory::Membership,
+                person: Some(coordinator.id),
+                to: coordinator.email.clone(),
+                to_name: coordinator.display_name.clone(),
+                language: coordinator.preferred_language,
+                template: "join_requested".to_owned(),
+                data: json!({
+                    "name": coordinator.display_name,
+                    "requester": requester.display_name,
+                    "group_en": group_record.name.get(Language::En),
+                    "group_fr": group_record.name.get(Language::Fr),
+                    "motivation": motivation,
+                    "link": link,
+                }),
+            })
+            .collect())
+    }
+
+    /// The mail telling a person how their request was decided (`reason` when rejected).
+    async fn decision_mail(
+        &self,
+        id: MembershipId,
+        reason: Option<&str>,
+    ) -> Result<NewMail, ServiceError> {
+        let membership = self.store.membership(id).await?;
+        let person = self.store.person(membership.person_id).await?;
+        let group = self
+            .store
+            .working_group(membership.working_group_id)
+            .await?;
+        Ok(NewMail {
+            category: NotificationCategory::Membership,
+            person: Some(person.id),
+            to: person.email.clone(),
+            to_name: person.display_name.clone(),
+            language: person.preferred_language,
+            template: "membership_decided".to_owned(),
+            data: json!({
+                "name": person.display_name,
+                "group_en": group.name.get(Language::En),
+                "group_fr": group.name.get(Language::Fr),
+                "approved": reason.is_none(),
+                "reason": reason,
+            }),
+        })
+    }
+
     /// Checks that the viewer coordinates the group `id` belongs to; returns who they are.
     async fn ensure_coordinates_membership(
         &self,
@@ -228,29 +298,20 @@ fn invitation_mail(
     email: &Email,
     token: &str,
     public_url: &str,
-) -> OutgoingMail {
-    use coalition_domain::language::Language;
-    let link = format!(
-        "{}/invitations/accept?token={token}",
-        public_url.trim_end_matches('/')
-    );
-    let text = format!(
-        "{inviter} invites you to join the working group \"{en}\" of the OER Dynamic Coalition.\n\n\
-         Sign in (or sign up with this address), then open:\n\n{link}\n\nor enter this code: {token}\n\n\
-         ---\n\n\
-         {inviter} vous invite à rejoindre le groupe de travail « {fr} » de la Coalition dynamique pour les REL.\n\n\
-         Connectez-vous (ou inscrivez-vous avec cette adresse), puis ouvrez le lien ci-dessus, ou saisissez ce code : {token}\n",
-        en = group.name.get(Language::En),
-        fr = group.name.get(Language::Fr),
-    );
-    OutgoingMail {
-        to_name: email.as_str().to_owned(),
+) -> NewMail {
+    NewMail {
+        category: NotificationCategory::Membership,
+        person: None,
         to: email.clone(),
-        subject: format!(
-            "Invitation: {} / {}",
-            group.name.get(Language::En),
-            group.name.get(Language::Fr)
-        ),
-        text,
+        to_name: email.as_str().to_owned(),
+        language: Language::En,
+        template: "invitation".to_owned(),
+        data: json!({
+            "inviter": inviter,
+            "group_en": group.name.get(Language::En),
+            "group_fr": group.name.get(Language::Fr),
+            "link": format!("{}/invitations/accept?token={token}", public_url.trim_end_matches('/')),
+            "token": token,
+        }),
     }
 }

@@ -12,6 +12,11 @@ use sea_orm::{
 use serde_json::json;
 
 use crate::Store;
+use crate::outbox::{NewMail, enqueue};
+
+/// Builds the mail for a person created in the same transaction (their id is known only
+/// then).
+pub type NewMailFor = Box<dyn FnOnce(&Person) -> NewMail + Send>;
 use crate::activity::{NewActivity, Recorded, append_activity};
 use crate::entities::{account, membership, one_time_token, person, session};
 use crate::error::StoreError;
@@ -60,6 +65,7 @@ impl Store {
         &self,
         new: NewAccount,
         token: Option<NewToken>,
+        mail: Option<NewMailFor>,
     ) -> Result<Person, StoreError> {
         let now = Utc::now();
         let txn = self.begin_write().await?;
@@ -76,6 +82,9 @@ impl Store {
         .await?;
         if let Some(token) = token {
             insert_token(&txn, person.id, token, now).await?;
+        }
+        if let Some(mail) = mail {
+            enqueue(&txn, mail(&person), now).await?;
         }
         append_activity(
             &txn,
@@ -236,9 +245,20 @@ impl Store {
         revoke_sessions(&self.db, person, keep, Utc::now()).await
     }
 
-    /// Stores a single-use token for `person`.
-    pub async fn issue_token(&self, person: PersonId, token: NewToken) -> Result<(), StoreError> {
-        insert_token(&self.db, person, token, Utc::now()).await
+    /// Stores a single-use token for `person` and queues the mail that carries it, in one
+    /// transaction.
+    pub async fn issue_token(
+        &self,
+        person: PersonId,
+        token: NewToken,
+        mail: NewMail,
+    ) -> Result<(), StoreError> {
+        let now = Utc::now();
+        let txn = self.begin_write().await?;
+        insert_token(&txn, person, token, now).await?;
+        enqueue(&txn, mail, now).await?;
+        txn.commit().await?;
+        Ok(())
     }
 
     /// Spends a verification token and marks the address verified, in one transaction.

@@ -18,6 +18,7 @@ use crate::entities::{invitation, membership, person};
 use crate::error::{StoreError, corrupt};
 use crate::joining::{find_membership, membership_activity};
 use crate::membership::membership_from_row;
+use crate::outbox::{NewMail, enqueue};
 
 /// An invitation to record.
 #[derive(Debug, Clone)]
@@ -41,6 +42,7 @@ impl Store {
         &self,
         actor: PersonId,
         new: NewInvitation,
+        mail: NewMail,
     ) -> Result<Recorded<Invitation>, StoreError> {
         let now = Utc::now();
         let txn = self.begin_write().await?;
@@ -79,6 +81,7 @@ impl Store {
         }
         .insert(&txn)
         .await?;
+        enqueue(&txn, mail, now).await?;
         let event =
             append_activity(&txn, invitation_activity(actor, &row, "invitation.sent")).await?;
         txn.commit().await?;

@@ -21,6 +21,7 @@ use crate::coalition::group_from_row;
 use crate::entities::{membership, person, working_group};
 use crate::error::StoreError;
 use crate::membership::membership_from_row;
+use crate::outbox::{NewMail, enqueue};
 use crate::people::person_from_row;
 
 /// A coordinator's decision on a pending request.
@@ -112,6 +113,7 @@ impl Store {
         person: PersonId,
         group: WorkingGroupId,
         motivation: Option<String>,
+        mails_if_pending: Vec<NewMail>,
     ) -> Result<Recorded<Membership>, StoreError> {
         let now = Utc::now();
         let txn = self.begin_write().await?;
@@ -157,6 +159,10 @@ impl Store {
         let verb = if status == MembershipStatus::Active {
             "membership.joined"
         } else {
+            // Only a request waits for someone: only then are the coordinators told.
+            for mail in mails_if_pending {
+                enqueue(&txn, mail, now).await?;
+            }
             "membership.requested"
         };
         let event = append_activity(
@@ -174,6 +180,7 @@ impl Store {
         actor: PersonId,
         id: MembershipId,
         decision: Decision,
+        mail: Option<NewMail>,
     ) -> Result<Recorded<Membership>, StoreError> {
         let txn = self.begin_write().await?;
         let row = load_membership(&txn, id).await?;
@@ -195,6 +202,9 @@ impl Store {
             }
         };
         let row = update.update(&txn).await?;
+        if let Some(mail) = mail {
+            enqueue(&txn, mail, Utc::now()).await?;
+        }
         let event =
             append_activity(&txn, membership_activity(Some(actor), &row, verb, payload)).await?;
         txn.commit().await?;

@@ -11,13 +11,15 @@ mod error;
 mod invitations;
 mod joining;
 mod membership;
+mod outbox;
 mod people;
 mod seed;
 
-pub use accounts::{AccountChange, NewAccount, NewToken};
+pub use accounts::{AccountChange, NewAccount, NewMailFor, NewToken};
 pub use activity::{NewActivity, Recorded};
 pub use connection::{Backend, DatabaseSettings, Store};
 pub use error::StoreError;
 pub use invitations::NewInvitation;
 pub use joining::Decision;
+pub use outbox::{DeliveryOutcome, NewMail, OutboxMessage};
 pub use seed::SeedReport;

@@ -7,15 +7,15 @@ use chrono::{DateTime, Utc};
 use coalition_domain::language::Language;
 use coalition_domain::notifications::{DeliveryMode, NotificationCategory, OutboxStatus};
 use coalition_domain::people::{Email, PersonId};
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect, Set, Statement,
 };
 
+use crate::Store;
 use crate::entities::{notification_preference, outbox};
 use crate::error::{StoreError, corrupt};
-use crate::Store;
 
 /// A notification to queue.
 #[derive(Debug, Clone, PartialEq)]
@@ -130,7 +130,9 @@ async fn preference(
         .one(db)
         .await?;
     match row {
-        Some(row) => DeliveryMode::parse(&row.mode).map_err(corrupt("notification_preference.mode")),
+        Some(row) => {
+            DeliveryMode::parse(&row.mode).map_err(corrupt("notification_preference.mode"))
+        }
         None => Ok(DeliveryMode::default()),
     }
 }
@@ -228,9 +230,15 @@ impl Store {
             return Ok(Vec::new());
         }
         outbox::Entity::update_many()
-            .col_expr(outbox::Column::Status, Expr::value(OutboxStatus::Sending.as_str()))
+            .col_expr(
+                outbox::Column::Status,
+                Expr::value(OutboxStatus::Sending.as_str()),
+            )
             .col_expr(outbox::Column::ClaimedUntil, Expr::value(until))
-            .col_expr(outbox::Column::Attempts, Expr::col(outbox::Column::Attempts).add(1))
+            .col_expr(
+                outbox::Column::Attempts,
+                Expr::col(outbox::Column::Attempts).add(1),
+            )
             .filter(outbox::Column::Id.is_in(ids.clone()))
             .exec(&txn)
             .await?;
@@ -244,25 +252,49 @@ impl Store {
     }
 
     /// Records the outcome of an attempt.
-    pub async fn record_delivery(&self, id: i32, outcome: DeliveryOutcome) -> Result<(), StoreError> {
-        let mut update = outbox::Entity::update_many()
-            .col_expr(outbox::Column::ClaimedUntil, Expr::value(Option::<DateTime<Utc>>::None));
+    pub async fn record_delivery(
+        &self,
+        id: i32,
+        outcome: DeliveryOutcome,
+    ) -> Result<(), StoreError> {
+        let mut update = outbox::Entity::update_many().col_expr(
+            outbox::Column::ClaimedUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        );
         update = match outcome {
             DeliveryOutcome::Sent => update
-                .col_expr(outbox::Column::Status, Expr::value(OutboxStatus::Sent.as_str()))
+                .col_expr(
+                    outbox::Column::Status,
+                    Expr::value(OutboxStatus::Sent.as_str()),
+                )
                 .col_expr(outbox::Column::SentAt, Expr::value(Utc::now()))
-                .col_expr(outbox::Column::LastError, Expr::value(Option::<String>::None))
+                .col_expr(
+                    outbox::Column::LastError,
+                    Expr::value(Option::<String>::None),
+                )
                 // The data may hold a one-time token: not kept once delivered.
-                .col_expr(outbox::Column::Data, Expr::value(Option::<serde_json::Value>::None)),
+                .col_expr(
+                    outbox::Column::Data,
+                    Expr::value(Option::<serde_json::Value>::None),
+                ),
             DeliveryOutcome::RetryAt(at, error) => update
-                .col_expr(outbox::Column::Status, Expr::value(OutboxStatus::Pending.as_str()))
+                .col_expr(
+                    outbox::Column::Status,
+                    Expr::value(OutboxStatus::Pending.as_str()),
+                )
                 .col_expr(outbox::Column::NextAttemptAt, Expr::value(at))
                 .col_expr(outbox::Column::LastError, Expr::value(error)),
             DeliveryOutcome::Failed(error) => update
-                .col_expr(outbox::Column::Status, Expr::value(OutboxStatus::Failed.as_str()))
+                .col_expr(
+                    outbox::Column::Status,
+                    Expr::value(OutboxStatus::Failed.as_str()),
+                )
                 .col_expr(outbox::Column::LastError, Expr::value(error)),
         };
-        update.filter(outbox::Column::Id.eq(id)).exec(&self.db).await?;
+        update
+            .filter(outbox::Column::Id.eq(id))
+            .exec(&self.db)
+            .await?;
         Ok(())
     }
 
@@ -272,19 +304,29 @@ impl Store {
         status: Option<OutboxStatus>,
         limit: u64,
     ) -> Result<Vec<OutboxMessage>, StoreError> {
-        let mut query = outbox::Entity::find().order_by_desc(outbox::Column::Id).limit(limit);
+        let mut query = outbox::Entity::find()
+            .order_by_desc(outbox::Column::Id)
+            .limit(limit);
         if let Some(status) = status {
             query = query.filter(outbox::Column::Status.eq(status.as_str()));
         }
-        query.all(&self.db).await?.into_iter().map(message_from_row).collect()
+        query
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(message_from_row)
+            .collect()
     }
 
     /// Puts a failed message back in the queue, due now, with a fresh count of attempts.
     pub async fn retry_mail(&self, id: i32) -> Result<OutboxMessage, StoreError> {
-        let row = outbox::Entity::find_by_id(id)
-            .one(&self.db)
-            .await?
-            .ok_or(StoreError::NotFound { entity: "outbox message" })?;
+        let row =
+            outbox::Entity::find_by_id(id)
+                .one(&self.db)
+                .await?
+                .ok_or(StoreError::NotFound {
+                    entity: "outbox message",
+                })?;
         if row.status != OutboxStatus::Failed.as_str() {
             return Err(StoreError::Conflict {
                 constraint: "only failed messages can be retried".to_owned(),

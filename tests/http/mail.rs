@@ -1,0 +1,416 @@
+//! Mail end to end: mutation → outbox row (same transaction) → worker → a real SMTP
+//! listener, with outages, refusals, a worker that dies mid-send, preferences and the
+//! administrators' view, on every backend.
+
+use coalition_domain::membership::{MembershipRole, MembershipStatus};
+use coalition_domain::notifications::OutboxStatus;
+use coalition_store::AccountChange;
+use coalition_tests::accounts::{coordinator_of, person_id, registration, signed_up};
+use coalition_tests::mail::{body, header, html, token};
+use coalition_tests::smtp::{SmtpMode, SmtpServer};
+use coalition_tests::{TestApp, backends, error_code};
+use serde_json::json;
+
+const REGISTER: &str = "mutation ($input: RegisterInput!) { register(input: $input) { id } }";
+
+fn fast_retries(settings: &mut coalition_server::config::Settings, smtp: &SmtpServer) {
+    settings.mail.smtp_url = smtp.url();
+    settings.mail.backoff_base_secs = 1;
+    settings.mail.backoff_cap_secs = 1;
+    settings.mail.max_attempts = 5;
+    settings.mail.smtp_timeout_secs = 5;
+}
+
+async fn status_of_latest(app: &TestApp) -> (OutboxStatus, u32, Option<String>) {
+    let latest = app.store.outbox_messages(None, 1).await.unwrap().remove(0);
+    (latest.status, latest.attempts, latest.last_error)
+}
+
+#[tokio::test]
+async fn mails_reach_smtp_in_the_recipients_language() {
+    for backend in backends() {
+        let smtp = SmtpServer::start().await;
+        let app = TestApp::spawn_with(backend, |settings| fast_retries(settings, &smtp)).await;
+        let input = registration("Claire Martin", "claire@example.fr", "FR", "fr");
+        let body_json = app.graphql(REGISTER, json!({ "input": input })).await;
+        assert!(body_json["errors"].is_null(), "{body_json}");
+
+        let delivered = smtp.wait_for(1).await;
+        let mail = &delivered[0].data;
+        assert_eq!(
+            delivered[0].recipients,
+            ["claire@example.fr"],
+            "[{backend}]"
+        );
+        assert!(header(mail, "Message-ID").is_some_and(|id| id.ends_with("@coalition.outbox>")));
+        assert!(
+            header(mail, "Content-Type").is_some_and(|t| t.starts_with("multipart/alternative"))
+        );
+        assert!(
+            header(mail, "List-Unsubscribe").is_none(),
+            "security mail cannot be turned off"
+        );
+        assert!(
+            body(mail).contains("Bonjour Claire Martin"),
+            "[{backend}] French text part"
+        );
+        assert!(html(mail).is_some_and(|html| html.contains("<html lang=\"fr\">")));
+
+        // The token in the mail works, and the outbox forgets it once sent.
+        let verified = app
+            .graphql(
+                "mutation ($t: String!) { verifyEmail(token: $t) { id } }",
+                json!({ "t": token(mail) }),
+            )
+            .await;
+        assert!(verified["errors"].is_null(), "{verified}");
+        let sent = app
+            .store
+            .outbox_messages(Some(OutboxStatus::Sent), 10)
+            .await
+            .unwrap();
+        assert_eq!(sent.len(), 1);
+        assert_eq!(
+            sent[0].data, None,
+            "[{backend}] no token kept after delivery"
+        );
+        app.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn coordinators_hear_of_requests_and_members_of_decisions() {
+    for backend in backends() {
+        let smtp = SmtpServer::start().await;
+        let app = TestApp::spawn_with(backend, |settings| fast_retries(settings, &smtp)).await;
+        let group = app.store.working_groups().await.unwrap().remove(0).id;
+        let group_id = app.graphql("{ workingGroups { id } }", json!({})).await["data"]["workingGroups"][0]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        // Accounts are created through the API; their verification mails arrive first.
+        let (claire_id, coordinator) =
+            signed_up_via_smtp(&app, &smtp, "Claire Martin", "claire@example.fr").await;
+        app.store
+            .insert_membership(
+                group,
+                person_id(&claire_id),
+                MembershipRole::Coordinator,
+                MembershipStatus::Active,
+            )
+            .await
+            .unwrap();
+        let (_, member) = signed_up_via_smtp(&app, &smtp, "Amina Diallo", "amina@example.sn").await;
+        let before = smtp.wait_for(2).await.len();
+
+        let (_, body_json) = app
+            .graphql_as(&member, "mutation ($g: ID!) { requestToJoin(groupId: $g, motivation: \"OER in Senegal\") { id } }", json!({ "g": group_id }))
+            .await;
+        let membership = body_json["data"]["requestToJoin"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let delivered = smtp.wait_for(before + 1).await;
+        let request = &delivered[before].data;
+        assert_eq!(
+            delivered[before].recipients,
+            ["claire@example.fr"],
+            "[{backend}]"
+        );
+        assert!(
+            body(request).contains("Amina Diallo asks to join"),
+            "{}",
+            body(request)
+        );
+        assert!(body(request).contains("OER in Senegal"));
+        assert!(
+            header(request, "List-Unsubscribe")
+                .is_some_and(|v| v.contains("/settings/notifications"))
+        );
+
+        app.graphql_as(&coordinator, "mutation ($id: ID!) { rejectMembership(membershipId: $id, reason: \"Full for now\") { id } }", json!({ "id": membership }))
+            .await;
+        let delivered = smtp.wait_for(before + 2).await;
+        assert_eq!(delivered[before + 1].recipients, ["amina@example.sn"]);
+        assert!(
+            body(&delivered[before + 1].data).contains("Reason: Full for now"),
+            "[{backend}]"
+        );
+        app.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn an_smtp_outage_delays_mail_without_losing_it() {
+    for backend in backends() {
+        let smtp = SmtpServer::start().await;
+        let app = TestApp::spawn_with(backend, |settings| fast_retries(settings, &smtp)).await;
+        let (port, delivered) = smtp.stop();
+
+        let input = registration("Lucía Fernández", "lucia@example.mx", "MX", "en");
+        let body_json = app.graphql(REGISTER, json!({ "input": input })).await;
+        assert!(
+            body_json["errors"].is_null(),
+            "[{backend}] the change commits while SMTP is down"
+        );
+        let mut deferred = false;
+        for _ in 0..100 {
+            let (status, attempts, error) = status_of_latest(&app).await;
+            if status == OutboxStatus::Pending && attempts >= 1 && error.is_some() {
+                deferred = true;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert!(
+            deferred,
+            "[{backend}] the failed attempt is recorded and retried later"
+        );
+
+        let smtp = SmtpServer::start_on(port, delivered).await;
+        let mails = smtp.wait_for(1).await;
+        assert_eq!(mails.len(), 1);
+        assert!(body(&mails[0].data).contains("Hello Lucía Fernández"));
+        let (status, _, _) = status_of_latest(&app).await;
+        assert_eq!(status, OutboxStatus::Sent, "[{backend}]");
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        assert_eq!(smtp.delivered().len(), 1, "[{backend}] sent once");
+        app.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn refusals_are_retried_or_failed_by_their_code() {
+    for backend in backends() {
+        let smtp = SmtpServer::start().await;
+        let app = TestApp::spawn_with(backend, |settings| fast_retries(settings, &smtp)).await;
+        let (admin_id, admin) =
+            signed_up_via_smtp(&app, &smtp, "Secretariat", "secretariat@example.org").await;
+        app.store
+            .change_account(None, person_id(&admin_id), AccountChange::GrantAdmin)
+            .await
+            .unwrap();
+
+        // 451: temporary, retried until accepted.
+        smtp.set_mode(SmtpMode::Temporary);
+        app.graphql(
+            REGISTER,
+            json!({ "input": registration("Bo Chen", "bo@example.cn", "CN", "en") }),
+        )
+        .await;
+        let mut retried = false;
+        for _ in 0..100 {
+            let (status, attempts, error) = status_of_latest(&app).await;
+            if status == OutboxStatus::Pending
+                && attempts >= 1
+                && error.is_some_and(|e| e.contains("451"))
+            {
+                retried = true;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert!(retried, "[{backend}] 451 is retried");
+        smtp.set_mode(SmtpMode::Accept);
+        smtp.wait_for(2).await;
+
+        // 550: permanent, failed at once, kept for an administrator.
+        smtp.set_mode(SmtpMode::Permanent);
+        app.graphql(
+            REGISTER,
+            json!({ "input": registration("Mele Tupou", "mele@example.to", "TO", "en") }),
+        )
+        .await;
+        let mut failed = None;
+        for _ in 0..100 {
+            let (status, attempts, error) = status_of_latest(&app).await;
+            if status == OutboxStatus::Failed {
+                failed = Some((attempts, error));
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        let (attempts, error) = failed.expect("a 550 fails the message");
+        assert_eq!(attempts, 1, "[{backend}] no retry after 550");
+        assert!(error.is_some_and(|e| e.contains("550")));
+
+        let list = "{ outboxMessages(status: FAILED) { id to attempts lastError } }";
+        let (_, listed) = app.graphql_as(&admin, list, json!({})).await;
+        let messages = listed["data"]["outboxMessages"].as_array().unwrap();
+        assert_eq!(messages.len(), 1, "[{backend}] {listed}");
+        assert_eq!(messages[0]["to"], "mele@example.to");
+        smtp.set_mode(SmtpMode::Accept);
+        let (_, member) = signed_up_via_smtp(&app, &smtp, "Ahmet Yılmaz", "ahmet@example.tr").await;
+        let (_, refused) = app.graphql_as(&member, list, json!({})).await;
+        assert_eq!(error_code(&refused), "FORBIDDEN");
+
+        let before = smtp.delivered().len();
+        let (_, retried) = app
+            .graphql_as(
+                &admin,
+                "mutation ($id: ID!) { retryMail(id: $id) { status } }",
+                json!({ "id": messages[0]["id"] }),
+            )
+            .await;
+        assert_eq!(
+            retried["data"]["retryMail"]["status"], "PENDING",
+            "{retried}"
+        );
+        let delivered = smtp.wait_for(before + 1).await;
+        assert_eq!(
+            delivered.last().unwrap().recipients,
+            ["mele@example.to"],
+            "[{backend}]"
+        );
+        app.finish().await;
+    }
+}
+
+/// Signs someone up while the listener accepts, following the mailed link; returns the
+/// person's id and a session token.
+async fn signed_up_via_smtp(
+    app: &TestApp,
+    smtp: &SmtpServer,
+    name: &str,
+    email: &str,
+) -> (String, String) {
+    let before = smtp.delivered().len();
+    let input = registration(name, email, "TR", "en");
+    let registered = app.graphql(REGISTER, json!({ "input": input })).await;
+    let id = registered["data"]["register"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mail = smtp.wait_for(before + 1).await.pop().unwrap();
+    app.graphql(
+        "mutation ($t: String!) { verifyEmail(token: $t) { id } }",
+        json!({ "t": token(&mail.data) }),
+    )
+    .await;
+    (
+        id,
+        coalition_tests::accounts::login(app, email, coalition_tests::accounts::PASSWORD).await,
+    )
+}
+
+#[tokio::test]
+async fn a_worker_that_dies_mid_send_leaves_the_mail_to_another() {
+    for backend in backends() {
+        let smtp = SmtpServer::start().await;
+        // The first instance runs no worker; the test claims as a worker would, then
+        // "dies" (never reports). A second instance's worker takes over after the lease.
+        let first = TestApp::spawn_with(backend, |settings| {
+            fast_retries(settings, &smtp);
+            settings.mail.worker = false;
+        })
+        .await;
+        first
+            .graphql(
+                REGISTER,
+                json!({ "input": registration("Layla Haddad", "layla@example.jo", "JO", "en") }),
+            )
+            .await;
+        let claimed = first
+            .store
+            .claim_due_mail(10, chrono::Duration::seconds(1))
+            .await
+            .unwrap();
+        assert_eq!(claimed.len(), 1, "[{backend}]");
+        assert!(
+            first
+                .store
+                .claim_due_mail(10, chrono::Duration::seconds(1))
+                .await
+                .unwrap()
+                .is_empty(),
+            "claimed once"
+        );
+
+        let second = first
+            .spawn_beside(|settings| fast_retries(settings, &smtp))
+            .await;
+        let delivered = smtp.wait_for(1).await;
+        assert!(
+            body(&delivered[0].data).contains("Hello Layla Haddad"),
+            "[{backend}]"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        assert_eq!(smtp.delivered().len(), 1, "[{backend}] sent once");
+        second.finish().await;
+        first.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn people_choose_what_they_receive_except_security() {
+    for backend in backends() {
+        let app = TestApp::spawn(backend).await;
+        let group = app.store.working_groups().await.unwrap().remove(0).id;
+        let group_id = app.graphql("{ workingGroups { id } }", json!({})).await["data"]["workingGroups"][0]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let (_, coordinator) =
+            coordinator_of(&app, group, "Claire Martin", "claire@example.fr").await;
+        let (_, member) = signed_up(&app, "Amina Diallo", "amina@example.sn").await;
+        let update = "mutation ($p: [NotificationPreferenceInput!]!) { updateNotificationPreferences(preferences: $p) { category mode } }";
+
+        let (_, refused) = app
+            .graphql_as(
+                &coordinator,
+                update,
+                json!({ "p": [{ "category": "SECURITY", "mode": "OFF" }] }),
+            )
+            .await;
+        assert_eq!(
+            error_code(&refused),
+            "BAD_USER_INPUT",
+            "[{backend}] {refused}"
+        );
+        let (_, updated) = app
+            .graphql_as(
+                &coordinator,
+                update,
+                json!({ "p": [{ "category": "MEMBERSHIP", "mode": "OFF" }] }),
+            )
+            .await;
+        let modes = updated["data"]["updateNotificationPreferences"]
+            .as_array()
+            .unwrap();
+        assert!(
+            modes
+                .iter()
+                .any(|p| p["category"] == "MEMBERSHIP" && p["mode"] == "OFF"),
+            "{updated}"
+        );
+        let (_, read) = app
+            .graphql_as(
+                &coordinator,
+                "{ notificationPreferences { category mode } }",
+                json!({}),
+            )
+            .await;
+        assert_eq!(
+            read["data"]["notificationPreferences"],
+            updated["data"]["updateNotificationPreferences"]
+        );
+
+        let queued = app.store.outbox_messages(None, 100).await.unwrap().len();
+        app.graphql_as(
+            &member,
+            "mutation ($g: ID!) { requestToJoin(groupId: $g) { id } }",
+            json!({ "g": group_id }),
+        )
+        .await;
+        assert_eq!(
+            app.store.outbox_messages(None, 100).await.unwrap().len(),
+            queued,
+            "[{backend}] nothing queued for a category turned off"
+        );
+        let anonymous = app
+            .graphql("{ notificationPreferences { mode } }", json!({}))
+            .await;
+        assert_eq!(error_code(&anonymous), "UNAUTHENTICATED");
+        app.finish().await;
+    }
+}
