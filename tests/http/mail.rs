@@ -414,3 +414,126 @@ async fn people_choose_what_they_receive_except_security() {
         app.finish().await;
     }
 }
+
+#[tokio::test]
+async fn daily_digests_gather_the_days_items() {
+    for backend in backends() {
+        let smtp = SmtpServer::start().await;
+        let app = TestApp::spawn_with(backend, |settings| {
+            fast_retries(settings, &smtp);
+            // Digests are driven by hand below, at a chosen instant.
+            settings.mail.worker = false;
+        })
+        .await;
+        let worker = coalition_server::build_mail_worker(&app.settings, app.store.clone()).unwrap();
+        let group = app.store.working_groups().await.unwrap().remove(0).id;
+        let group_id = app.graphql("{ workingGroups { id } }", json!({})).await["data"]["workingGroups"][0]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let register =
+            |name: &str, email: &str| json!({ "input": registration(name, email, "KE", "en") });
+        app.graphql(REGISTER, register("Claire Martin", "claire@example.fr"))
+            .await;
+        worker.run_once().await.unwrap();
+        let claire = smtp.wait_for(1).await.remove(0);
+        app.graphql(
+            "mutation ($t: String!) { verifyEmail(token: $t) { id } }",
+            json!({ "t": token(&claire.data) }),
+        )
+        .await;
+        let coordinator = coalition_tests::accounts::login(
+            &app,
+            "claire@example.fr",
+            coalition_tests::accounts::PASSWORD,
+        )
+        .await;
+        let claire_id = app
+            .graphql_as(&coordinator, "{ me { id } }", json!({}))
+            .await
+            .1["data"]["me"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        app.store
+            .insert_membership(
+                group,
+                person_id(&claire_id),
+                MembershipRole::Coordinator,
+                MembershipStatus::Active,
+            )
+            .await
+            .unwrap();
+        let update = "mutation { updateNotificationPreferences(preferences: [{ category: MEMBERSHIP, mode: DAILY_DIGEST }]) { category mode } }";
+        let (_, updated) = app.graphql_as(&coordinator, update, json!({})).await;
+        assert!(updated["errors"].is_null(), "{updated}");
+
+        for (name, email) in [
+            ("Amina Diallo", "amina@example.sn"),
+            ("Bo Chen", "bo@example.cn"),
+        ] {
+            app.graphql(REGISTER, register(name, email)).await;
+            worker.run_once().await.unwrap();
+            let mail = smtp.delivered().pop().unwrap();
+            app.graphql(
+                "mutation ($t: String!) { verifyEmail(token: $t) { id } }",
+                json!({ "t": token(&mail.data) }),
+            )
+            .await;
+            let session =
+                coalition_tests::accounts::login(&app, email, coalition_tests::accounts::PASSWORD)
+                    .await;
+            app.graphql_as(
+                &session,
+                "mutation ($g: ID!) { requestToJoin(groupId: $g) { id } }",
+                json!({ "g": group_id }),
+            )
+            .await;
+        }
+        let sent_before = smtp.delivered().len();
+        worker.run_once().await.unwrap();
+        assert_eq!(
+            smtp.delivered().len(),
+            sent_before,
+            "[{backend}] requests are held for the digest"
+        );
+        assert_eq!(
+            app.store
+                .outbox_messages(Some(OutboxStatus::Digest), 10)
+                .await
+                .unwrap()
+                .len(),
+            2
+        );
+
+        let tomorrow = chrono::Utc::now() + chrono::Duration::days(1);
+        assert_eq!(
+            worker.send_digests(tomorrow).await.unwrap(),
+            1,
+            "[{backend}] one digest"
+        );
+        worker.run_once().await.unwrap();
+        let digest = smtp.wait_for(sent_before + 1).await.pop().unwrap();
+        assert_eq!(digest.recipients, ["claire@example.fr"]);
+        let text = body(&digest.data);
+        assert!(text.contains("Here is what happened"), "{text}");
+        assert_eq!(
+            text.matches("Request to join Capacity building").count(),
+            2,
+            "[{backend}] {text}"
+        );
+        assert!(
+            app.store
+                .outbox_messages(Some(OutboxStatus::Digest), 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(
+            worker.send_digests(tomorrow).await.unwrap(),
+            0,
+            "nothing left to gather"
+        );
+        app.finish().await;
+    }
+}

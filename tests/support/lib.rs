@@ -61,6 +61,8 @@ pub struct TestApp {
     pub mail_dir: std::path::PathBuf,
     /// The database URL, for a second instance sharing it.
     pub database_url: String,
+    /// The settings the server started with.
+    pub settings: Settings,
     server: Option<RunningServer>,
     _database: Option<TestDatabase>,
 }
@@ -118,6 +120,7 @@ impl TestApp {
             store,
             mail_dir,
             database_url,
+            settings,
             server: Some(server),
             _database: database,
         }

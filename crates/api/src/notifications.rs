@@ -23,30 +23,14 @@ pub(crate) enum NotificationCategory {
 
 /// How a category is delivered.
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "coalition_domain::notifications::DeliveryMode")]
 pub(crate) enum DeliveryMode {
     /// One mail per notification, as it happens.
     Immediately,
+    /// Gathered into one mail a day, at the configured hour of the person's time zone.
+    DailyDigest,
     /// Not mailed.
     Off,
-}
-
-impl From<DeliveryMode> for coalition_domain::notifications::DeliveryMode {
-    fn from(mode: DeliveryMode) -> Self {
-        match mode {
-            DeliveryMode::Immediately => Self::Immediately,
-            DeliveryMode::Off => Self::Off,
-        }
-    }
-}
-
-impl From<coalition_domain::notifications::DeliveryMode> for DeliveryMode {
-    fn from(mode: coalition_domain::notifications::DeliveryMode) -> Self {
-        match mode {
-            coalition_domain::notifications::DeliveryMode::Off => DeliveryMode::Off,
-            // Held messages are released as they are: shown as immediate.
-            _ => DeliveryMode::Immediately,
-        }
-    }
 }
 
 /// Where an outgoing mail stands.

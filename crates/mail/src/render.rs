@@ -26,7 +26,7 @@ pub struct Renderer {
     public_url: String,
 }
 
-const TEMPLATES: [(&str, &str); 12] = [
+const TEMPLATES: [(&str, &str); 14] = [
     ("base.html", include_str!("../templates/base.html")),
     ("footer.txt", include_str!("../templates/footer.txt")),
     (
@@ -68,6 +68,14 @@ const TEMPLATES: [(&str, &str); 12] = [
     (
         "membership_decided.html",
         include_str!("../templates/membership_decided.html"),
+    ),
+    (
+        "daily_digest.txt",
+        include_str!("../templates/daily_digest.txt"),
+    ),
+    (
+        "daily_digest.html",
+        include_str!("../templates/daily_digest.html"),
     ),
 ];
 
@@ -139,6 +147,11 @@ impl Renderer {
         })
     }
 
+    /// The subject a queued message would have: a digest lists its items by it.
+    pub fn subject_of(&self, message: &OutboxMessage) -> Option<String> {
+        subject(&message.template, message.language, message.data.as_ref()?)
+    }
+
     /// Whether messages of this category carry `List-Unsubscribe` (security mails do not:
     /// they cannot be turned off).
     pub fn unsubscribable(category: NotificationCategory) -> bool {
@@ -179,6 +192,8 @@ fn subject(template: &str, language: Language, data: &serde_json::Value) -> Opti
                 (false, false) => format!("Your request to join {}", group(data)),
             }
         }
+        "daily_digest" if french => "Votre résumé quotidien".to_owned(),
+        "daily_digest" => "Your daily digest".to_owned(),
         _ => return None,
     })
 }

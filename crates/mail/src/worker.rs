@@ -5,12 +5,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use coalition_domain::notifications::Backoff;
-use coalition_store::{DeliveryOutcome, OutboxMessage, Store};
+use coalition_store::{DeliveryOutcome, NewMail, OutboxMessage, Store};
 use lettre::Message;
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart, SinglePart};
+use serde_json::json;
 use tokio::sync::watch;
 
 use crate::render::Renderer;
@@ -31,6 +32,26 @@ pub struct WorkerSettings {
     pub lease: Duration,
     /// Messages claimed at once.
     pub batch: u64,
+    /// Local hour (0–23) at which daily digests go out.
+    pub digest_hour: u32,
+}
+
+/// The latest instant at or before `now` when it was `hour`:00 in `zone`.
+fn last_local_hour(now: DateTime<Utc>, zone: chrono_tz::Tz, hour: u32) -> DateTime<Utc> {
+    let local = now.with_timezone(&zone);
+    let at = |date: chrono::NaiveDate| {
+        date.and_hms_opt(hour.min(23), 0, 0)
+            .and_then(|naive| naive.and_local_timezone(zone).earliest())
+            .map(|instant| instant.with_timezone(&Utc))
+    };
+    match at(local.date_naive()) {
+        Some(today) if today <= now => today,
+        _ => local
+            .date_naive()
+            .pred_opt()
+            .and_then(at)
+            .unwrap_or(now - chrono::Duration::days(1)),
+    }
 }
 
 /// Drains the outbox.
@@ -60,7 +81,14 @@ impl MailWorker {
     /// Runs until `shutdown` turns true, polling for due messages.
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
         tracing::info!("mail worker started");
+        let mut next_digest_check = tokio::time::Instant::now();
         loop {
+            if tokio::time::Instant::now() >= next_digest_check {
+                if let Err(error) = self.send_digests(Utc::now()).await {
+                    tracing::error!(%error, "mail worker: digests not gathered");
+                }
+                next_digest_check = tokio::time::Instant::now() + Duration::from_secs(60);
+            }
             let handled = match self.run_once().await {
                 Ok(handled) => handled,
                 Err(error) => {
@@ -80,6 +108,40 @@ impl MailWorker {
                 return;
             }
         }
+    }
+
+    /// Gathers held messages into one digest per person whose local digest hour has
+    /// passed since the messages were queued (the most recent `digest_hour`:00 in their
+    /// time zone); returns how many digests were queued.
+    pub async fn send_digests(
+        &self,
+        now: DateTime<Utc>,
+    ) -> Result<usize, coalition_store::StoreError> {
+        let mut queued = 0;
+        for person in self.store.digest_recipients().await? {
+            let boundary = last_local_hour(now, person.time_zone.tz(), self.settings.digest_hour);
+            let items = self.store.held_for_digest(person.id, boundary).await?;
+            if items.is_empty() {
+                continue;
+            }
+            let lines: Vec<String> = items
+                .iter()
+                .filter_map(|item| self.renderer.subject_of(item))
+                .collect();
+            let digest = NewMail {
+                category: items[0].category,
+                person: Some(person.id),
+                to: person.email.clone(),
+                to_name: person.display_name.clone(),
+                language: person.preferred_language,
+                template: "daily_digest".to_owned(),
+                data: json!({ "name": person.display_name, "items": lines }),
+            };
+            let ids: Vec<i32> = items.iter().map(|item| item.id).collect();
+            self.store.release_digest(&ids, digest).await?;
+            queued += 1;
+        }
+        Ok(queued)
     }
 
     /// Claims one batch of due messages and attempts each; returns how many.
@@ -170,5 +232,26 @@ impl MailWorker {
                     ),
             )
             .map_err(|error| error.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn digests_follow_the_local_hour() {
+        let nairobi = chrono_tz::Africa::Nairobi; // UTC+3
+        let now = Utc.with_ymd_and_hms(2026, 11, 25, 6, 0, 0).unwrap(); // 09:00 in Nairobi
+        assert_eq!(
+            last_local_hour(now, nairobi, 8),
+            Utc.with_ymd_and_hms(2026, 11, 25, 5, 0, 0).unwrap()
+        );
+        let early = Utc.with_ymd_and_hms(2026, 11, 25, 4, 0, 0).unwrap(); // 07:00 in Nairobi
+        assert_eq!(
+            last_local_hour(early, nairobi, 8),
+            Utc.with_ymd_and_hms(2026, 11, 24, 5, 0, 0).unwrap()
+        );
     }
 }

@@ -190,6 +190,8 @@ pub struct MailConfig {
     pub backoff_cap_secs: u64,
     /// How often the worker looks for due messages, in milliseconds.
     pub poll_interval_ms: u64,
+    /// Local hour (0–23, in each recipient's time zone) at which daily digests go out.
+    pub digest_hour: u32,
 }
 
 impl Default for MailConfig {
@@ -204,6 +206,7 @@ impl Default for MailConfig {
             backoff_base_secs: 30,
             backoff_cap_secs: 3600,
             poll_interval_ms: 1000,
+            digest_hour: 8,
         }
     }
 }
@@ -438,6 +441,9 @@ impl Settings {
                 "mail.max_attempts",
                 "attempts and poll interval must be at least 1",
             );
+        }
+        if self.mail.digest_hour > 23 {
+            return fail("mail.digest_hour", "must be an hour from 0 to 23");
         }
         if self.mail.backoff_cap_secs < self.mail.backoff_base_secs {
             return fail(

@@ -146,6 +146,7 @@ pub fn build_mail_worker(settings: &Settings, store: Store) -> Result<MailWorker
             poll_interval: Duration::from_millis(mail.poll_interval_ms),
             lease: Duration::from_secs(mail.smtp_timeout_secs.saturating_mul(4).max(60)),
             batch: 20,
+            digest_hour: mail.digest_hour,
         },
     ))
 }

@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 use coalition_domain::language::Language;
 use coalition_domain::notifications::{DeliveryMode, NotificationCategory, OutboxStatus};
-use coalition_domain::people::{Email, PersonId};
+use coalition_domain::people::{Email, Person, PersonId};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
@@ -316,6 +316,92 @@ impl Store {
             .into_iter()
             .map(message_from_row)
             .collect()
+    }
+
+    /// People who have messages held for their daily digest, with what the digest needs.
+    pub async fn digest_recipients(&self) -> Result<Vec<Person>, StoreError> {
+        let ids: Vec<i32> = outbox::Entity::find()
+            .select_only()
+            .column(outbox::Column::PersonId)
+            .filter(outbox::Column::Status.eq(OutboxStatus::Digest.as_str()))
+            .filter(outbox::Column::PersonId.is_not_null())
+            .distinct()
+            .into_tuple::<Option<i32>>()
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .flatten()
+            .collect();
+        let mut people = Vec::with_capacity(ids.len());
+        for id in ids {
+            people.push(self.person(PersonId(id)).await?);
+        }
+        Ok(people)
+    }
+
+    /// A person's held messages queued before `before`, oldest first.
+    pub async fn held_for_digest(
+        &self,
+        person: PersonId,
+        before: DateTime<Utc>,
+    ) -> Result<Vec<OutboxMessage>, StoreError> {
+        outbox::Entity::find()
+            .filter(outbox::Column::Status.eq(OutboxStatus::Digest.as_str()))
+            .filter(outbox::Column::PersonId.eq(person.0))
+            .filter(outbox::Column::CreatedAt.lt(before))
+            .order_by_asc(outbox::Column::Id)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(message_from_row)
+            .collect()
+    }
+
+    /// Queues a digest in place of the held messages it gathers, in one transaction: the
+    /// digest is due at once and the items are marked sent (with it).
+    pub async fn release_digest(&self, items: &[i32], digest: NewMail) -> Result<i32, StoreError> {
+        let now = Utc::now();
+        let txn = self.begin_write().await?;
+        let row = outbox::ActiveModel {
+            message_id: Set(format!("<{}@coalition.outbox>", uuid::Uuid::new_v4())),
+            category: Set(digest.category.as_str().to_owned()),
+            person_id: Set(digest.person.map(|person| person.0)),
+            to_address: Set(digest.to.as_str().to_owned()),
+            to_name: Set(digest.to_name),
+            language: Set(digest.language.code().to_owned()),
+            template: Set(digest.template),
+            data: Set(Some(digest.data)),
+            status: Set(OutboxStatus::Pending.as_str().to_owned()),
+            attempts: Set(0),
+            next_attempt_at: Set(now),
+            claimed_until: Set(None),
+            last_error: Set(None),
+            created_at: Set(now),
+            sent_at: Set(None),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        outbox::Entity::update_many()
+            .col_expr(
+                outbox::Column::Status,
+                Expr::value(OutboxStatus::Sent.as_str()),
+            )
+            .col_expr(outbox::Column::SentAt, Expr::value(now))
+            .col_expr(
+                outbox::Column::LastError,
+                Expr::value(format!("sent in digest {}", row.id)),
+            )
+            .col_expr(
+                outbox::Column::Data,
+                Expr::value(Option::<serde_json::Value>::None),
+            )
+            .filter(outbox::Column::Id.is_in(items.to_vec()))
+            .filter(outbox::Column::Status.eq(OutboxStatus::Digest.as_str()))
+            .exec(&txn)
+            .await?;
+        txn.commit().await?;
+        Ok(row.id)
     }
 
     /// Puts a failed message back in the queue, due now, with a fresh count of attempts.
