@@ -191,11 +191,6 @@ impl TestApp {
         }
     }
 
-    /// How many mails were written so far.
-    pub fn mail_count(&self) -> usize {
-        mail::all(&self.mail_dir).len()
-    }
-
     /// Stops the server and closes the pools, so the database can be dropped.
     pub async fn finish(mut self) {
         if let Some(server) = self.server.take() {
