@@ -453,3 +453,31 @@ async fn instances_sharing_redis_share_the_allowance() {
             .unwrap();
     }
 }
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_client_has_its_own_allowance() {
+    let app = TestApp::spawn_with(Backend::Sqlite, |settings| {
+        settings.server.trust_forwarded_for = true;
+        settings.rate_limits.registration_per_address.max = 1;
+    })
+    .await;
+    async fn from(app: &TestApp, client: &str, n: u32) -> Value {
+        let query = "mutation ($input: RegisterInput!) { register(input: $input) { id } }";
+        let email = format!("someone{n}@example.org");
+        let variables = json!({ "input": registration("Someone", &email, "KE", "en") });
+        app.graphql_with(query, variables, &[("x-forwarded-for", client)])
+            .await
+    }
+    assert!(from(&app, "203.0.113.7", 1).await["errors"].is_null());
+    assert_eq!(
+        error_code(&from(&app, "203.0.113.7", 2).await),
+        "RATE_LIMITED"
+    );
+    // The proxy appends the address it saw: the last entry is the one to trust.
+    assert!(from(&app, "198.51.100.1, 203.0.113.8", 3).await["errors"].is_null());
+    assert_eq!(
+        error_code(&from(&app, "203.0.113.9, 203.0.113.8", 4).await),
+        "RATE_LIMITED"
+    );
+    app.finish().await;
+}

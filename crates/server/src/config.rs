@@ -221,6 +221,10 @@ pub struct ServerSettings {
     pub max_body_bytes: usize,
     /// Longest a request may take before it is answered 503, in seconds.
     pub request_timeout_secs: u64,
+    /// Behind a reverse proxy: take the client address (for rate limits) from the last
+    /// entry of `X-Forwarded-For`, which the proxy appends. Leave off when clients connect
+    /// directly, or they could claim any address.
+    pub trust_forwarded_for: bool,
 }
 
 /// The database.
@@ -283,6 +287,7 @@ impl Default for ServerSettings {
             bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
             max_body_bytes: 1024 * 1024,
             request_timeout_secs: 30,
+            trust_forwarded_for: false,
         }
     }
 }

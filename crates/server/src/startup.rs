@@ -204,6 +204,7 @@ pub async fn start(settings: &Settings) -> Result<RunningServer, StartError> {
         redis: redis.map(|redis| redis.manager),
         max_batch_size: settings.graphql.max_batch_size,
         websocket: settings.websocket_limits(),
+        trust_forwarded_for: settings.server.trust_forwarded_for,
     };
     let limits = HttpLimits {
         max_body_bytes: settings.server.max_body_bytes,

@@ -219,14 +219,7 @@ impl Store {
         role: MembershipRole,
     ) -> Result<Recorded<Membership>, StoreError> {
         let txn = self.begin_write().await?;
-        let row = load_membership(&txn, id).await?;
-        let current = membership_from_row(row.clone())?;
-        if current.status != MembershipStatus::Active {
-            return Err(StoreError::Membership(MembershipRefusal::NotActive));
-        }
-        let coordinators = lock_active_coordinators(&txn, current.working_group_id).await?;
-        ensure_coordinator_remains(&current, Some(role), coordinators)
-            .map_err(StoreError::Membership)?;
+        let (row, current) = load_active_keeping_a_coordinator(&txn, id, Some(role)).await?;
         let mut update = row.into_active_model();
         update.role = Set(role.as_str().to_owned());
         let row = update.update(&txn).await?;
@@ -248,13 +241,7 @@ impl Store {
         id: MembershipId,
     ) -> Result<Recorded<Membership>, StoreError> {
         let txn = self.begin_write().await?;
-        let row = load_membership(&txn, id).await?;
-        let current = membership_from_row(row.clone())?;
-        if current.status != MembershipStatus::Active {
-            return Err(StoreError::Membership(MembershipRefusal::NotActive));
-        }
-        let coordinators = lock_active_coordinators(&txn, current.working_group_id).await?;
-        ensure_coordinator_remains(&current, None, coordinators).map_err(StoreError::Membership)?;
+        let (row, current) = load_active_keeping_a_coordinator(&txn, id, None).await?;
         let mut update = row.into_active_model();
         update.status = Set(MembershipStatus::Ended.as_str().to_owned());
         update.since = Set(Utc::now());
@@ -296,6 +283,23 @@ async fn load_membership(
         .ok_or(StoreError::NotFound {
             entity: "membership",
         })
+}
+
+/// Loads an active membership about to change role (`Some`) or end (`None`), refusing
+/// when the change would leave its group without an active coordinator.
+async fn load_active_keeping_a_coordinator(
+    db: &impl ConnectionTrait,
+    id: MembershipId,
+    new_role: Option<MembershipRole>,
+) -> Result<(membership::Model, Membership), StoreError> {
+    let row = load_membership(db, id).await?;
+    let current = membership_from_row(row.clone())?;
+    if current.status != MembershipStatus::Active {
+        return Err(StoreError::Membership(MembershipRefusal::NotActive));
+    }
+    let coordinators = lock_active_coordinators(db, current.working_group_id).await?;
+    ensure_coordinator_remains(&current, new_role, coordinators).map_err(StoreError::Membership)?;
+    Ok((row, current))
 }
 
 /// Counts the group's active coordinators, locking their rows on PostgreSQL so that two

@@ -111,7 +111,7 @@ async fn caller(
     Ok(Caller {
         language: request_language(headers),
         viewer,
-        address: ClientAddress(peer.ip()),
+        address: ClientAddress(state.client_ip(headers, peer)),
     })
 }
 

@@ -39,6 +39,30 @@ pub struct AppState {
     pub max_batch_size: usize,
     /// Subscriptions over WebSocket.
     pub websocket: WebSocketLimits,
+    /// Whether `X-Forwarded-For` names the client (behind a trusted proxy).
+    pub trust_forwarded_for: bool,
+}
+
+impl AppState {
+    /// The client's address: the peer's, or behind a trusted proxy the last address the
+    /// proxy appended to `X-Forwarded-For`.
+    pub fn client_ip(
+        &self,
+        headers: &axum::http::HeaderMap,
+        peer: std::net::SocketAddr,
+    ) -> std::net::IpAddr {
+        if !self.trust_forwarded_for {
+            return peer.ip();
+        }
+        headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .flat_map(|value| value.split(','))
+            .filter_map(|entry| entry.trim().parse().ok())
+            .last()
+            .unwrap_or(peer.ip())
+    }
 }
 
 /// Limits applied to every request.

@@ -95,9 +95,10 @@ pub fn upgrade(
         Some("graphql-ws") => Some(Protocol::LegacyWs),
         _ => None,
     };
+    let client = state.client_ip(headers, peer);
     upgrade.on_upgrade(move |socket| async move {
         match protocol {
-            Some(protocol) => Connection::run(socket, protocol, state, language, peer).await,
+            Some(protocol) => Connection::run(socket, protocol, state, language, client).await,
             None => close_now(socket, 4406, "Subprotocol not acceptable").await,
         }
     })
@@ -160,7 +161,7 @@ impl Connection {
         protocol: Protocol,
         state: AppState,
         language: Language,
-        peer: SocketAddr,
+        client: std::net::IpAddr,
     ) {
         let (mut sink, mut stream) = socket.split();
         let (outgoing, mut queue) = mpsc::channel::<Outgoing>(OUTGOING_BUFFER);
@@ -197,7 +198,7 @@ impl Connection {
             protocol,
             state,
             language,
-            address: ClientAddress(peer.ip()),
+            address: ClientAddress(client),
             viewer: Viewer::Anonymous,
             acknowledged: false,
             operations: Arc::default(),
