@@ -54,13 +54,14 @@ impl AppState {
         if !self.trust_forwarded_for {
             return peer.ip();
         }
+        // Only the last entry is the proxy's own; anything before it the client may forge.
         headers
             .get_all("x-forwarded-for")
             .iter()
             .filter_map(|value| value.to_str().ok())
             .flat_map(|value| value.split(','))
-            .filter_map(|entry| entry.trim().parse().ok())
-            .last()
+            .next_back()
+            .and_then(|entry| entry.trim().parse().ok())
             .unwrap_or(peer.ip())
     }
 }
