@@ -9,6 +9,7 @@ pub mod error;
 pub mod events;
 pub mod geography;
 pub mod language;
+pub mod meetings;
 pub mod membership;
 pub mod notifications;
 pub mod pagination;

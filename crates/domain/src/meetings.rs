@@ -1,0 +1,578 @@
+//! Meetings: when (an instant and the organiser's time zone), how often (an RFC 5545
+//! RRULE subset, expanded in the organiser's zone so a series keeps its wall-clock time
+//! across daylight-saving changes), who may see them, and who comes.
+
+use std::fmt;
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::coalition::WorkingGroupId;
+use crate::error::InvalidInput;
+use crate::people::{PersonId, TimeZone, parse_short_text};
+
+/// Identifies a meeting (a single one, or a whole series).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct MeetingId(pub i32);
+
+/// Who may see a meeting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Visibility {
+    /// Anyone, signed in or not; listed in the public calendar feed.
+    Public,
+    /// Every signed-in person.
+    Coalition,
+    /// The group's members, observers and coordinators (and administrators).
+    Group,
+}
+
+impl Visibility {
+    /// The stable code stored in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Visibility::Public => "public",
+            Visibility::Coalition => "coalition",
+            Visibility::Group => "group",
+        }
+    }
+
+    /// Parses the stored code.
+    pub fn parse(code: &str) -> Result<Self, InvalidInput> {
+        match code {
+            "public" => Ok(Visibility::Public),
+            "coalition" => Ok(Visibility::Coalition),
+            "group" => Ok(Visibility::Group),
+            other => Err(InvalidInput::new(
+                "visibility",
+                format!("unknown visibility '{other}'"),
+            )),
+        }
+    }
+}
+
+/// Whether a meeting still takes place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum MeetingStatus {
+    /// It takes place.
+    Scheduled,
+    /// It was called off.
+    Cancelled,
+}
+
+impl MeetingStatus {
+    /// The stable code stored in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MeetingStatus::Scheduled => "scheduled",
+            MeetingStatus::Cancelled => "cancelled",
+        }
+    }
+
+    /// Parses the stored code.
+    pub fn parse(code: &str) -> Result<Self, InvalidInput> {
+        match code {
+            "scheduled" => Ok(MeetingStatus::Scheduled),
+            "cancelled" => Ok(MeetingStatus::Cancelled),
+            other => Err(InvalidInput::new(
+                "status",
+                format!("unknown meeting status '{other}'"),
+            )),
+        }
+    }
+}
+
+/// An answer to an invitation to a meeting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum RsvpResponse {
+    /// Will attend.
+    Yes,
+    /// Will not attend.
+    No,
+    /// Might attend.
+    Maybe,
+}
+
+impl RsvpResponse {
+    /// Every answer.
+    pub const ALL: [RsvpResponse; 3] = [RsvpResponse::Yes, RsvpResponse::No, RsvpResponse::Maybe];
+
+    /// The stable code stored in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RsvpResponse::Yes => "yes",
+            RsvpResponse::No => "no",
+            RsvpResponse::Maybe => "maybe",
+        }
+    }
+
+    /// Parses the stored code.
+    pub fn parse(code: &str) -> Result<Self, InvalidInput> {
+        Self::ALL
+            .into_iter()
+            .find(|answer| answer.as_str() == code)
+            .ok_or_else(|| InvalidInput::new("response", format!("unknown answer '{code}'")))
+    }
+}
+
+/// A recurrence rule: the subset of RFC 5545 RRULE the coalition's series need.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Recurrence(String);
+
+/// The most occurrences a series may have, or a window may list.
+pub const MAX_OCCURRENCES: u16 = 500;
+
+impl Recurrence {
+    /// Parses `FREQ=DAILY|WEEKLY|MONTHLY` with optional `INTERVAL`, `COUNT` (at most 500)
+    /// or `UNTIL`, and `BYDAY` (e.g. `FREQ=WEEKLY;INTERVAL=2;BYDAY=TU,TH;COUNT=10`). An
+    /// `RRULE:` prefix is accepted.
+    pub fn parse(raw: &str) -> Result<Self, InvalidInput> {
+        let rule = raw.trim().trim_start_matches("RRULE:").to_ascii_uppercase();
+        let invalid = |why: &str| {
+            InvalidInput::new(
+                "recurrence",
+                format!(
+                    "'{raw}' is not a supported RRULE: {why} (e.g. FREQ=WEEKLY;BYDAY=TU;COUNT=10)"
+                ),
+            )
+        };
+        let mut freq = None;
+        let (mut count, mut until) = (false, false);
+        for part in rule.split(';').filter(|part| !part.is_empty()) {
+            let (key, value) = part
+                .split_once('=')
+                .ok_or_else(|| invalid("each part is KEY=VALUE"))?;
+            match key {
+                "FREQ" => match value {
+                    "DAILY" | "WEEKLY" | "MONTHLY" => freq = Some(value.to_owned()),
+                    _ => return Err(invalid("FREQ must be DAILY, WEEKLY or MONTHLY")),
+                },
+                "INTERVAL" => {
+                    let interval: u16 =
+                        value.parse().map_err(|_| invalid("INTERVAL is a number"))?;
+                    if !(1..=366).contains(&interval) {
+                        return Err(invalid("INTERVAL is 1 to 366"));
+                    }
+                }
+                "COUNT" => {
+                    let n: u16 = value.parse().map_err(|_| invalid("COUNT is a number"))?;
+                    if !(1..=MAX_OCCURRENCES).contains(&n) {
+                        return Err(invalid("COUNT is 1 to 500"));
+                    }
+                    count = true;
+                }
+                "UNTIL" => until = true,
+                "BYDAY" => {
+                    let days_ok = value.split(',').all(|day| {
+                        let day = day.trim_start_matches(|c: char| {
+                            c == '+' || c == '-' || c.is_ascii_digit()
+                        });
+                        ["MO", "TU", "WE", "TH", "FR", "SA", "SU"].contains(&day)
+                    });
+                    if !days_ok {
+                        return Err(invalid("BYDAY lists days such as MO,WE or 1MO"));
+                    }
+                }
+                _ => return Err(invalid(&format!("{key} is not supported"))),
+            }
+        }
+        if freq.is_none() {
+            return Err(invalid("FREQ is required"));
+        }
+        if count && until {
+            return Err(invalid("use COUNT or UNTIL, not both"));
+        }
+        let recurrence = Self(rule);
+        // Let the RFC 5545 engine confirm what the checks above let through.
+        recurrence
+            .rule_set(Utc::now(), TimeZone::default())
+            .map_err(|why| invalid(&why))?;
+        Ok(recurrence)
+    }
+
+    /// The rule, without the `RRULE:` prefix.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    fn rule_set(&self, start: DateTime<Utc>, zone: TimeZone) -> Result<rrule::RRuleSet, String> {
+        let local = start.with_timezone(&zone.tz());
+        let text = format!(
+            "DTSTART;TZID={}:{}\nRRULE:{}",
+            zone.name(),
+            local.format("%Y%m%dT%H%M%S"),
+            self.0
+        );
+        text.parse::<rrule::RRuleSet>()
+            .map_err(|error| error.to_string())
+    }
+
+    /// The starts of the occurrences of a series beginning at `start` in `zone` that fall
+    /// in `[from, to)`, at most [`MAX_OCCURRENCES`]. Expanded in the zone, so 10:00 stays
+    /// 10:00 local across daylight-saving changes.
+    pub fn starts_between(
+        &self,
+        start: DateTime<Utc>,
+        zone: TimeZone,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Vec<DateTime<Utc>> {
+        let Ok(set) = self.rule_set(start, zone) else {
+            return Vec::new();
+        };
+        let tz = rrule::Tz::Tz(zone.tz());
+        let set = set
+            .after(from.with_timezone(&tz) - Duration::seconds(1))
+            .before(to.with_timezone(&tz));
+        set.all(MAX_OCCURRENCES)
+            .dates
+            .into_iter()
+            .map(|date| date.with_timezone(&Utc))
+            .filter(|date| *date >= from && *date < to)
+            .collect()
+    }
+}
+
+impl fmt::Display for Recurrence {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A meeting (or series) as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Meeting {
+    /// Identity.
+    pub id: MeetingId,
+    /// The group; `None` for a coalition-wide plenary.
+    pub working_group: Option<WorkingGroupId>,
+    /// The iCalendar UID, stable for the meeting's life.
+    pub uid: String,
+    /// What it is called.
+    pub title: String,
+    /// What it is about.
+    pub description: String,
+    /// When the (first) occurrence starts.
+    pub starts_at: DateTime<Utc>,
+    /// When the (first) occurrence ends.
+    pub ends_at: DateTime<Utc>,
+    /// The organiser's zone: recurrences are expanded in it.
+    pub time_zone: TimeZone,
+    /// Where to join online.
+    pub online_url: Option<String>,
+    /// Where to meet in person.
+    pub location: Option<String>,
+    /// Who may see it.
+    pub visibility: Visibility,
+    /// Whether it still takes place.
+    pub status: MeetingStatus,
+    /// Why it was called off.
+    pub cancel_reason: Option<String>,
+    /// Rises with every change, so calendars update in place (iCalendar SEQUENCE).
+    pub sequence: i32,
+    /// The series' rule, if it repeats.
+    pub recurrence: Option<Recurrence>,
+    /// Who scheduled it.
+    pub created_by: Option<PersonId>,
+}
+
+/// One occurrence of a meeting.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Occurrence {
+    /// The meeting or series.
+    pub meeting: Meeting,
+    /// When this occurrence starts.
+    pub starts_at: DateTime<Utc>,
+    /// When it ends.
+    pub ends_at: DateTime<Utc>,
+}
+
+impl Meeting {
+    /// How long each occurrence lasts.
+    pub fn duration(&self) -> Duration {
+        self.ends_at - self.starts_at
+    }
+
+    /// The occurrences overlapping `[from, to)`, in order.
+    pub fn occurrences_between(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<Occurrence> {
+        let duration = self.duration();
+        let starts = match &self.recurrence {
+            // An occurrence that started before `from` may still overlap it.
+            Some(rule) => rule.starts_between(self.starts_at, self.time_zone, from - duration, to),
+            None => vec![self.starts_at],
+        };
+        starts
+            .into_iter()
+            .filter(|start| *start < to && *start + duration > from)
+            .map(|start| Occurrence {
+                meeting: self.clone(),
+                starts_at: start,
+                ends_at: start + duration,
+            })
+            .collect()
+    }
+}
+
+/// What a coordinator fills in to schedule or change a meeting, validated.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MeetingDraft {
+    /// What it is called.
+    pub title: String,
+    /// What it is about.
+    pub description: String,
+    /// When it starts.
+    pub starts_at: DateTime<Utc>,
+    /// When it ends.
+    pub ends_at: DateTime<Utc>,
+    /// The organiser's zone.
+    pub time_zone: TimeZone,
+    /// Where to join online.
+    pub online_url: Option<String>,
+    /// Where to meet in person.
+    pub location: Option<String>,
+    /// Who may see it.
+    pub visibility: Visibility,
+    /// The series' rule, if it repeats.
+    pub recurrence: Option<Recurrence>,
+}
+
+/// The raw fields of a meeting, before validation.
+#[derive(Debug, Clone, Default)]
+pub struct MeetingFields {
+    /// Title.
+    pub title: String,
+    /// Description.
+    pub description: Option<String>,
+    /// Start instant.
+    pub starts_at: Option<DateTime<Utc>>,
+    /// End instant (or use `duration_minutes`).
+    pub ends_at: Option<DateTime<Utc>>,
+    /// Length in minutes (or use `ends_at`).
+    pub duration_minutes: Option<i64>,
+    /// IANA zone of the organiser.
+    pub time_zone: String,
+    /// Online link.
+    pub online_url: Option<String>,
+    /// Physical place.
+    pub location: Option<String>,
+    /// Who may see it.
+    pub visibility: Option<Visibility>,
+    /// RRULE.
+    pub recurrence: Option<String>,
+}
+
+impl MeetingDraft {
+    /// Validates the fields at `now`: an end after the start (given directly or as a
+    /// duration, at most 24 hours), not starting in the past, a known time zone, an
+    /// http(s) link, a supported recurrence.
+    pub fn parse(fields: MeetingFields, now: DateTime<Utc>) -> Result<Self, InvalidInput> {
+        let title = parse_short_text("title", &fields.title, 200)?;
+        let description = fields.description.unwrap_or_default().trim().to_owned();
+        if description.chars().count() > 10_000 {
+            return Err(InvalidInput::new(
+                "description",
+                "use at most 10,000 characters",
+            ));
+        }
+        let starts_at = fields
+            .starts_at
+            .ok_or_else(|| InvalidInput::new("startsAt", "a start is required"))?;
+        if starts_at < now - Duration::minutes(1) {
+            return Err(InvalidInput::new(
+                "startsAt",
+                "a meeting cannot start in the past",
+            ));
+        }
+        let ends_at = match (fields.ends_at, fields.duration_minutes) {
+            (Some(_), Some(_)) => {
+                return Err(InvalidInput::new(
+                    "endsAt",
+                    "give an end or a duration, not both",
+                ));
+            }
+            (Some(end), None) => end,
+            (None, Some(minutes)) => starts_at + Duration::minutes(minutes),
+            (None, None) => return Err(InvalidInput::new("endsAt", "give an end or a duration")),
+        };
+        if ends_at <= starts_at {
+            return Err(InvalidInput::new(
+                "endsAt",
+                "the end must come after the start",
+            ));
+        }
+        if ends_at - starts_at > Duration::hours(24) {
+            return Err(InvalidInput::new(
+                "endsAt",
+                "a meeting lasts at most 24 hours",
+            ));
+        }
+        let time_zone = TimeZone::parse(&fields.time_zone)?;
+        let online_url = match fields
+            .online_url
+            .map(|url| url.trim().to_owned())
+            .filter(|u| !u.is_empty())
+        {
+            Some(url)
+                if (url.starts_with("https://") || url.starts_with("http://"))
+                    && url.len() <= 2000
+                    && !url.contains(char::is_whitespace) =>
+            {
+                Some(url)
+            }
+            Some(_) => {
+                return Err(InvalidInput::new(
+                    "onlineUrl",
+                    "give an http:// or https:// link",
+                ));
+            }
+            None => None,
+        };
+        let location = match fields
+            .location
+            .as_deref()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+        {
+            Some(place) => Some(parse_short_text("location", place, 300)?),
+            None => None,
+        };
+        let recurrence = fields
+            .recurrence
+            .as_deref()
+            .map(str::trim)
+            .filter(|rule| !rule.is_empty())
+            .map(Recurrence::parse)
+            .transpose()?;
+        Ok(Self {
+            title,
+            description,
+            starts_at,
+            ends_at,
+            time_zone,
+            online_url,
+            location,
+            visibility: fields.visibility.unwrap_or(Visibility::Group),
+            recurrence,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone as _;
+
+    fn paris() -> TimeZone {
+        TimeZone::parse("Europe/Paris").unwrap()
+    }
+
+    #[test]
+    fn weekly_series_keep_their_local_time_across_dst() {
+        // 10:00 in Paris every Tuesday around the end of summer time (25 October 2026).
+        let start = Utc.with_ymd_and_hms(2026, 10, 13, 8, 0, 0).unwrap(); // 10:00 CEST
+        let rule = Recurrence::parse("FREQ=WEEKLY;BYDAY=TU;COUNT=4").unwrap();
+        let starts = rule.starts_between(start, paris(), start, start + Duration::days(60));
+        let hours: Vec<u32> = starts
+            .iter()
+            .map(|s| s.format("%H").to_string().parse().unwrap())
+            .collect();
+        assert_eq!(starts.len(), 4);
+        assert_eq!(
+            hours,
+            [8, 8, 9, 9],
+            "09:00 UTC after the change: still 10:00 in Paris"
+        );
+    }
+
+    #[test]
+    fn refuses_unsupported_rules() {
+        for bad in [
+            "",
+            "FREQ=HOURLY",
+            "FREQ=WEEKLY;BYHOUR=3",
+            "FREQ=DAILY;COUNT=0",
+            "FREQ=DAILY;COUNT=501",
+            "FREQ=WEEKLY;BYDAY=XX",
+            "INTERVAL=2",
+            "FREQ=DAILY;COUNT=2;UNTIL=20270101T000000Z",
+            "garbage",
+        ] {
+            let error = Recurrence::parse(bad).unwrap_err();
+            assert_eq!(error.field, "recurrence", "{bad}");
+        }
+        assert!(Recurrence::parse("RRULE:FREQ=MONTHLY;BYDAY=1MO;INTERVAL=2").is_ok());
+    }
+
+    #[test]
+    fn drafts_are_checked() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 25, 12, 0, 0).unwrap();
+        let fields = || MeetingFields {
+            title: "Working group call".into(),
+            starts_at: Some(now + Duration::days(1)),
+            duration_minutes: Some(60),
+            time_zone: "Africa/Nairobi".into(),
+            ..MeetingFields::default()
+        };
+        let draft = MeetingDraft::parse(fields(), now).unwrap();
+        assert_eq!(draft.ends_at - draft.starts_at, Duration::minutes(60));
+        let mut past = fields();
+        past.starts_at = Some(now - Duration::hours(1));
+        assert_eq!(
+            MeetingDraft::parse(past, now).unwrap_err().field,
+            "startsAt"
+        );
+        let mut backwards = fields();
+        backwards.duration_minutes = None;
+        backwards.ends_at = Some(now);
+        assert_eq!(
+            MeetingDraft::parse(backwards, now).unwrap_err().field,
+            "endsAt"
+        );
+        let mut zone = fields();
+        zone.time_zone = "Mars/Olympus".into();
+        assert_eq!(
+            MeetingDraft::parse(zone, now).unwrap_err().field,
+            "timeZone"
+        );
+        let mut link = fields();
+        link.online_url = Some("javascript:alert(1)".into());
+        assert_eq!(
+            MeetingDraft::parse(link, now).unwrap_err().field,
+            "onlineUrl"
+        );
+    }
+
+    #[test]
+    fn occurrences_overlapping_a_window() {
+        let start = Utc.with_ymd_and_hms(2026, 12, 1, 9, 0, 0).unwrap();
+        let meeting = Meeting {
+            id: MeetingId(1),
+            working_group: None,
+            uid: "u".into(),
+            title: "t".into(),
+            description: String::new(),
+            starts_at: start,
+            ends_at: start + Duration::hours(2),
+            time_zone: paris(),
+            online_url: None,
+            location: None,
+            visibility: Visibility::Public,
+            status: MeetingStatus::Scheduled,
+            cancel_reason: None,
+            sequence: 0,
+            recurrence: Some(Recurrence::parse("FREQ=DAILY;COUNT=5").unwrap()),
+            created_by: None,
+        };
+        // From 10:00 on day 2 to day 4: day 2 (still running), day 3; day 4 starts at the end.
+        let from = start + Duration::days(1) + Duration::hours(1);
+        let to = start + Duration::days(3);
+        let found: Vec<_> = meeting
+            .occurrences_between(from, to)
+            .into_iter()
+            .map(|o| o.starts_at)
+            .collect();
+        assert_eq!(
+            found,
+            [start + Duration::days(1), start + Duration::days(2)]
+        );
+    }
+}
