@@ -7,6 +7,7 @@ mod m20261125_000001_foundation;
 mod m20261125_000002_accounts;
 mod m20261125_000003_membership_workflow;
 mod m20261125_000004_notifications;
+mod m20261125_000005_meetings;
 
 /// Runs the coalition's migrations in order.
 #[derive(Debug)]
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000002_accounts::Migration),
             Box::new(m20261125_000003_membership_workflow::Migration),
             Box::new(m20261125_000004_notifications::Migration),
+            Box::new(m20261125_000005_meetings::Migration),
         ]
     }
 }

@@ -11,6 +11,7 @@ mod graphql_over_http;
 mod health;
 mod live;
 mod mail;
+mod meetings;
 mod members;
 mod membership;
 mod storage;

@@ -15,16 +15,18 @@ pub(crate) enum NodeKind {
     Person,
     Membership,
     Invitation,
+    Meeting,
 }
 
 impl NodeKind {
-    const ALL: [NodeKind; 6] = [
+    const ALL: [NodeKind; 7] = [
         NodeKind::Coalition,
         NodeKind::AreaOfAction,
         NodeKind::WorkingGroup,
         NodeKind::Person,
         NodeKind::Membership,
         NodeKind::Invitation,
+        NodeKind::Meeting,
     ];
 
     fn name(self) -> &'static str {
@@ -35,6 +37,7 @@ impl NodeKind {
             NodeKind::Person => "Person",
             NodeKind::Membership => "Membership",
             NodeKind::Invitation => "Invitation",
+            NodeKind::Meeting => "Meeting",
         }
     }
 }

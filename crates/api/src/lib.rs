@@ -9,6 +9,7 @@ mod error;
 mod ids;
 mod language;
 mod live;
+mod meetings;
 mod membership;
 mod node;
 mod notifications;
@@ -24,6 +25,7 @@ pub use error::ApiError;
 pub struct Query(
     coalition::CoalitionQuery,
     accounts::AccountsQuery,
+    meetings::MeetingsQuery,
     notifications::NotificationsQuery,
     node::NodeQuery,
 );
@@ -33,6 +35,7 @@ pub struct Query(
 pub struct Mutation(
     accounts::AccountsMutation,
     membership::MembershipMutation,
+    meetings::MeetingsMutation,
     notifications::NotificationsMutation,
 );
 

@@ -10,6 +10,7 @@ use crate::coalition::{AreaOfAction, Coalition, WorkingGroup};
 use crate::context::{api, viewer};
 use crate::error::ApiError;
 use crate::ids::{NodeKind, decode_global_id};
+use crate::meetings::Meeting;
 use crate::membership::{Invitation, Membership};
 use crate::people::Person;
 
@@ -23,6 +24,7 @@ pub(crate) enum Node {
     Person(Person),
     Membership(Membership),
     Invitation(Invitation),
+    Meeting(Meeting),
 }
 
 /// The `node` root field.
@@ -52,6 +54,12 @@ impl NodeQuery {
             (NodeKind::Membership, raw) => {
                 Node::Membership(Membership::load(store, MembershipId(raw)).await?)
             }
+            (NodeKind::Meeting, raw) => Node::Meeting(Meeting(
+                api(ctx)?
+                    .services
+                    .meeting_for(viewer(ctx), coalition_domain::meetings::MeetingId(raw))
+                    .await?,
+            )),
             (NodeKind::Invitation, raw) => {
                 let invitation = store.invitation(InvitationId(raw)).await?;
                 // Invitations hold an address: only those who run the group see them.

@@ -8,6 +8,7 @@ use crate::context::api;
 use crate::context::viewer;
 use crate::error::ApiError;
 use crate::ids::{NodeKind, global_id};
+use crate::meetings::{MeetingOccurrence, upcoming_meetings};
 use crate::membership::{Membership, StakeholderType, UnescoRegion};
 use coalition_domain::membership::{Member, MembershipStatus};
 
@@ -94,6 +95,16 @@ impl Person {
                 })
             })
             .collect())
+    }
+
+    /// The person's meetings in the coming `days` (30 by default): their groups' and
+    /// the coalition's plenaries. For the person themselves and administrators.
+    async fn upcoming_meetings(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 30)] days: i32,
+    ) -> Result<Vec<MeetingOccurrence>, ApiError> {
+        upcoming_meetings(ctx, self.0.id, days).await
     }
 
     /// The person's IANA time zone.

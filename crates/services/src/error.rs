@@ -50,6 +50,11 @@ impl From<StoreError> for ServiceError {
                 field: None,
                 message: refusal.message().to_owned(),
             },
+            StoreError::MeetingCancelled => ServiceError::Conflict {
+                field: None,
+                message: "this meeting was cancelled and can no longer change; schedule a new one"
+                    .to_owned(),
+            },
             StoreError::InvitationForAnotherAddress => ServiceError::Forbidden(
                 "this invitation was sent to another address: sign in with that address to accept it".to_owned(),
             ),

@@ -6,6 +6,7 @@
 pub mod accounts;
 mod error;
 pub mod live;
+pub mod meetings;
 pub mod membership;
 pub mod notifications;
 pub mod passwords;

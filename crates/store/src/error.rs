@@ -34,6 +34,9 @@ pub enum StoreError {
     /// An invitation was accepted by someone signed in with another address.
     #[error("invitation is for another address")]
     InvitationForAnotherAddress,
+    /// The meeting was cancelled: it can no longer change.
+    #[error("meeting cancelled")]
+    MeetingCancelled,
     /// The database could not be reached or refused the statement.
     #[error("database error: {0}")]
     Database(DbErr),

@@ -8,6 +8,7 @@ use crate::context::api;
 use crate::error::ApiError;
 use crate::ids::{NodeKind, global_id};
 use crate::language::localise;
+use crate::meetings::{MeetingOccurrence, group_meetings};
 use crate::membership::{
     Balance, JoinPolicy, MemberFilterInput, MembershipConnection, MembershipStatus, members_page,
 };
@@ -143,6 +144,17 @@ impl WorkingGroup {
     /// How the group's active members spread over stakeholder types, regions and genders.
     async fn balance(&self, ctx: &Context<'_>) -> Result<Balance, ApiError> {
         Ok(Balance(api(ctx)?.store.balance(Some(self.0.id)).await?))
+    }
+
+    /// The occurrences of the group's meetings between `from` and `to` (at most 366 days),
+    /// the viewer may see, in order; series are expanded in their organiser's time zone.
+    async fn meetings(
+        &self,
+        ctx: &Context<'_>,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<MeetingOccurrence>, ApiError> {
+        group_meetings(ctx, self.0.id, from, to).await
     }
 
     /// Requests waiting for a decision, oldest first. Coordinators and administrators.

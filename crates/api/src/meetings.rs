@@ -1,0 +1,402 @@
+//! Meetings: scheduling, answers, and calendars rendered in any time zone.
+
+use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
+use chrono::{DateTime, SecondsFormat, Utc};
+use coalition_domain::coalition::WorkingGroupId;
+use coalition_domain::meetings::{self as domain, MeetingFields, MeetingId};
+use coalition_domain::people::TimeZone;
+use coalition_domain::policy::{self, Action};
+
+use crate::coalition::WorkingGroup;
+use crate::context::{api, viewer};
+use crate::error::ApiError;
+use crate::ids::{NodeKind, decode_id_of, global_id};
+use crate::people::Person;
+
+/// Who may see a meeting.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "coalition_domain::meetings::Visibility")]
+pub(crate) enum Visibility {
+    /// Anyone; listed in the public calendar feed.
+    Public,
+    /// Every signed-in person.
+    Coalition,
+    /// The group's members, observers and coordinators.
+    Group,
+}
+
+/// Whether a meeting takes place.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "coalition_domain::meetings::MeetingStatus")]
+pub(crate) enum MeetingStatus {
+    /// It takes place.
+    Scheduled,
+    /// It was called off.
+    Cancelled,
+}
+
+/// An answer to a meeting.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "coalition_domain::meetings::RsvpResponse")]
+pub(crate) enum RsvpResponse {
+    /// Will attend.
+    Yes,
+    /// Will not attend.
+    No,
+    /// Might attend.
+    Maybe,
+}
+
+/// Renders an instant in UTC, or in an IANA zone when one is asked for (RFC 3339 with the
+/// zone's offset at that instant).
+fn render(instant: DateTime<Utc>, zone: Option<&str>) -> Result<String, ApiError> {
+    match zone {
+        None => Ok(instant.to_rfc3339_opts(SecondsFormat::Secs, true)),
+        Some(name) => {
+            let zone = TimeZone::parse(name)?;
+            Ok(instant
+                .with_timezone(&zone.tz())
+                .to_rfc3339_opts(SecondsFormat::Secs, true))
+        }
+    }
+}
+
+/// A meeting, or a whole series.
+pub(crate) struct Meeting(pub domain::Meeting);
+
+/// How many answered each way.
+#[derive(SimpleObject)]
+pub(crate) struct RsvpCounts {
+    yes: u64,
+    no: u64,
+    maybe: u64,
+}
+
+/// One person's answer.
+#[derive(SimpleObject)]
+pub(crate) struct Rsvp {
+    person: Person,
+    response: RsvpResponse,
+}
+
+#[Object]
+impl Meeting {
+    /// Opaque global ID.
+    pub(crate) async fn id(&self) -> ID {
+        global_id(NodeKind::Meeting, self.0.id.0)
+    }
+    /// What it is called.
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+    /// What it is about.
+    async fn description(&self) -> &str {
+        &self.0.description
+    }
+    /// When the (first) occurrence starts: UTC, or in `timeZone` (e.g. "Africa/Nairobi").
+    async fn starts_at(&self, time_zone: Option<String>) -> Result<String, ApiError> {
+        render(self.0.starts_at, time_zone.as_deref())
+    }
+    /// When the (first) occurrence ends.
+    async fn ends_at(&self, time_zone: Option<String>) -> Result<String, ApiError> {
+        render(self.0.ends_at, time_zone.as_deref())
+    }
+    /// The organiser's IANA time zone; a series repeats at the same local time in it.
+    async fn time_zone(&self) -> &'static str {
+        self.0.time_zone.name()
+    }
+    /// The series' RFC 5545 rule, if it repeats.
+    async fn recurrence(&self) -> Option<&str> {
+        self.0.recurrence.as_ref().map(|rule| rule.as_str())
+    }
+    /// Where to join online.
+    async fn online_url(&self) -> Option<&str> {
+        self.0.online_url.as_deref()
+    }
+    /// Where to meet in person.
+    async fn location(&self) -> Option<&str> {
+        self.0.location.as_deref()
+    }
+    /// Who may see it.
+    async fn visibility(&self) -> Visibility {
+        self.0.visibility.into()
+    }
+    /// Whether it takes place.
+    async fn status(&self) -> MeetingStatus {
+        self.0.status.into()
+    }
+    /// Why it was called off.
+    async fn cancel_reason(&self) -> Option<&str> {
+        self.0.cancel_reason.as_deref()
+    }
+    /// Rises with every change (iCalendar SEQUENCE).
+    async fn sequence(&self) -> i32 {
+        self.0.sequence
+    }
+    /// The group; null for a coalition-wide plenary.
+    async fn working_group(&self, ctx: &Context<'_>) -> Result<Option<WorkingGroup>, ApiError> {
+        match self.0.working_group {
+            Some(group) => Ok(Some(WorkingGroup(
+                api(ctx)?.store.working_group(group).await?,
+            ))),
+            None => Ok(None),
+        }
+    }
+    /// How many answered yes, no and maybe.
+    async fn rsvp_counts(&self, ctx: &Context<'_>) -> Result<RsvpCounts, ApiError> {
+        let counts = api(ctx)?.store.rsvp_counts(self.0.id).await?;
+        let count = |answer| {
+            counts
+                .iter()
+                .find(|(a, _)| *a == answer)
+                .map_or(0, |(_, n)| *n)
+        };
+        Ok(RsvpCounts {
+            yes: count(domain::RsvpResponse::Yes),
+            no: count(domain::RsvpResponse::No),
+            maybe: count(domain::RsvpResponse::Maybe),
+        })
+    }
+    /// The signed-in person's answer.
+    async fn my_rsvp(&self, ctx: &Context<'_>) -> Result<Option<RsvpResponse>, ApiError> {
+        let Some(me) = viewer(ctx).person_id() else {
+            return Ok(None);
+        };
+        let answers = api(ctx)?.store.rsvps(self.0.id).await?;
+        Ok(answers
+            .into_iter()
+            .find(|(person, _)| *person == me)
+            .map(|(_, answer)| answer.into()))
+    }
+    /// Every answer, by person. For the organisers (the group's coordinators, or
+    /// administrators for a plenary).
+    async fn rsvps(&self, ctx: &Context<'_>) -> Result<Vec<Rsvp>, ApiError> {
+        let action = match self.0.working_group {
+            Some(group) => Action::CoordinateGroup(group),
+            None => Action::ScheduleCoalitionMeeting,
+        };
+        policy::ensure(viewer(ctx), action).map_err(coalition_services::ServiceError::from)?;
+        let store = &api(ctx)?.store;
+        let mut answers = Vec::new();
+        for (person, answer) in store.rsvps(self.0.id).await? {
+            answers.push(Rsvp {
+                person: Person(store.person(person).await?),
+                response: answer.into(),
+            });
+        }
+        Ok(answers)
+    }
+}
+
+/// One occurrence of a meeting.
+pub(crate) struct MeetingOccurrence(pub domain::Occurrence);
+
+#[Object]
+impl MeetingOccurrence {
+    /// The meeting or series.
+    async fn meeting(&self) -> Meeting {
+        Meeting(self.0.meeting.clone())
+    }
+    /// When this occurrence starts: UTC, or in `timeZone`.
+    async fn starts_at(&self, time_zone: Option<String>) -> Result<String, ApiError> {
+        render(self.0.starts_at, time_zone.as_deref())
+    }
+    /// When it ends.
+    async fn ends_at(&self, time_zone: Option<String>) -> Result<String, ApiError> {
+        render(self.0.ends_at, time_zone.as_deref())
+    }
+}
+
+/// A member who already has a meeting in a proposed slot.
+pub(crate) struct MeetingConflict(coalition_services::meetings::Conflict);
+
+#[Object]
+impl MeetingConflict {
+    /// The member.
+    async fn person(&self) -> Person {
+        Person(self.0.person.clone())
+    }
+    /// Their overlapping occurrences.
+    async fn occurrences(&self) -> Vec<MeetingOccurrence> {
+        self.0
+            .occurrences
+            .iter()
+            .cloned()
+            .map(MeetingOccurrence)
+            .collect()
+    }
+}
+
+/// A meeting to schedule or the new version of one.
+#[derive(InputObject)]
+pub(crate) struct MeetingInput {
+    /// What it is called.
+    title: String,
+    /// What it is about.
+    description: Option<String>,
+    /// When it starts (an instant; give the organiser's zone in `timeZone`).
+    starts_at: DateTime<Utc>,
+    /// When it ends; or give `durationMinutes`.
+    ends_at: Option<DateTime<Utc>>,
+    /// How long it lasts; or give `endsAt`.
+    duration_minutes: Option<i32>,
+    /// The organiser's IANA time zone, e.g. "Europe/Paris".
+    time_zone: String,
+    /// Where to join online (http or https).
+    online_url: Option<String>,
+    /// Where to meet in person.
+    location: Option<String>,
+    /// Who may see it; GROUP when not given.
+    visibility: Option<Visibility>,
+    /// RFC 5545 RRULE subset: FREQ=DAILY|WEEKLY|MONTHLY, INTERVAL, COUNT or UNTIL, BYDAY.
+    recurrence: Option<String>,
+}
+
+impl MeetingInput {
+    fn into_fields(self) -> MeetingFields {
+        MeetingFields {
+            title: self.title,
+            description: self.description,
+            starts_at: Some(self.starts_at),
+            ends_at: self.ends_at,
+            duration_minutes: self.duration_minutes.map(i64::from),
+            time_zone: self.time_zone,
+            online_url: self.online_url,
+            location: self.location,
+            visibility: self.visibility.map(Into::into),
+            recurrence: self.recurrence,
+        }
+    }
+}
+
+fn meeting_id(id: &ID) -> Result<MeetingId, ApiError> {
+    Ok(MeetingId(decode_id_of(NodeKind::Meeting, id)?))
+}
+
+/// Resolves `WorkingGroup.meetings`.
+pub(crate) async fn group_meetings(
+    ctx: &Context<'_>,
+    group: WorkingGroupId,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<MeetingOccurrence>, ApiError> {
+    let found = api(ctx)?
+        .services
+        .group_meetings(viewer(ctx), group, from, to)
+        .await?;
+    Ok(found.into_iter().map(MeetingOccurrence).collect())
+}
+
+/// Resolves `Person.upcomingMeetings`.
+pub(crate) async fn upcoming_meetings(
+    ctx: &Context<'_>,
+    person: coalition_domain::people::PersonId,
+    days: i32,
+) -> Result<Vec<MeetingOccurrence>, ApiError> {
+    let found = api(ctx)?
+        .services
+        .upcoming_meetings(viewer(ctx), person, i64::from(days))
+        .await?;
+    Ok(found.into_iter().map(MeetingOccurrence).collect())
+}
+
+/// Meeting queries.
+#[derive(Default)]
+pub struct MeetingsQuery;
+
+#[Object]
+impl MeetingsQuery {
+    /// One meeting, if the viewer may see it.
+    async fn meeting(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Meeting>, ApiError> {
+        let meeting = api(ctx)?
+            .services
+            .meeting_for(viewer(ctx), meeting_id(&id)?)
+            .await?;
+        Ok(Some(Meeting(meeting)))
+    }
+
+    /// Members of the group who already have a meeting between `start` and `end`.
+    /// Coordinators and administrators.
+    async fn meeting_conflicts(
+        &self,
+        ctx: &Context<'_>,
+        group_id: ID,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+    ) -> Result<Vec<MeetingConflict>, ApiError> {
+        let group = WorkingGroupId(decode_id_of(NodeKind::WorkingGroup, &group_id)?);
+        let conflicts = api(ctx)?
+            .services
+            .meeting_conflicts(viewer(ctx), group, start, end)
+            .await?;
+        Ok(conflicts.into_iter().map(MeetingConflict).collect())
+    }
+}
+
+/// Meeting changes.
+#[derive(Default)]
+pub struct MeetingsMutation;
+
+#[Object]
+impl MeetingsMutation {
+    /// Schedules a meeting of a group (its coordinators) or, without `groupId`, a
+    /// coalition-wide plenary (administrators).
+    async fn schedule_meeting(
+        &self,
+        ctx: &Context<'_>,
+        group_id: Option<ID>,
+        input: MeetingInput,
+    ) -> Result<Meeting, ApiError> {
+        let group = group_id
+            .as_ref()
+            .map(|id| decode_id_of(NodeKind::WorkingGroup, id).map(WorkingGroupId))
+            .transpose()?;
+        let meeting = api(ctx)?
+            .services
+            .schedule_meeting(viewer(ctx), group, input.into_fields())
+            .await?;
+        Ok(Meeting(meeting))
+    }
+
+    /// Changes a meeting; its sequence rises so calendars update in place.
+    async fn update_meeting(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: MeetingInput,
+    ) -> Result<Meeting, ApiError> {
+        let meeting = api(ctx)?
+            .services
+            .update_meeting(viewer(ctx), meeting_id(&id)?, input.into_fields())
+            .await?;
+        Ok(Meeting(meeting))
+    }
+
+    /// Calls a meeting (or a whole series) off.
+    async fn cancel_meeting(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        reason: String,
+    ) -> Result<Meeting, ApiError> {
+        let meeting = api(ctx)?
+            .services
+            .cancel_meeting(viewer(ctx), meeting_id(&id)?, &reason)
+            .await?;
+        Ok(Meeting(meeting))
+    }
+
+    /// Answers a meeting of one's group (or a plenary).
+    async fn rsvp(
+        &self,
+        ctx: &Context<'_>,
+        meeting_id: ID,
+        response: RsvpResponse,
+    ) -> Result<RsvpResponse, ApiError> {
+        let answer = api(ctx)?
+            .services
+            .rsvp(viewer(ctx), self::meeting_id(&meeting_id)?, response.into())
+            .await?;
+        Ok(answer.into())
+    }
+}

@@ -1,0 +1,284 @@
+//! Scheduling meetings, answering them, and reading calendars across time zones.
+
+use std::collections::{BTreeMap, HashSet};
+
+use chrono::{DateTime, Duration, Utc};
+use coalition_domain::InvalidInput;
+use coalition_domain::coalition::WorkingGroupId;
+use coalition_domain::meetings::{
+    Meeting, MeetingDraft, MeetingFields, MeetingId, MeetingStatus, Occurrence, RsvpResponse,
+    Visibility,
+};
+use coalition_domain::membership::{MemberFilter, MembershipStatus};
+use coalition_domain::pagination::PageRequest;
+use coalition_domain::people::{Person, PersonId, parse_short_text};
+use coalition_domain::policy::{self, Action, Viewer};
+use coalition_store::MeetingScope;
+
+use crate::{ServiceError, Services};
+
+/// The longest window a calendar query may span.
+pub const MAX_WINDOW_DAYS: i64 = 366;
+
+/// Whether `viewer` may see `meeting`.
+pub fn can_see(viewer: &Viewer, meeting: &Meeting) -> bool {
+    match (meeting.visibility, meeting.working_group) {
+        (Visibility::Public, _) => true,
+        (Visibility::Coalition, _) | (Visibility::Group, None) => viewer.signed_in().is_some(),
+        (Visibility::Group, Some(group)) => {
+            policy::allows(viewer, Action::ReadGroupInternals(group))
+        }
+    }
+}
+
+/// The action that lets a viewer run a meeting of `group` (a plenary when `None`).
+fn organise(group: Option<WorkingGroupId>) -> Action {
+    match group {
+        Some(group) => Action::CoordinateGroup(group),
+        None => Action::ScheduleCoalitionMeeting,
+    }
+}
+
+fn check_window(from: DateTime<Utc>, to: DateTime<Utc>) -> Result<(), ServiceError> {
+    if to <= from {
+        return Err(InvalidInput::new("to", "the window must end after it starts").into());
+    }
+    if to - from > Duration::days(MAX_WINDOW_DAYS) {
+        return Err(InvalidInput::new("to", "ask for at most 366 days at once").into());
+    }
+    Ok(())
+}
+
+/// A member of a group and their meetings that overlap a proposed slot.
+#[derive(Debug, Clone)]
+pub struct Conflict {
+    /// The member.
+    pub person: Person,
+    /// Their overlapping occurrences, in any of their groups or plenaries.
+    pub occurrences: Vec<Occurrence>,
+}
+
+impl Services {
+    /// Schedules a meeting of a group (its coordinators) or a plenary (administrators).
+    pub async fn schedule_meeting(
+        &self,
+        viewer: &Viewer,
+        group: Option<WorkingGroupId>,
+        fields: MeetingFields,
+    ) -> Result<Meeting, ServiceError> {
+        policy::ensure(viewer, organise(group))?;
+        let actor = viewer
+            .person_id()
+            .ok_or(ServiceError::Unauthenticated("sign in first"))?;
+        if let Some(group) = group {
+            self.store.working_group(group).await?;
+        }
+        let draft = MeetingDraft::parse(fields, Utc::now())?;
+        let recorded = self.store.insert_meeting(actor, group, draft).await?;
+        Ok(self.announce(recorded).await)
+    }
+
+    /// Changes a meeting; every change raises its sequence.
+    pub async fn update_meeting(
+        &self,
+        viewer: &Viewer,
+        id: MeetingId,
+        fields: MeetingFields,
+    ) -> Result<Meeting, ServiceError> {
+        let meeting = self.store.meeting(id).await?;
+        policy::ensure(viewer, organise(meeting.working_group))?;
+        let actor = viewer
+            .person_id()
+            .ok_or(ServiceError::Unauthenticated("sign in first"))?;
+        let draft = MeetingDraft::parse(fields, Utc::now())?;
+        let recorded = self.store.update_meeting(actor, id, draft).await?;
+        Ok(self.announce(recorded).await)
+    }
+
+    /// Calls a meeting (or a whole series) off, saying why.
+    pub async fn cancel_meeting(
+        &self,
+        viewer: &Viewer,
+        id: MeetingId,
+        reason: &str,
+    ) -> Result<Meeting, ServiceError> {
+        let meeting = self.store.meeting(id).await?;
+        policy::ensure(viewer, organise(meeting.working_group))?;
+        let actor = viewer
+            .person_id()
+            .ok_or(ServiceError::Unauthenticated("sign in first"))?;
+        let reason = parse_short_text("reason", reason, 2_000)?;
+        let recorded = self.store.cancel_meeting(actor, id, reason).await?;
+        Ok(self.announce(recorded).await)
+    }
+
+    /// Answers a meeting one is invited to: a group meeting's members, observers and
+    /// coordinators; a plenary's every signed-in person.
+    pub async fn rsvp(
+        &self,
+        viewer: &Viewer,
+        id: MeetingId,
+        response: RsvpResponse,
+    ) -> Result<RsvpResponse, ServiceError> {
+        policy::ensure(viewer, Action::ManageOwnAccount)?;
+        let person = viewer
+            .person_id()
+            .ok_or(ServiceError::Unauthenticated("sign in first"))?;
+        let meeting = self.meeting_for(viewer, id).await?;
+        if let Some(group) = meeting.working_group {
+            policy::ensure(viewer, Action::ReadGroupInternals(group)).map_err(|_| {
+                ServiceError::Forbidden("only the group's members answer its meetings".to_owned())
+            })?;
+        }
+        if meeting.status == MeetingStatus::Cancelled {
+            return Err(ServiceError::Conflict {
+                field: None,
+                message: "this meeting was cancelled".to_owned(),
+            });
+        }
+        let recorded = self.store.answer_meeting(person, id, response).await?;
+        Ok(self.announce(recorded).await)
+    }
+
+    /// A meeting the viewer may see; others are "not found", not "forbidden", so their
+    /// existence does not leak.
+    pub async fn meeting_for(
+        &self,
+        viewer: &Viewer,
+        id: MeetingId,
+    ) -> Result<Meeting, ServiceError> {
+        let meeting = self.store.meeting(id).await?;
+        if can_see(viewer, &meeting) {
+            Ok(meeting)
+        } else {
+            Err(ServiceError::NotFound("meeting"))
+        }
+    }
+
+    /// The occurrences of a group's meetings in `[from, to)` the viewer may see.
+    pub async fn group_meetings(
+        &self,
+        viewer: &Viewer,
+        group: WorkingGroupId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<Occurrence>, ServiceError> {
+        check_window(from, to)?;
+        let scope = MeetingScope {
+            groups: vec![group],
+            plenaries: false,
+        };
+        self.occurrences(viewer, &scope, from, to).await
+    }
+
+    /// The signed-in person's meetings in the coming `days`: their groups' and plenaries.
+    pub async fn upcoming_meetings(
+        &self,
+        viewer: &Viewer,
+        person: PersonId,
+        days: i64,
+    ) -> Result<Vec<Occurrence>, ServiceError> {
+        policy::ensure(viewer, Action::ViewPrivateProfile(person))?;
+        let from = Utc::now();
+        let to = from + Duration::days(days.clamp(1, MAX_WINDOW_DAYS));
+        let scope = MeetingScope {
+            groups: self.active_groups(person).await?,
+            plenaries: true,
+        };
+        let mut found = self.occurrences(viewer, &scope, from, to).await?;
+        found.retain(|occurrence| occurrence.meeting.status == MeetingStatus::Scheduled);
+        Ok(found)
+    }
+
+    /// The members of `group` who already have a meeting in `[start, end)`, with those
+    /// meetings. For the group's coordinators and administrators.
+    pub async fn meeting_conflicts(
+        &self,
+        viewer: &Viewer,
+        group: WorkingGroupId,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+    ) -> Result<Vec<Conflict>, ServiceError> {
+        policy::ensure(viewer, Action::CoordinateGroup(group))?;
+        check_window(start, end)?;
+        let members = self.active_members(group).await?;
+        let mut groups_of: BTreeMap<PersonId, Vec<WorkingGroupId>> = BTreeMap::new();
+        let mut all_groups = HashSet::new();
+        for member in &members {
+            let groups = self.active_groups(member.id).await?;
+            all_groups.extend(groups.iter().copied());
+            groups_of.insert(member.id, groups);
+        }
+        let scope = MeetingScope {
+            groups: all_groups.into_iter().collect(),
+            plenaries: true,
+        };
+        let meetings = self.store.meetings_overlapping(&scope, start, end).await?;
+        let occurrences: Vec<Occurrence> = meetings
+            .iter()
+            .filter(|meeting| meeting.status == MeetingStatus::Scheduled)
+            .flat_map(|meeting| meeting.occurrences_between(start, end))
+            .collect();
+        Ok(members
+            .into_iter()
+            .filter_map(|person| {
+                let groups = groups_of.get(&person.id)?;
+                let theirs: Vec<Occurrence> = occurrences
+                    .iter()
+                    .filter(|o| o.meeting.working_group.is_none_or(|g| groups.contains(&g)))
+                    .cloned()
+                    .collect();
+                (!theirs.is_empty()).then_some(Conflict {
+                    person,
+                    occurrences: theirs,
+                })
+            })
+            .collect())
+    }
+
+    async fn occurrences(
+        &self,
+        viewer: &Viewer,
+        scope: &MeetingScope,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<Occurrence>, ServiceError> {
+        let meetings = self.store.meetings_overlapping(scope, from, to).await?;
+        let mut occurrences: Vec<Occurrence> = meetings
+            .iter()
+            .filter(|meeting| can_see(viewer, meeting))
+            .flat_map(|meeting| meeting.occurrences_between(from, to))
+            .collect();
+        occurrences.sort_by_key(|occurrence| occurrence.starts_at);
+        Ok(occurrences)
+    }
+
+    async fn active_groups(&self, person: PersonId) -> Result<Vec<WorkingGroupId>, ServiceError> {
+        Ok(self
+            .store
+            .memberships_of(person)
+            .await?
+            .into_iter()
+            .filter(|m| m.status == MembershipStatus::Active)
+            .map(|m| m.working_group_id)
+            .collect())
+    }
+
+    async fn active_members(&self, group: WorkingGroupId) -> Result<Vec<Person>, ServiceError> {
+        let mut members = Vec::new();
+        let mut after = None;
+        loop {
+            let page = PageRequest { size: 500, after };
+            let found = self
+                .store
+                .members(group, &MemberFilter::default(), page)
+                .await?;
+            after = found.items.last().map(|member| member.membership.id.0);
+            let more = found.has_next_page;
+            members.extend(found.items.into_iter().map(|member| member.person));
+            if !more {
+                return Ok(members);
+            }
+        }
+    }
+}

@@ -1,0 +1,278 @@
+//! Meetings and the answers to them. Every change raises the meeting's sequence (so
+//! calendars update in place) and writes its activity entry in the same transaction.
+
+use chrono::{DateTime, Utc};
+use coalition_domain::coalition::WorkingGroupId;
+use coalition_domain::meetings::{
+    Meeting, MeetingDraft, MeetingId, MeetingStatus, Recurrence, RsvpResponse, Visibility,
+};
+use coalition_domain::people::{PersonId, TimeZone};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel,
+    QueryFilter, QueryOrder, QuerySelect, Set,
+};
+use serde_json::json;
+
+use crate::Store;
+use crate::activity::{NewActivity, Recorded, append_activity};
+use crate::entities::{meeting, rsvp};
+use crate::error::{StoreError, corrupt};
+
+/// Which meetings a query looks at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MeetingScope {
+    /// Meetings of these groups.
+    pub groups: Vec<WorkingGroupId>,
+    /// Coalition-wide plenaries too.
+    pub plenaries: bool,
+}
+
+impl Store {
+    /// Schedules a meeting of `group` (a plenary when `None`).
+    pub async fn insert_meeting(
+        &self,
+        actor: PersonId,
+        group: Option<WorkingGroupId>,
+        draft: MeetingDraft,
+    ) -> Result<Recorded<Meeting>, StoreError> {
+        let now = Utc::now();
+        let txn = self.begin_write().await?;
+        let row = meeting::ActiveModel {
+            working_group_id: Set(group.map(|group| group.0)),
+            uid: Set(format!("{}@coalition", uuid::Uuid::new_v4())),
+            title: Set(draft.title),
+            description: Set(draft.description),
+            starts_at: Set(draft.starts_at),
+            ends_at: Set(draft.ends_at),
+            time_zone: Set(draft.time_zone.name().to_owned()),
+            online_url: Set(draft.online_url),
+            location: Set(draft.location),
+            visibility: Set(draft.visibility.as_str().to_owned()),
+            status: Set(MeetingStatus::Scheduled.as_str().to_owned()),
+            cancel_reason: Set(None),
+            sequence: Set(0),
+            recurrence: Set(draft.recurrence.map(|rule| rule.as_str().to_owned())),
+            created_by: Set(Some(actor.0)),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        let event =
+            append_activity(&txn, meeting_activity(actor, &row, "meeting.scheduled")).await?;
+        txn.commit().await?;
+        Ok(Recorded::new(meeting_from_row(row)?, vec![event]))
+    }
+
+    /// Changes a meeting that still takes place.
+    pub async fn update_meeting(
+        &self,
+        actor: PersonId,
+        id: MeetingId,
+        draft: MeetingDraft,
+    ) -> Result<Recorded<Meeting>, StoreError> {
+        let txn = self.begin_write().await?;
+        let row = load_scheduled(&txn, id).await?;
+        let sequence = row.sequence + 1;
+        let mut update = row.into_active_model();
+        update.title = Set(draft.title);
+        update.description = Set(draft.description);
+        update.starts_at = Set(draft.starts_at);
+        update.ends_at = Set(draft.ends_at);
+        update.time_zone = Set(draft.time_zone.name().to_owned());
+        update.online_url = Set(draft.online_url);
+        update.location = Set(draft.location);
+        update.visibility = Set(draft.visibility.as_str().to_owned());
+        update.recurrence = Set(draft.recurrence.map(|rule| rule.as_str().to_owned()));
+        update.sequence = Set(sequence);
+        update.updated_at = Set(Utc::now());
+        let row = update.update(&txn).await?;
+        let event = append_activity(&txn, meeting_activity(actor, &row, "meeting.updated")).await?;
+        txn.commit().await?;
+        Ok(Recorded::new(meeting_from_row(row)?, vec![event]))
+    }
+
+    /// Calls a meeting (or a whole series) off.
+    pub async fn cancel_meeting(
+        &self,
+        actor: PersonId,
+        id: MeetingId,
+        reason: String,
+    ) -> Result<Recorded<Meeting>, StoreError> {
+        let txn = self.begin_write().await?;
+        let row = load_scheduled(&txn, id).await?;
+        let sequence = row.sequence + 1;
+        let mut update = row.into_active_model();
+        update.status = Set(MeetingStatus::Cancelled.as_str().to_owned());
+        update.cancel_reason = Set(Some(reason));
+        update.sequence = Set(sequence);
+        update.updated_at = Set(Utc::now());
+        let row = update.update(&txn).await?;
+        let event =
+            append_activity(&txn, meeting_activity(actor, &row, "meeting.cancelled")).await?;
+        txn.commit().await?;
+        Ok(Recorded::new(meeting_from_row(row)?, vec![event]))
+    }
+
+    /// One meeting.
+    pub async fn meeting(&self, id: MeetingId) -> Result<Meeting, StoreError> {
+        meeting::Entity::find_by_id(id.0)
+            .one(&self.db)
+            .await?
+            .ok_or(StoreError::NotFound { entity: "meeting" })
+            .and_then(meeting_from_row)
+    }
+
+    /// Meetings in scope that may have an occurrence overlapping `[from, to)`: single ones
+    /// that do, and every series that starts before `to` (the caller expands them).
+    pub async fn meetings_overlapping(
+        &self,
+        scope: &MeetingScope,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<Meeting>, StoreError> {
+        let mut owners = Condition::any();
+        if !scope.groups.is_empty() {
+            let ids: Vec<i32> = scope.groups.iter().map(|group| group.0).collect();
+            owners = owners.add(meeting::Column::WorkingGroupId.is_in(ids));
+        }
+        if scope.plenaries {
+            owners = owners.add(meeting::Column::WorkingGroupId.is_null());
+        }
+        if scope.groups.is_empty() && !scope.plenaries {
+            return Ok(Vec::new());
+        }
+        let rows = meeting::Entity::find()
+            .filter(owners)
+            .filter(meeting::Column::StartsAt.lt(to))
+            .filter(
+                Condition::any()
+                    .add(meeting::Column::Recurrence.is_not_null())
+                    .add(meeting::Column::EndsAt.gt(from)),
+            )
+            .order_by_asc(meeting::Column::StartsAt)
+            .all(&self.db)
+            .await?;
+        rows.into_iter().map(meeting_from_row).collect()
+    }
+
+    /// Records (or changes) a person's answer.
+    pub async fn answer_meeting(
+        &self,
+        person: PersonId,
+        id: MeetingId,
+        response: RsvpResponse,
+    ) -> Result<Recorded<RsvpResponse>, StoreError> {
+        let now = Utc::now();
+        let txn = self.begin_write().await?;
+        let row = load_scheduled(&txn, id).await?;
+        rsvp::Entity::delete_by_id((id.0, person.0))
+            .exec(&txn)
+            .await?;
+        rsvp::ActiveModel {
+            meeting_id: Set(id.0),
+            person_id: Set(person.0),
+            response: Set(response.as_str().to_owned()),
+            answered_at: Set(now),
+        }
+        .insert(&txn)
+        .await?;
+        let mut entry = meeting_activity(person, &row, "meeting.rsvp");
+        entry.payload =
+            json!({ "version": 1, "personId": person.0, "response": response.as_str() });
+        let event = append_activity(&txn, entry).await?;
+        txn.commit().await?;
+        Ok(Recorded::new(response, vec![event]))
+    }
+
+    /// How many answered each way.
+    pub async fn rsvp_counts(&self, id: MeetingId) -> Result<Vec<(RsvpResponse, u64)>, StoreError> {
+        let rows: Vec<(String, i64)> = rsvp::Entity::find()
+            .select_only()
+            .column(rsvp::Column::Response)
+            .column_as(rsvp::Column::PersonId.count(), "n")
+            .filter(rsvp::Column::MeetingId.eq(id.0))
+            .group_by(rsvp::Column::Response)
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        Ok(RsvpResponse::ALL
+            .into_iter()
+            .map(|answer| {
+                let count = rows
+                    .iter()
+                    .find(|(code, _)| code == answer.as_str())
+                    .map_or(0, |(_, n)| u64::try_from(*n).unwrap_or(0));
+                (answer, count)
+            })
+            .collect())
+    }
+
+    /// Every answer to a meeting, by person.
+    pub async fn rsvps(&self, id: MeetingId) -> Result<Vec<(PersonId, RsvpResponse)>, StoreError> {
+        rsvp::Entity::find()
+            .filter(rsvp::Column::MeetingId.eq(id.0))
+            .order_by_asc(rsvp::Column::AnsweredAt)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|row| {
+                let answer =
+                    RsvpResponse::parse(&row.response).map_err(corrupt("rsvp.response"))?;
+                Ok((PersonId(row.person_id), answer))
+            })
+            .collect()
+    }
+}
+
+async fn load_scheduled(
+    db: &impl ConnectionTrait,
+    id: MeetingId,
+) -> Result<meeting::Model, StoreError> {
+    let row = meeting::Entity::find_by_id(id.0)
+        .one(db)
+        .await?
+        .ok_or(StoreError::NotFound { entity: "meeting" })?;
+    if row.status != MeetingStatus::Scheduled.as_str() {
+        return Err(StoreError::MeetingCancelled);
+    }
+    Ok(row)
+}
+
+fn meeting_activity(actor: PersonId, row: &meeting::Model, verb: &str) -> NewActivity {
+    NewActivity {
+        actor: Some(actor),
+        verb: verb.to_owned(),
+        subject_type: "meeting".to_owned(),
+        subject_id: row.id,
+        working_group: row.working_group_id.map(WorkingGroupId),
+        payload: json!({ "version": 1, "sequence": row.sequence, "status": row.status }),
+    }
+}
+
+fn meeting_from_row(row: meeting::Model) -> Result<Meeting, StoreError> {
+    Ok(Meeting {
+        id: MeetingId(row.id),
+        working_group: row.working_group_id.map(WorkingGroupId),
+        uid: row.uid,
+        title: row.title,
+        description: row.description,
+        starts_at: row.starts_at,
+        ends_at: row.ends_at,
+        time_zone: TimeZone::parse(&row.time_zone).map_err(corrupt("meeting.time_zone"))?,
+        online_url: row.online_url,
+        location: row.location,
+        visibility: Visibility::parse(&row.visibility).map_err(corrupt("meeting.visibility"))?,
+        status: MeetingStatus::parse(&row.status).map_err(corrupt("meeting.status"))?,
+        cancel_reason: row.cancel_reason,
+        sequence: row.sequence,
+        recurrence: row
+            .recurrence
+            .as_deref()
+            .map(Recurrence::parse)
+            .transpose()
+            .map_err(corrupt("meeting.recurrence"))?,
+        created_by: row.created_by.map(PersonId),
+    })
+}
