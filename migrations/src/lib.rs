@@ -8,6 +8,7 @@ mod m20261125_000002_accounts;
 mod m20261125_000003_membership_workflow;
 mod m20261125_000004_notifications;
 mod m20261125_000005_meetings;
+mod m20261125_000006_calendar_feeds;
 
 /// Runs the coalition's migrations in order.
 #[derive(Debug)]
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000003_membership_workflow::Migration),
             Box::new(m20261125_000004_notifications::Migration),
             Box::new(m20261125_000005_meetings::Migration),
+            Box::new(m20261125_000006_calendar_feeds::Migration),
         ]
     }
 }

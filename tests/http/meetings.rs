@@ -400,3 +400,220 @@ async fn conflicts_and_upcoming_meetings_span_every_group() {
         s.app.finish().await;
     }
 }
+
+/// Parses an iCalendar text with an independent parser (the `ical` crate).
+fn parse_calendar(text: &str) -> ical::parser::ical::component::IcalCalendar {
+    let mut parser = ical::IcalParser::new(std::io::BufReader::new(text.as_bytes()));
+    parser
+        .next()
+        .expect("one calendar")
+        .expect("valid iCalendar")
+}
+
+fn property<'a>(
+    event: &'a ical::parser::ical::component::IcalEvent,
+    name: &str,
+) -> Option<&'a ical::property::Property> {
+    event.properties.iter().find(|p| p.name == name)
+}
+
+#[tokio::test]
+async fn calendars_are_served_as_icalendar_feeds() {
+    for backend in backends() {
+        let s = setting(backend).await;
+        let app = &s.app;
+        let schedule = |title: &str, at: &str, extra: Value| json!({ "group": s.group_id, "input": input(title, at, extra) });
+        let (_, body) = app
+            .graphql_as(
+                &s.coordinator,
+                SCHEDULE,
+                schedule(
+                    "Weekly check-in",
+                    "2027-03-16T09:00:00Z",
+                    json!({ "recurrence": "FREQ=WEEKLY;BYDAY=TU;COUNT=4", "visibility": "PUBLIC" }),
+                ),
+            )
+            .await;
+        let series_id = body["data"]["scheduleMeeting"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        app.graphql_as(
+            &s.coordinator,
+            SCHEDULE,
+            schedule("Members only", "2027-03-17T09:00:00Z", json!({})),
+        )
+        .await;
+        let (_, body) = app
+            .graphql_as(
+                &s.coordinator,
+                SCHEDULE,
+                schedule(
+                    "Open webinar",
+                    "2027-03-18T15:00:00Z",
+                    json!({ "visibility": "PUBLIC" }),
+                ),
+            )
+            .await;
+        let webinar = body["data"]["scheduleMeeting"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        app.graphql_as(&s.coordinator, CANCEL, json!({ "id": webinar }))
+            .await;
+
+        let response = app
+            .client
+            .get(app.url(&format!("/calendar/groups/{}.ics", s.group_id)))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "[{backend}]");
+        assert!(
+            response.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/calendar")
+        );
+        let calendar = parse_calendar(&response.text().await.unwrap());
+        assert_eq!(calendar.events.len(), 2, "[{backend}] public meetings only");
+        let zone = calendar.timezones.iter().find(|tz| {
+            tz.properties
+                .iter()
+                .any(|p| p.name == "TZID" && p.value.as_deref() == Some("Europe/Paris"))
+        });
+        assert!(zone.is_some(), "[{backend}] the TZID used is defined");
+        let series = calendar
+            .events
+            .iter()
+            .find(|e| {
+                property(e, "SUMMARY").and_then(|p| p.value.as_deref()) == Some("Weekly check-in")
+            })
+            .unwrap();
+        assert_eq!(
+            property(series, "RRULE").unwrap().value.as_deref(),
+            Some("FREQ=WEEKLY;BYDAY=TU;COUNT=4")
+        );
+        let start = property(series, "DTSTART").unwrap();
+        assert_eq!(
+            start.value.as_deref(),
+            Some("20270316T100000"),
+            "local time in the organiser's zone"
+        );
+        let tzid = start
+            .params
+            .as_ref()
+            .and_then(|params| params.iter().find(|(name, _)| name == "TZID"))
+            .map(|(_, values)| values[0].as_str());
+        assert_eq!(tzid, Some("Europe/Paris"));
+        assert_eq!(
+            property(series, "SEQUENCE").unwrap().value.as_deref(),
+            Some("0")
+        );
+        let uid = property(series, "UID").unwrap().value.clone().unwrap();
+        let cancelled = calendar
+            .events
+            .iter()
+            .find(|e| {
+                property(e, "SUMMARY").and_then(|p| p.value.as_deref()) == Some("Open webinar")
+            })
+            .unwrap();
+        assert_eq!(
+            property(cancelled, "STATUS").unwrap().value.as_deref(),
+            Some("CANCELLED")
+        );
+        assert_eq!(
+            property(cancelled, "SEQUENCE").unwrap().value.as_deref(),
+            Some("1")
+        );
+
+        // A change keeps the UID and raises the SEQUENCE, so calendars update in place.
+        app.graphql_as(&s.coordinator, UPDATE, json!({ "id": series_id, "input": input("Weekly check-in", "2027-03-16T09:30:00Z", json!({ "recurrence": "FREQ=WEEKLY;BYDAY=TU;COUNT=4", "visibility": "PUBLIC" })) }))
+            .await;
+        let text = app
+            .client
+            .get(app.url(&format!("/calendar/groups/{}.ics", s.group_id)))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let calendar = parse_calendar(&text);
+        let series = calendar
+            .events
+            .iter()
+            .find(|e| property(e, "UID").and_then(|p| p.value.clone()) == Some(uid.clone()))
+            .unwrap();
+        assert_eq!(
+            property(series, "SEQUENCE").unwrap().value.as_deref(),
+            Some("1"),
+            "[{backend}]"
+        );
+
+        // The private feed holds the members-only meeting too, until revoked.
+        let (_, body) = app
+            .graphql_as(&s.member, "mutation { createCalendarFeed }", json!({}))
+            .await;
+        let url = body["data"]["createCalendarFeed"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let path = &url[url.find("/calendar/").unwrap()..];
+        let text = app
+            .client
+            .get(app.url(path))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert_eq!(parse_calendar(&text).events.len(), 3, "[{backend}] {text}");
+        let (_, body) = app
+            .graphql_as(&s.member, "mutation { createCalendarFeed }", json!({}))
+            .await;
+        let renewed = body["data"]["createCalendarFeed"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert_eq!(
+            app.client.get(app.url(path)).send().await.unwrap().status(),
+            404,
+            "the old URL stops working"
+        );
+        let new_path = &renewed[renewed.find("/calendar/").unwrap()..];
+        assert_eq!(
+            app.client
+                .get(app.url(new_path))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            200
+        );
+        let (_, body) = app
+            .graphql_as(&s.member, "mutation { revokeCalendarFeed }", json!({}))
+            .await;
+        assert_eq!(body["data"]["revokeCalendarFeed"], true);
+        assert_eq!(
+            app.client
+                .get(app.url(new_path))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            404
+        );
+        assert_eq!(
+            app.client
+                .get(app.url("/calendar/groups/nonsense.ics"))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            404
+        );
+        s.app.finish().await;
+    }
+}

@@ -386,6 +386,18 @@ impl MeetingsMutation {
         Ok(Meeting(meeting))
     }
 
+    /// Creates (or replaces: the old URL stops working) the signed-in person's private
+    /// calendar feed, with every meeting of their groups and the coalition's plenaries.
+    /// Returns its secret URL; subscribe to it in any calendar application.
+    async fn create_calendar_feed(&self, ctx: &Context<'_>) -> Result<String, ApiError> {
+        Ok(api(ctx)?.services.create_calendar_feed(viewer(ctx)).await?)
+    }
+
+    /// Ends the signed-in person's private calendar feed; whether there was one.
+    async fn revoke_calendar_feed(&self, ctx: &Context<'_>) -> Result<bool, ApiError> {
+        Ok(api(ctx)?.services.revoke_calendar_feed(viewer(ctx)).await?)
+    }
+
     /// Answers a meeting of one's group (or a plenary).
     async fn rsvp(
         &self,

@@ -15,7 +15,7 @@ use serde_json::json;
 
 use crate::Store;
 use crate::activity::{NewActivity, Recorded, append_activity};
-use crate::entities::{meeting, rsvp};
+use crate::entities::{calendar_feed, meeting, rsvp};
 use crate::error::{StoreError, corrupt};
 
 /// Which meetings a query looks at.
@@ -155,6 +155,60 @@ impl Store {
             .all(&self.db)
             .await?;
         rows.into_iter().map(meeting_from_row).collect()
+    }
+
+    /// Meetings in scope for a calendar feed: every series, and single meetings starting
+    /// from `since`, in order.
+    pub async fn meetings_for_feed(
+        &self,
+        scope: &MeetingScope,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<Meeting>, StoreError> {
+        let far_future = since + chrono::Duration::days(3660);
+        let mut meetings = self.meetings_overlapping(scope, since, far_future).await?;
+        meetings.retain(|meeting| meeting.recurrence.is_some() || meeting.starts_at >= since);
+        Ok(meetings)
+    }
+
+    /// Gives a person a new private calendar token (the old one stops working).
+    pub async fn replace_calendar_feed(
+        &self,
+        person: PersonId,
+        token_hash: String,
+    ) -> Result<(), StoreError> {
+        let txn = self.begin_write().await?;
+        calendar_feed::Entity::delete_by_id(person.0)
+            .exec(&txn)
+            .await?;
+        calendar_feed::ActiveModel {
+            person_id: Set(person.0),
+            token_hash: Set(token_hash),
+            created_at: Set(Utc::now()),
+        }
+        .insert(&txn)
+        .await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// Ends a person's private calendar feed; whether there was one.
+    pub async fn revoke_calendar_feed(&self, person: PersonId) -> Result<bool, StoreError> {
+        let deleted = calendar_feed::Entity::delete_by_id(person.0)
+            .exec(&self.db)
+            .await?;
+        Ok(deleted.rows_affected > 0)
+    }
+
+    /// Whose private feed a token opens.
+    pub async fn calendar_feed_owner(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<PersonId>, StoreError> {
+        Ok(calendar_feed::Entity::find()
+            .filter(calendar_feed::Column::TokenHash.eq(token_hash))
+            .one(&self.db)
+            .await?
+            .map(|row| PersonId(row.person_id)))
     }
 
     /// Records (or changes) a person's answer.

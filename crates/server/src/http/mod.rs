@@ -1,5 +1,6 @@
 //! The HTTP surface: routes, shared state and the middleware every request passes through.
 
+mod calendar;
 mod graphql;
 mod health;
 pub mod media;
@@ -105,6 +106,8 @@ pub fn router(state: AppState, limits: HttpLimits) -> Router {
         .layer(DefaultBodyLimit::max(limits.max_body_bytes));
     Router::new()
         .route("/graphql", get(graphql::get).post(graphql::post))
+        .route("/calendar/groups/{file}", get(calendar::group))
+        .route("/calendar/people/{file}", get(calendar::person))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .with_state(state)

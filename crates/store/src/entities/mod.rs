@@ -4,6 +4,7 @@
 pub mod account;
 pub mod activity;
 pub mod area_of_action;
+pub mod calendar_feed;
 pub mod coalition;
 pub mod invitation;
 pub mod meeting;

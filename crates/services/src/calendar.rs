@@ -1,0 +1,215 @@
+//! iCalendar (RFC 5545) feeds: one VEVENT per meeting or series, with its stable UID,
+//! SEQUENCE, RRULE and STATUS, times in the organiser's zone, and the VTIMEZONE
+//! definitions those times refer to.
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Offset, TimeZone as _, Utc};
+use coalition_domain::meetings::{Meeting, MeetingStatus};
+use icalendar::{Calendar, CalendarDateTime, Component, Event, EventLike, EventStatus};
+
+/// How many years past the last meeting the time zone definitions reach (series go on).
+const ZONE_YEARS_AHEAD: i32 = 5;
+
+/// Renders `meetings` as a calendar named `name`.
+pub fn render_calendar(name: &str, meetings: &[Meeting], now: DateTime<Utc>) -> String {
+    let mut calendar = Calendar::new();
+    calendar.name(name);
+    calendar.append_property(("PRODID", "-//OER Dynamic Coalition//coalition//EN"));
+    calendar.append_property(("METHOD", "PUBLISH"));
+    for meeting in meetings {
+        calendar.push(event(meeting, now));
+    }
+    let text = calendar.done().to_string();
+    // icalendar has no VTIMEZONE component: the definitions go in as content lines,
+    // before the first event, as RFC 5545 §3.6.5 lays them out.
+    let zones = time_zones(meetings);
+    match text.find("BEGIN:VEVENT") {
+        Some(at) if !zones.is_empty() => format!("{}{}{}", &text[..at], zones, &text[at..]),
+        _ => text,
+    }
+}
+
+fn event(meeting: &Meeting, now: DateTime<Utc>) -> Event {
+    let zone = meeting.time_zone;
+    let local = |instant: DateTime<Utc>| CalendarDateTime::WithTimezone {
+        date_time: instant.with_timezone(&zone.tz()).naive_local(),
+        tzid: zone.name().to_owned(),
+    };
+    let mut event = Event::new();
+    event
+        .uid(&meeting.uid)
+        .summary(&meeting.title)
+        .timestamp(now)
+        .sequence(u32::try_from(meeting.sequence).unwrap_or_default())
+        .starts(local(meeting.starts_at))
+        .ends(local(meeting.ends_at))
+        .status(match meeting.status {
+            MeetingStatus::Scheduled => EventStatus::Confirmed,
+            MeetingStatus::Cancelled => EventStatus::Cancelled,
+        });
+    if !meeting.description.is_empty() {
+        event.description(&meeting.description);
+    }
+    if let Some(location) = &meeting.location {
+        event.location(location);
+    }
+    if let Some(url) = &meeting.online_url {
+        event.url(url);
+    }
+    if let Some(rule) = &meeting.recurrence {
+        event.add_property("RRULE", rule.as_str());
+    }
+    event.done()
+}
+
+/// VTIMEZONE components for every zone the meetings use, each with its observances
+/// (transitions) from the first meeting's year to a few years past the last one.
+fn time_zones(meetings: &[Meeting]) -> String {
+    let zones: BTreeSet<&'static str> = meetings.iter().map(|m| m.time_zone.name()).collect();
+    let (Some(first), Some(last)) = (
+        meetings.iter().map(|m| m.starts_at.year()).min(),
+        meetings.iter().map(|m| m.starts_at.year()).max(),
+    ) else {
+        return String::new();
+    };
+    let mut text = String::new();
+    for name in zones {
+        let Ok(zone) = name.parse::<chrono_tz::Tz>() else {
+            continue;
+        };
+        let _ = write!(text, "BEGIN:VTIMEZONE\r\nTZID:{name}\r\n");
+        let transitions = transitions(zone, first, last + ZONE_YEARS_AHEAD);
+        if transitions.is_empty() {
+            // A zone without changes in the range: one standard observance.
+            let start = NaiveDate::from_ymd_opt(first, 1, 1)
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+                .unwrap_or_default();
+            let offset = zone
+                .offset_from_utc_datetime(&start)
+                .fix()
+                .local_minus_utc();
+            observance(
+                &mut text,
+                "STANDARD",
+                start,
+                offset,
+                offset,
+                &abbreviation(zone, start),
+            );
+        }
+        for (instant, before, after) in transitions {
+            let kind = if after > before {
+                "DAYLIGHT"
+            } else {
+                "STANDARD"
+            };
+            // DTSTART is the local time of the change in the offset that was in force.
+            let local = (instant + Duration::seconds(i64::from(before))).naive_utc();
+            let name = abbreviation(zone, instant.naive_utc());
+            observance(&mut text, kind, local, before, after, &name);
+        }
+        text.push_str("END:VTIMEZONE\r\n");
+    }
+    text
+}
+
+fn abbreviation(zone: chrono_tz::Tz, utc: chrono::NaiveDateTime) -> String {
+    use chrono_tz::OffsetName;
+    zone.offset_from_utc_datetime(&utc)
+        .abbreviation()
+        .unwrap_or("LMT")
+        .to_owned()
+}
+
+fn observance(
+    text: &mut String,
+    kind: &str,
+    start: chrono::NaiveDateTime,
+    from: i32,
+    to: i32,
+    name: &str,
+) {
+    let _ = write!(
+        text,
+        "BEGIN:{kind}\r\nDTSTART:{}\r\nTZOFFSETFROM:{}\r\nTZOFFSETTO:{}\r\nTZNAME:{name}\r\nEND:{kind}\r\n",
+        start.format("%Y%m%dT%H%M%S"),
+        offset(from),
+        offset(to),
+    );
+}
+
+fn offset(seconds: i32) -> String {
+    let sign = if seconds < 0 { '-' } else { '+' };
+    let seconds = seconds.abs();
+    format!("{sign}{:02}{:02}", seconds / 3600, (seconds % 3600) / 60)
+}
+
+/// The instants in `[from_year, to_year]` when `zone`'s UTC offset changes, with the
+/// offsets before and after (in seconds east of UTC). Found by comparing offsets a day
+/// apart, then narrowing to the second.
+fn transitions(
+    zone: chrono_tz::Tz,
+    from_year: i32,
+    to_year: i32,
+) -> Vec<(DateTime<Utc>, i32, i32)> {
+    let offset_at = |instant: DateTime<Utc>| {
+        zone.offset_from_utc_datetime(&instant.naive_utc())
+            .fix()
+            .local_minus_utc()
+    };
+    let (Some(start), Some(end)) = (
+        Utc.with_ymd_and_hms(from_year, 1, 1, 0, 0, 0).single(),
+        Utc.with_ymd_and_hms(to_year + 1, 1, 1, 0, 0, 0).single(),
+    ) else {
+        return Vec::new();
+    };
+    let mut found = Vec::new();
+    let mut day = start;
+    while day < end {
+        let next = day + Duration::days(1);
+        let (before, after) = (offset_at(day), offset_at(next));
+        if before != after {
+            // Bisect on whole seconds: offsets change on the second.
+            let (mut low, mut high) = (day.timestamp(), next.timestamp());
+            while high - low > 1 {
+                let middle = low + (high - low) / 2;
+                let at = DateTime::from_timestamp(middle, 0).unwrap_or(day);
+                if offset_at(at) == before {
+                    low = middle;
+                } else {
+                    high = middle;
+                }
+            }
+            let high = DateTime::from_timestamp(high, 0).unwrap_or(next);
+            found.push((high, before, after));
+        }
+        day = next;
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_the_european_changes() {
+        let paris: chrono_tz::Tz = "Europe/Paris".parse().unwrap();
+        let changes = transitions(paris, 2027, 2027);
+        assert_eq!(changes.len(), 2);
+        assert_eq!(
+            changes[0].0,
+            Utc.with_ymd_and_hms(2027, 3, 28, 1, 0, 0).unwrap()
+        );
+        assert_eq!((changes[0].1, changes[0].2), (3600, 7200));
+        assert_eq!(
+            changes[1].0,
+            Utc.with_ymd_and_hms(2027, 10, 31, 1, 0, 0).unwrap()
+        );
+        let nairobi: chrono_tz::Tz = "Africa/Nairobi".parse().unwrap();
+        assert!(transitions(nairobi, 2027, 2030).is_empty());
+        assert_eq!(offset(-16200), "-0430");
+    }
+}
