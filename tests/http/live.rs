@@ -487,3 +487,78 @@ async fn survives_a_redis_outage_and_resumes_delivery() {
         app.finish().await;
     }
 }
+
+#[tokio::test]
+async fn meeting_subscribers_see_changes_and_answers() {
+    for backend in backends() {
+        let app = TestApp::spawn(backend).await;
+        let (group, group_id) = first_group(&app).await;
+        let (_, coordinator) =
+            coordinator_of(&app, group, "Claire Martin", "claire@example.fr").await;
+        let (member_id, member) = signed_up(&app, "Amina Diallo", "amina@example.sn").await;
+        app.store
+            .insert_membership(
+                group,
+                person_id(&member_id),
+                coalition_domain::membership::MembershipRole::Member,
+                coalition_domain::membership::MembershipStatus::Active,
+            )
+            .await
+            .unwrap();
+        let (_, outsider) = signed_up(&app, "Bo Chen", "bo@example.cn").await;
+        let schedule = "mutation ($g: ID!) { scheduleMeeting(groupId: $g, input: { title: \"Call\", startsAt: \"2027-02-02T09:00:00Z\", durationMinutes: 60, timeZone: \"Africa/Dakar\" }) { id } }";
+        let (_, body) = app
+            .graphql_as(&coordinator, schedule, json!({ "g": group_id }))
+            .await;
+        let meeting = body["data"]["scheduleMeeting"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let subscription = "subscription ($m: ID!) { meetingUpdated(meetingId: $m) { sequence status rsvpCounts { yes } } }";
+
+        let mut refused = WsClient::initialised(&app, Some(&outsider)).await;
+        refused
+            .subscribe("m", subscription, json!({ "m": meeting }))
+            .await;
+        let message = refused.message().await;
+        let errors = if message["type"] == "error" {
+            &message["payload"]
+        } else {
+            &message["payload"]["errors"]
+        };
+        assert_eq!(
+            errors[0]["extensions"]["code"], "NOT_FOUND",
+            "[{backend}] {message}"
+        );
+
+        let mut socket = WsClient::initialised(&app, Some(&member)).await;
+        socket
+            .subscribe("m", subscription, json!({ "m": meeting }))
+            .await;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        app.graphql_as(
+            &member,
+            "mutation ($m: ID!) { rsvp(meetingId: $m, response: YES) }",
+            json!({ "m": meeting }),
+        )
+        .await;
+        let answered = next_for(&mut socket, "m").await;
+        assert_eq!(
+            answered["data"]["meetingUpdated"]["rsvpCounts"]["yes"], 1,
+            "[{backend}] {answered}"
+        );
+        app.graphql_as(
+            &coordinator,
+            "mutation ($m: ID!) { cancelMeeting(id: $m, reason: \"Holiday\") { id } }",
+            json!({ "m": meeting }),
+        )
+        .await;
+        let cancelled = next_for(&mut socket, "m").await;
+        assert_eq!(
+            cancelled["data"]["meetingUpdated"]["status"], "CANCELLED",
+            "[{backend}]"
+        );
+        assert_eq!(cancelled["data"]["meetingUpdated"]["sequence"], 1);
+        app.finish().await;
+    }
+}

@@ -16,7 +16,9 @@ use tokio::sync::broadcast::{Receiver, error::RecvError};
 use crate::context::{api, viewer};
 use crate::error::ApiError;
 use crate::ids::{NodeKind, decode_id_of, global_id};
+use crate::meetings::Meeting;
 use crate::membership::{MembershipRole, MembershipStatus};
+use coalition_domain::meetings::MeetingId;
 
 /// Something that happened, as the activity log recorded it.
 pub(crate) struct ActivityEvent(Arc<Event>);
@@ -74,6 +76,7 @@ impl ActivityEvent {
             "person" => NodeKind::Person,
             "working_group" => NodeKind::WorkingGroup,
             "coalition" => NodeKind::Coalition,
+            "meeting" => NodeKind::Meeting,
             _ => return None,
         };
         Some(global_id(kind, self.0.subject_id))
@@ -186,6 +189,52 @@ impl LiveSubscription {
             api.services.events.subscribe(),
             viewer,
             GroupInterest(group),
+        ))
+    }
+
+    /// A meeting as it changes: rescheduled, cancelled, answered (select `rsvpCounts`). For
+    /// those who may see the meeting.
+    async fn meeting_updated(
+        &self,
+        ctx: &Context<'_>,
+        meeting_id: ID,
+    ) -> Result<impl Stream<Item = Result<Meeting, ApiError>>, ApiError> {
+        let id = MeetingId(decode_id_of(NodeKind::Meeting, &meeting_id)?);
+        let api = api(ctx)?;
+        let viewer = viewer(ctx).clone();
+        api.services.meeting_for(&viewer, id).await?;
+        let services = api.services.clone();
+        let receiver = services.events.subscribe();
+        Ok(stream::unfold(
+            Some((receiver, viewer, services)),
+            move |state| async move {
+                let (mut receiver, mut viewer, services) = state?;
+                loop {
+                    let event = match receiver.recv().await {
+                        Ok(event) => event,
+                        Err(RecvError::Lagged(missed)) => {
+                            tracing::warn!(missed, "live subscriber too slow; dropped");
+                            let error = ApiError::RateLimited {
+                                retry_after_secs: 0,
+                            };
+                            return Some((Err(error), None));
+                        }
+                        Err(RecvError::Closed) => return None,
+                    };
+                    viewer.apply(&event);
+                    if event.subject_type != "meeting" || event.subject_id != id.0 {
+                        continue;
+                    }
+                    // Reloaded, so the answer carries the change and current counts; and
+                    // checked again, as access may have changed since the subscription began.
+                    return match services.meeting_for(&viewer, id).await {
+                        Ok(meeting) => {
+                            Some((Ok(Meeting(meeting)), Some((receiver, viewer, services))))
+                        }
+                        Err(error) => Some((Err(error.into()), None)),
+                    };
+                }
+            },
         ))
     }
 
