@@ -617,3 +617,68 @@ async fn calendars_are_served_as_icalendar_feeds() {
         s.app.finish().await;
     }
 }
+
+#[tokio::test]
+async fn suggested_slots_spare_members_their_nights() {
+    for backend in backends() {
+        let s = setting(backend).await;
+        let app = &s.app;
+        // The coordinator and the member live in Nairobi; add members in Paris and Mexico City.
+        let group = app.store.working_groups().await.unwrap().remove(0).id;
+        for (name, email, country, zone) in [
+            ("Claire Dubois", "dubois@example.fr", "FR", "Europe/Paris"),
+            (
+                "Lucía Fernández",
+                "lucia@example.mx",
+                "MX",
+                "America/Mexico_City",
+            ),
+        ] {
+            let person = app
+                .store
+                .insert_person(coalition_tests::fixtures::new_person(
+                    name,
+                    email,
+                    country,
+                    coalition_domain::stakeholder::StakeholderType::CivilSociety,
+                    zone,
+                ))
+                .await
+                .unwrap();
+            app.store
+                .insert_membership(
+                    group,
+                    person.id,
+                    MembershipRole::Member,
+                    MembershipStatus::Active,
+                )
+                .await
+                .unwrap();
+        }
+        let query = "query ($g: ID!, $from: DateTime!, $to: DateTime!) { suggestMeetingSlots(groupId: $g, duration: 60, from: $from, to: $to, first: 3) { startsAt nairobi: startsAt(timeZone: \"Africa/Nairobi\") outOfHours { displayName } conflicts { displayName } repeatBurden } }";
+        let window = json!({ "g": s.group_id, "from": "2027-02-01T00:00:00Z", "to": "2027-02-02T00:00:00Z" });
+        let (_, body) = app.graphql_as(&s.coordinator, query, window.clone()).await;
+        let slots = body["data"]["suggestMeetingSlots"]
+            .as_array()
+            .unwrap_or_else(|| panic!("[{backend}] {body}"));
+        assert_eq!(slots.len(), 3);
+        // Nairobi 05–15 UTC, Paris 07–17 UTC, Mexico City 14–24 UTC: 14:00 suits everyone.
+        assert_eq!(
+            slots[0]["startsAt"], "2027-02-01T14:00:00Z",
+            "[{backend}] {body}"
+        );
+        assert_eq!(slots[0]["nairobi"], "2027-02-01T17:00:00+03:00");
+        assert_eq!(slots[0]["outOfHours"], json!([]));
+        assert!(
+            !slots[1]["outOfHours"].as_array().unwrap().is_empty(),
+            "the rest cost someone their hours"
+        );
+
+        let (_, body) = app.graphql_as(&s.member, query, window).await;
+        assert_eq!(error_code(&body), "FORBIDDEN", "[{backend}]");
+        let long = json!({ "g": s.group_id, "from": "2027-02-01T00:00:00Z", "to": "2027-03-01T00:00:00Z" });
+        let (_, body) = app.graphql_as(&s.coordinator, query, long).await;
+        assert_eq!(error_code(&body), "BAD_USER_INPUT");
+        s.app.finish().await;
+    }
+}

@@ -227,6 +227,34 @@ impl MeetingConflict {
     }
 }
 
+/// A candidate slot for a meeting, with who it would inconvenience.
+pub(crate) struct SlotSuggestion(coalition_services::meetings::SlotSuggestion);
+
+#[Object]
+impl SlotSuggestion {
+    /// When it would start: UTC, or in `timeZone`.
+    async fn starts_at(&self, time_zone: Option<String>) -> Result<String, ApiError> {
+        render(self.0.starts_at, time_zone.as_deref())
+    }
+    /// When it would end.
+    async fn ends_at(&self, time_zone: Option<String>) -> Result<String, ApiError> {
+        render(self.0.ends_at, time_zone.as_deref())
+    }
+    /// Members it puts outside their local working hours.
+    async fn out_of_hours(&self) -> Vec<Person> {
+        self.0.out_of_hours.iter().cloned().map(Person).collect()
+    }
+    /// Members who already have a meeting then.
+    async fn conflicts(&self) -> Vec<Person> {
+        self.0.conflicts.iter().cloned().map(Person).collect()
+    }
+    /// How many times those out of hours were already inconvenienced at the group's
+    /// meetings of the last 90 days: lower spreads the burden more fairly.
+    async fn repeat_burden(&self) -> u32 {
+        self.0.repeat_burden
+    }
+}
+
 /// A meeting to schedule or the new version of one.
 #[derive(InputObject)]
 pub(crate) struct MeetingInput {
@@ -313,6 +341,52 @@ impl MeetingsQuery {
             .meeting_for(viewer(ctx), meeting_id(&id)?)
             .await?;
         Ok(Some(Meeting(meeting)))
+    }
+
+    /// The best slots for a meeting of the group between `from` and `to` (at most 14 days),
+    /// on the half hour: fewest members outside their local working hours (Monday to
+    /// Friday, `workingHoursStart` to `workingHoursEnd` in each member's time zone) first,
+    /// then fewest conflicts, then the least repeated inconvenience. Coordinators and
+    /// administrators.
+    #[allow(clippy::too_many_arguments)]
+    async fn suggest_meeting_slots(
+        &self,
+        ctx: &Context<'_>,
+        group_id: ID,
+        #[graphql(desc = "Length in minutes (15 to 480).")] duration: i32,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        #[graphql(default = 8)] working_hours_start: i32,
+        #[graphql(default = 18)] working_hours_end: i32,
+        #[graphql(default = 5, desc = "How many slots (1 to 20).")] first: i32,
+    ) -> Result<Vec<SlotSuggestion>, ApiError> {
+        let group = WorkingGroupId(decode_id_of(NodeKind::WorkingGroup, &group_id)?);
+        let hour = |field: &'static str, value: i32| {
+            u32::try_from(value)
+                .ok()
+                .filter(|h| *h <= 24)
+                .ok_or(ApiError::BadUserInput {
+                    field: Some(field),
+                    message: format!("{field}: an hour from 0 to 24"),
+                })
+        };
+        let hours = coalition_domain::scheduling::WorkingHours {
+            start_hour: hour("workingHoursStart", working_hours_start)?,
+            end_hour: hour("workingHoursEnd", working_hours_end)?,
+        };
+        let slots = api(ctx)?
+            .services
+            .suggest_meeting_slots(
+                viewer(ctx),
+                group,
+                i64::from(duration),
+                from,
+                to,
+                hours,
+                usize::try_from(first).unwrap_or(1),
+            )
+            .await?;
+        Ok(slots.into_iter().map(SlotSuggestion).collect())
     }
 
     /// Members of the group who already have a meeting between `start` and `end`.

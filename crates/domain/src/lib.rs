@@ -15,6 +15,7 @@ pub mod notifications;
 pub mod pagination;
 pub mod people;
 pub mod policy;
+pub mod scheduling;
 pub mod stakeholder;
 
 pub use error::InvalidInput;
