@@ -537,3 +537,86 @@ async fn daily_digests_gather_the_days_items() {
         app.finish().await;
     }
 }
+
+#[tokio::test]
+async fn meeting_mails_carry_calendar_invitations() {
+    for backend in backends() {
+        let smtp = SmtpServer::start().await;
+        let app = TestApp::spawn_with(backend, |settings| fast_retries(settings, &smtp)).await;
+        let group = app.store.working_groups().await.unwrap().remove(0).id;
+        let group_id = app.graphql("{ workingGroups { id } }", json!({})).await["data"]["workingGroups"][0]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let (claire_id, coordinator) =
+            signed_up_via_smtp(&app, &smtp, "Claire Martin", "claire@example.fr").await;
+        let (amina_id, _) =
+            signed_up_via_smtp(&app, &smtp, "Amina Diallo", "amina@example.sn").await;
+        for (id, role) in [
+            (&claire_id, MembershipRole::Coordinator),
+            (&amina_id, MembershipRole::Member),
+        ] {
+            app.store
+                .insert_membership(group, person_id(id), role, MembershipStatus::Active)
+                .await
+                .unwrap();
+        }
+        let before = smtp.delivered().len();
+        let schedule = "mutation ($g: ID!) { scheduleMeeting(groupId: $g, input: { title: \"Policy review\", startsAt: \"2027-02-02T09:00:00Z\", durationMinutes: 90, timeZone: \"Europe/Paris\" }) { id } }";
+        let (_, body_json) = app
+            .graphql_as(&coordinator, schedule, json!({ "g": group_id }))
+            .await;
+        let meeting = body_json["data"]["scheduleMeeting"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let delivered = smtp.wait_for(before + 2).await;
+        let to_amina = delivered[before..]
+            .iter()
+            .find(|m| m.recipients == ["amina@example.sn"])
+            .unwrap();
+        assert!(
+            header(&to_amina.data, "Subject").is_some_and(|s| s.contains("Policy review")),
+            "[{backend}]"
+        );
+        // Amina lives in Nairobi (the registration default of these tests): her local time.
+        assert!(
+            body(&to_amina.data).contains("2027-02-02 12:00–13:30 (Africa/Nairobi)"),
+            "{}",
+            body(&to_amina.data)
+        );
+        let invitation = coalition_tests::mail::part(&to_amina.data, "text/calendar")
+            .expect("an invitation is attached");
+        assert!(invitation.contains("METHOD:REQUEST"), "{invitation}");
+        let uid = invitation
+            .lines()
+            .find_map(|l| l.strip_prefix("UID:"))
+            .unwrap()
+            .trim()
+            .to_owned();
+
+        app.graphql_as(
+            &coordinator,
+            "mutation ($m: ID!) { cancelMeeting(id: $m, reason: \"Holiday\") { id } }",
+            json!({ "m": meeting }),
+        )
+        .await;
+        let delivered = smtp.wait_for(before + 4).await;
+        let cancel = delivered[before + 2..]
+            .iter()
+            .find(|m| m.recipients == ["amina@example.sn"])
+            .unwrap();
+        let invitation = coalition_tests::mail::part(&cancel.data, "text/calendar").unwrap();
+        assert!(
+            invitation.contains("METHOD:CANCEL") && invitation.contains("STATUS:CANCELLED"),
+            "[{backend}] {invitation}"
+        );
+        assert!(
+            invitation.contains(&format!("UID:{uid}")),
+            "the same UID updates the same entry"
+        );
+        assert!(invitation.contains("SEQUENCE:1"));
+        assert!(body(&cancel.data).contains("Reason: Holiday"));
+        app.finish().await;
+    }
+}

@@ -49,7 +49,8 @@ pub fn html(mail: &str) -> Option<String> {
     part(mail, "text/html")
 }
 
-fn part(mail: &str, content_type: &str) -> Option<String> {
+/// A part of a multipart message by its content type (e.g. `text/calendar`), decoded.
+pub fn part(mail: &str, content_type: &str) -> Option<String> {
     let boundary = mail
         .split("boundary=")
         .nth(1)?

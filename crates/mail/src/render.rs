@@ -26,7 +26,7 @@ pub struct Renderer {
     public_url: String,
 }
 
-const TEMPLATES: [(&str, &str); 14] = [
+const TEMPLATES: [(&str, &str); 16] = [
     ("base.html", include_str!("../templates/base.html")),
     ("footer.txt", include_str!("../templates/footer.txt")),
     (
@@ -77,6 +77,8 @@ const TEMPLATES: [(&str, &str); 14] = [
         "daily_digest.html",
         include_str!("../templates/daily_digest.html"),
     ),
+    ("meeting.txt", include_str!("../templates/meeting.txt")),
+    ("meeting.html", include_str!("../templates/meeting.html")),
 ];
 
 /// Why a message could not be rendered (a bug in a template or in what was queued).
@@ -190,6 +192,17 @@ fn subject(template: &str, language: Language, data: &serde_json::Value) -> Opti
                 (true, false) => format!("Votre demande pour {}", group(data)),
                 (false, true) => format!("Welcome to {}", group(data)),
                 (false, false) => format!("Your request to join {}", group(data)),
+            }
+        }
+        "meeting" => {
+            let title = field(data, "title");
+            match (field(data, "kind"), french) {
+                ("cancelled", true) => format!("Réunion annulée : {title}"),
+                ("cancelled", false) => format!("Meeting cancelled: {title}"),
+                ("changed", true) => format!("Réunion modifiée : {title}"),
+                ("changed", false) => format!("Meeting changed: {title}"),
+                (_, true) => format!("Nouvelle réunion : {title}"),
+                (_, false) => format!("New meeting: {title}"),
             }
         }
         "daily_digest" if french => "Votre résumé quotidien".to_owned(),

@@ -10,7 +10,7 @@ use coalition_domain::notifications::Backoff;
 use coalition_store::{DeliveryOutcome, NewMail, OutboxMessage, Store};
 use lettre::Message;
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
-use lettre::message::{Mailbox, MultiPart, SinglePart};
+use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use serde_json::json;
 use tokio::sync::watch;
 
@@ -217,21 +217,35 @@ impl MailWorker {
                 format!("<{}>", rendered.preferences_url),
             ));
         }
-        builder
-            .multipart(
-                MultiPart::alternative()
-                    .singlepart(
-                        SinglePart::builder()
-                            .header(ContentType::TEXT_PLAIN)
-                            .body(rendered.text),
-                    )
-                    .singlepart(
-                        SinglePart::builder()
-                            .header(ContentType::TEXT_HTML)
-                            .body(rendered.html),
-                    ),
+        let alternative = MultiPart::alternative()
+            .singlepart(
+                SinglePart::builder()
+                    .header(ContentType::TEXT_PLAIN)
+                    .body(rendered.text),
             )
-            .map_err(|error| error.to_string())
+            .singlepart(
+                SinglePart::builder()
+                    .header(ContentType::TEXT_HTML)
+                    .body(rendered.html),
+            );
+        // A meeting mail carries its iTIP invitation, so calendars add or update the entry.
+        let invitation = message.data.as_ref().and_then(|data| {
+            let ics = data.get("ics")?.as_str()?.to_owned();
+            let method = data.get("ics_method")?.as_str()?.to_owned();
+            Some((ics, method))
+        });
+        let body = match invitation {
+            Some((ics, method)) => {
+                let content_type =
+                    ContentType::parse(&format!("text/calendar; method={method}; charset=utf-8"))
+                        .map_err(|error| error.to_string())?;
+                MultiPart::mixed()
+                    .multipart(alternative)
+                    .singlepart(Attachment::new("invite.ics".to_owned()).body(ics, content_type))
+            }
+            None => alternative,
+        };
+        builder.multipart(body).map_err(|error| error.to_string())
     }
 }
 

@@ -12,12 +12,27 @@ use icalendar::{Calendar, CalendarDateTime, Component, Event, EventLike, EventSt
 /// How many years past the last meeting the time zone definitions reach (series go on).
 const ZONE_YEARS_AHEAD: i32 = 5;
 
-/// Renders `meetings` as a calendar named `name`.
+/// Renders `meetings` as a calendar named `name` (a feed: METHOD PUBLISH).
 pub fn render_calendar(name: &str, meetings: &[Meeting], now: DateTime<Utc>) -> String {
+    render(name, "PUBLISH", meetings, now)
+}
+
+/// Renders the iTIP message (RFC 5546) attached to a meeting mail: METHOD REQUEST for a
+/// new or changed meeting, CANCEL for a cancelled one, with the meeting's UID and SEQUENCE
+/// so calendars update the same entry.
+pub fn render_invitation(meeting: &Meeting, now: DateTime<Utc>) -> String {
+    let method = match meeting.status {
+        MeetingStatus::Scheduled => "REQUEST",
+        MeetingStatus::Cancelled => "CANCEL",
+    };
+    render(&meeting.title, method, std::slice::from_ref(meeting), now)
+}
+
+fn render(name: &str, method: &str, meetings: &[Meeting], now: DateTime<Utc>) -> String {
     let mut calendar = Calendar::new();
     calendar.name(name);
     calendar.append_property(("PRODID", "-//OER Dynamic Coalition//coalition//EN"));
-    calendar.append_property(("METHOD", "PUBLISH"));
+    calendar.append_property(("METHOD", method));
     for meeting in meetings {
         calendar.push(event(meeting, now));
     }

@@ -10,11 +10,13 @@ use coalition_domain::meetings::{
     Visibility,
 };
 use coalition_domain::membership::{MemberFilter, MembershipStatus};
+use coalition_domain::notifications::NotificationCategory;
 use coalition_domain::pagination::PageRequest;
 use coalition_domain::people::{Person, PersonId, parse_short_text};
 use coalition_domain::policy::{self, Action, Viewer};
 use coalition_domain::scheduling::{Attendee, WorkingHours, suggest_slots};
-use coalition_store::MeetingScope;
+use coalition_store::{MeetingMails, MeetingScope, NewMail};
+use serde_json::json;
 
 use crate::{ServiceError, Services};
 
@@ -48,6 +50,24 @@ fn check_window(from: DateTime<Utc>, to: DateTime<Utc>) -> Result<(), ServiceErr
         return Err(InvalidInput::new("to", "ask for at most 366 days at once").into());
     }
     Ok(())
+}
+
+/// When a meeting takes place, in the reader's time zone (the organiser's zone named when
+/// it differs), e.g. `2027-03-16 10:00–11:30 (Europe/Paris)`.
+fn describe_when(meeting: &Meeting, zone: coalition_domain::people::TimeZone) -> String {
+    let start = meeting.starts_at.with_timezone(&zone.tz());
+    let end = meeting.ends_at.with_timezone(&zone.tz());
+    let end_format = if start.date_naive() == end.date_naive() {
+        "%H:%M"
+    } else {
+        "%Y-%m-%d %H:%M"
+    };
+    format!(
+        "{}–{} ({})",
+        start.format("%Y-%m-%d %H:%M"),
+        end.format(end_format),
+        zone.name()
+    )
 }
 
 /// The longest window slot suggestions cover.
@@ -93,7 +113,11 @@ impl Services {
             self.store.working_group(group).await?;
         }
         let draft = MeetingDraft::parse(fields, Utc::now())?;
-        let recorded = self.store.insert_meeting(actor, group, draft).await?;
+        let mails = self.meeting_mails(group, "scheduled").await?;
+        let recorded = self
+            .store
+            .insert_meeting(actor, group, draft, mails)
+            .await?;
         Ok(self.announce(recorded).await)
     }
 
@@ -110,7 +134,8 @@ impl Services {
             .person_id()
             .ok_or(ServiceError::Unauthenticated("sign in first"))?;
         let draft = MeetingDraft::parse(fields, Utc::now())?;
-        let recorded = self.store.update_meeting(actor, id, draft).await?;
+        let mails = self.meeting_mails(meeting.working_group, "changed").await?;
+        let recorded = self.store.update_meeting(actor, id, draft, mails).await?;
         Ok(self.announce(recorded).await)
     }
 
@@ -127,7 +152,10 @@ impl Services {
             .person_id()
             .ok_or(ServiceError::Unauthenticated("sign in first"))?;
         let reason = parse_short_text("reason", reason, 2_000)?;
-        let recorded = self.store.cancel_meeting(actor, id, reason).await?;
+        let mails = self
+            .meeting_mails(meeting.working_group, "cancelled")
+            .await?;
+        let recorded = self.store.cancel_meeting(actor, id, reason, mails).await?;
         Ok(self.announce(recorded).await)
     }
 
@@ -432,6 +460,62 @@ impl Services {
             .person_id()
             .ok_or(ServiceError::Unauthenticated("sign in first"))?;
         Ok(self.store.revoke_calendar_feed(person).await?)
+    }
+
+    /// The mails a meeting change sends to everyone invited (a group's active members, or
+    /// for a plenary every active member of any group), each in the recipient's language
+    /// and time zone, with the iTIP invitation attached. Built from the meeting as stored.
+    async fn meeting_mails(
+        &self,
+        group: Option<WorkingGroupId>,
+        kind: &'static str,
+    ) -> Result<MeetingMails, ServiceError> {
+        let invitees = match group {
+            Some(group) => self.active_members(group).await?,
+            None => {
+                let mut everyone: BTreeMap<PersonId, Person> = BTreeMap::new();
+                for group in self.store.working_groups().await? {
+                    for person in self.active_members(group.id).await? {
+                        everyone.insert(person.id, person);
+                    }
+                }
+                everyone.into_values().collect()
+            }
+        };
+        let public_url = self.accounts.public_url.trim_end_matches('/').to_owned();
+        Ok(Box::new(move |meeting: &Meeting| {
+            let now = Utc::now();
+            let ics = crate::calendar::render_invitation(meeting, now);
+            let method = if meeting.status == MeetingStatus::Cancelled {
+                "CANCEL"
+            } else {
+                "REQUEST"
+            };
+            invitees
+                .into_iter()
+                .map(|person| NewMail {
+                    category: NotificationCategory::Meetings,
+                    person: Some(person.id),
+                    to: person.email.clone(),
+                    to_name: person.display_name.clone(),
+                    language: person.preferred_language,
+                    template: "meeting".to_owned(),
+                    data: json!({
+                        "kind": kind,
+                        "name": person.display_name,
+                        "title": meeting.title,
+                        "when": describe_when(meeting, person.time_zone),
+                        "online_url": meeting.online_url,
+                        "location": meeting.location,
+                        "recurrence": meeting.recurrence.as_ref().map(|rule| rule.as_str()),
+                        "reason": meeting.cancel_reason,
+                        "link": format!("{public_url}/meetings/{}", meeting.id.0),
+                        "ics": ics,
+                        "ics_method": method,
+                    }),
+                })
+                .collect()
+        }))
     }
 
     async fn occurrences(

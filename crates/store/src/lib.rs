@@ -22,6 +22,6 @@ pub use connection::{Backend, DatabaseSettings, Store};
 pub use error::StoreError;
 pub use invitations::NewInvitation;
 pub use joining::Decision;
-pub use meetings::MeetingScope;
+pub use meetings::{MeetingMails, MeetingScope};
 pub use outbox::{DeliveryOutcome, NewMail, OutboxMessage};
 pub use seed::SeedReport;

@@ -17,6 +17,7 @@ use crate::Store;
 use crate::activity::{NewActivity, Recorded, append_activity};
 use crate::entities::{calendar_feed, meeting, rsvp};
 use crate::error::{StoreError, corrupt};
+use crate::outbox::{NewMail, enqueue};
 
 /// Which meetings a query looks at.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,6 +35,7 @@ impl Store {
         actor: PersonId,
         group: Option<WorkingGroupId>,
         draft: MeetingDraft,
+        mails: MeetingMails,
     ) -> Result<Recorded<Meeting>, StoreError> {
         let now = Utc::now();
         let txn = self.begin_write().await?;
@@ -59,10 +61,12 @@ impl Store {
         }
         .insert(&txn)
         .await?;
+        let meeting = meeting_from_row(row.clone())?;
+        enqueue_all(&txn, mails(&meeting)).await?;
         let event =
             append_activity(&txn, meeting_activity(actor, &row, "meeting.scheduled")).await?;
         txn.commit().await?;
-        Ok(Recorded::new(meeting_from_row(row)?, vec![event]))
+        Ok(Recorded::new(meeting, vec![event]))
     }
 
     /// Changes a meeting that still takes place.
@@ -71,6 +75,7 @@ impl Store {
         actor: PersonId,
         id: MeetingId,
         draft: MeetingDraft,
+        mails: MeetingMails,
     ) -> Result<Recorded<Meeting>, StoreError> {
         let txn = self.begin_write().await?;
         let row = load_scheduled(&txn, id).await?;
@@ -88,9 +93,11 @@ impl Store {
         update.sequence = Set(sequence);
         update.updated_at = Set(Utc::now());
         let row = update.update(&txn).await?;
+        let meeting = meeting_from_row(row.clone())?;
+        enqueue_all(&txn, mails(&meeting)).await?;
         let event = append_activity(&txn, meeting_activity(actor, &row, "meeting.updated")).await?;
         txn.commit().await?;
-        Ok(Recorded::new(meeting_from_row(row)?, vec![event]))
+        Ok(Recorded::new(meeting, vec![event]))
     }
 
     /// Calls a meeting (or a whole series) off.
@@ -99,6 +106,7 @@ impl Store {
         actor: PersonId,
         id: MeetingId,
         reason: String,
+        mails: MeetingMails,
     ) -> Result<Recorded<Meeting>, StoreError> {
         let txn = self.begin_write().await?;
         let row = load_scheduled(&txn, id).await?;
@@ -109,10 +117,12 @@ impl Store {
         update.sequence = Set(sequence);
         update.updated_at = Set(Utc::now());
         let row = update.update(&txn).await?;
+        let meeting = meeting_from_row(row.clone())?;
+        enqueue_all(&txn, mails(&meeting)).await?;
         let event =
             append_activity(&txn, meeting_activity(actor, &row, "meeting.cancelled")).await?;
         txn.commit().await?;
-        Ok(Recorded::new(meeting_from_row(row)?, vec![event]))
+        Ok(Recorded::new(meeting, vec![event]))
     }
 
     /// One meeting.
@@ -278,6 +288,18 @@ impl Store {
             })
             .collect()
     }
+}
+
+/// Builds a meeting change's mails from the meeting as it will be stored (its UID and
+/// sequence are known only inside the transaction).
+pub type MeetingMails = Box<dyn FnOnce(&Meeting) -> Vec<NewMail> + Send>;
+
+async fn enqueue_all(db: &impl ConnectionTrait, mails: Vec<NewMail>) -> Result<(), StoreError> {
+    let now = Utc::now();
+    for mail in mails {
+        enqueue(db, mail, now).await?;
+    }
+    Ok(())
 }
 
 async fn load_scheduled(
