@@ -9,6 +9,7 @@ mod m20261125_000003_membership_workflow;
 mod m20261125_000004_notifications;
 mod m20261125_000005_meetings;
 mod m20261125_000006_calendar_feeds;
+mod m20261125_000007_meeting_exceptions;
 
 /// Runs the coalition's migrations in order.
 #[derive(Debug)]
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000004_notifications::Migration),
             Box::new(m20261125_000005_meetings::Migration),
             Box::new(m20261125_000006_calendar_feeds::Migration),
+            Box::new(m20261125_000007_meeting_exceptions::Migration),
         ]
     }
 }

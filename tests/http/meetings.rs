@@ -682,3 +682,137 @@ async fn suggested_slots_spare_members_their_nights() {
         s.app.finish().await;
     }
 }
+
+#[tokio::test]
+async fn single_occurrences_are_cancelled_or_moved() {
+    for backend in backends() {
+        let s = setting(backend).await;
+        let app = &s.app;
+        let series = input(
+            "Weekly check-in",
+            "2027-03-16T09:00:00Z",
+            json!({ "recurrence": "FREQ=WEEKLY;BYDAY=TU;COUNT=4", "visibility": "PUBLIC" }),
+        );
+        let (_, body) = app
+            .graphql_as(
+                &s.coordinator,
+                SCHEDULE,
+                json!({ "group": s.group_id, "input": series }),
+            )
+            .await;
+        let id = body["data"]["scheduleMeeting"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let cancel = "mutation ($id: ID!, $at: DateTime!) { cancelOccurrence(meetingId: $id, occurrenceStart: $at) { sequence } }";
+        let moving = "mutation ($id: ID!, $at: DateTime!, $to: DateTime!) { moveOccurrence(meetingId: $id, occurrenceStart: $at, startsAt: $to) { sequence } }";
+
+        let (_, body) = app
+            .graphql_as(
+                &s.coordinator,
+                cancel,
+                json!({ "id": id, "at": "2027-03-23T09:30:00Z" }),
+            )
+            .await;
+        assert_eq!(
+            error_code(&body),
+            "BAD_USER_INPUT",
+            "[{backend}] not an occurrence"
+        );
+        assert_eq!(body["errors"][0]["extensions"]["field"], "occurrenceStart");
+        let (_, body) = app
+            .graphql_as(
+                &s.member,
+                cancel,
+                json!({ "id": id, "at": "2027-03-23T09:00:00Z" }),
+            )
+            .await;
+        assert_eq!(error_code(&body), "FORBIDDEN");
+        let (_, body) = app
+            .graphql_as(
+                &s.coordinator,
+                cancel,
+                json!({ "id": id, "at": "2027-03-23T09:00:00Z" }),
+            )
+            .await;
+        assert_eq!(
+            body["data"]["cancelOccurrence"]["sequence"], 1,
+            "[{backend}] {body}"
+        );
+        let (_, body) = app
+            .graphql_as(
+                &s.coordinator,
+                moving,
+                json!({ "id": id, "at": "2027-03-30T08:00:00Z", "to": "2027-03-31T12:00:00Z" }),
+            )
+            .await;
+        assert_eq!(
+            body["data"]["moveOccurrence"]["sequence"], 2,
+            "[{backend}] {body}"
+        );
+
+        let window = json!({ "group": s.group_id, "from": "2027-03-01T00:00:00Z", "to": "2027-05-01T00:00:00Z" });
+        let body = app.graphql(MEETINGS, window).await;
+        let starts: Vec<&str> = body["data"]["workingGroup"]["meetings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["startsAt"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            starts,
+            [
+                "2027-03-16T09:00:00Z",
+                "2027-03-31T12:00:00Z",
+                "2027-04-06T08:00:00Z"
+            ],
+            "[{backend}]"
+        );
+
+        let text = app
+            .client
+            .get(app.url(&format!("/calendar/groups/{}.ics", s.group_id)))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let calendar = parse_calendar(&text);
+        assert_eq!(
+            calendar.events.len(),
+            2,
+            "[{backend}] the series and its moved occurrence: {text}"
+        );
+        let series = calendar
+            .events
+            .iter()
+            .find(|e| property(e, "RRULE").is_some())
+            .unwrap();
+        let exdates: Vec<&str> = series
+            .properties
+            .iter()
+            .filter(|p| p.name == "EXDATE")
+            .filter_map(|p| p.value.as_deref())
+            .collect();
+        assert_eq!(exdates, ["20270323T100000", "20270330T100000"]);
+        let moved = calendar
+            .events
+            .iter()
+            .find(|e| property(e, "RECURRENCE-ID").is_some())
+            .unwrap();
+        assert_eq!(
+            property(moved, "RECURRENCE-ID").unwrap().value.as_deref(),
+            Some("20270330T100000")
+        );
+        assert_eq!(
+            property(moved, "DTSTART").unwrap().value.as_deref(),
+            Some("20270331T140000")
+        );
+        assert_eq!(
+            property(moved, "UID").unwrap().value,
+            property(series, "UID").unwrap().value
+        );
+        s.app.finish().await;
+    }
+}

@@ -460,6 +460,48 @@ impl MeetingsMutation {
         Ok(Meeting(meeting))
     }
 
+    /// Cancels one occurrence of a series, named by the start its rule gives it.
+    async fn cancel_occurrence(
+        &self,
+        ctx: &Context<'_>,
+        meeting_id: ID,
+        occurrence_start: DateTime<Utc>,
+    ) -> Result<Meeting, ApiError> {
+        let meeting = api(ctx)?
+            .services
+            .change_occurrence(
+                viewer(ctx),
+                self::meeting_id(&meeting_id)?,
+                occurrence_start,
+                None,
+            )
+            .await?;
+        Ok(Meeting(meeting))
+    }
+
+    /// Moves one occurrence of a series (named by the start its rule gives it) to
+    /// `startsAt`, for `durationMinutes` (the series' length when not given).
+    async fn move_occurrence(
+        &self,
+        ctx: &Context<'_>,
+        meeting_id: ID,
+        occurrence_start: DateTime<Utc>,
+        starts_at: DateTime<Utc>,
+        duration_minutes: Option<i32>,
+    ) -> Result<Meeting, ApiError> {
+        let moved_to = Some((starts_at, duration_minutes.map(i64::from)));
+        let meeting = api(ctx)?
+            .services
+            .change_occurrence(
+                viewer(ctx),
+                self::meeting_id(&meeting_id)?,
+                occurrence_start,
+                moved_to,
+            )
+            .await?;
+        Ok(Meeting(meeting))
+    }
+
     /// Creates (or replaces: the old URL stops working) the signed-in person's private
     /// calendar feed, with every meeting of their groups and the coalition's plenaries.
     /// Returns its secret URL; subscribe to it in any calendar application.

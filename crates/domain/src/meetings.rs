@@ -273,6 +273,17 @@ pub struct Meeting {
     pub recurrence: Option<Recurrence>,
     /// Who scheduled it.
     pub created_by: Option<PersonId>,
+    /// Occurrences of the series that were cancelled or moved.
+    pub exceptions: Vec<OccurrenceException>,
+}
+
+/// A change to one occurrence of a series.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OccurrenceException {
+    /// The occurrence's start as the rule gives it (its RECURRENCE-ID).
+    pub original_start: DateTime<Utc>,
+    /// Where it moved; `None` when it was cancelled.
+    pub moved_to: Option<(DateTime<Utc>, DateTime<Utc>)>,
 }
 
 /// One occurrence of a meeting.
@@ -292,7 +303,8 @@ impl Meeting {
         self.ends_at - self.starts_at
     }
 
-    /// The occurrences overlapping `[from, to)`, in order.
+    /// The occurrences overlapping `[from, to)`, in order: cancelled occurrences left out,
+    /// moved ones at their new time.
     pub fn occurrences_between(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<Occurrence> {
         let duration = self.duration();
         let starts = match &self.recurrence {
@@ -300,15 +312,42 @@ impl Meeting {
             Some(rule) => rule.starts_between(self.starts_at, self.time_zone, from - duration, to),
             None => vec![self.starts_at],
         };
-        starts
+        let changed =
+            |start: &DateTime<Utc>| self.exceptions.iter().any(|e| e.original_start == *start);
+        let regular = starts
             .into_iter()
-            .filter(|start| *start < to && *start + duration > from)
-            .map(|start| Occurrence {
+            .filter(|start| !changed(start))
+            .map(|start| (start, start + duration));
+        let moved = self
+            .exceptions
+            .iter()
+            .filter_map(|exception| exception.moved_to);
+        let mut occurrences: Vec<Occurrence> = regular
+            .chain(moved)
+            .filter(|(start, end)| *start < to && *end > from)
+            .map(|(start, end)| Occurrence {
                 meeting: self.clone(),
                 starts_at: start,
-                ends_at: start + duration,
+                ends_at: end,
             })
-            .collect()
+            .collect();
+        occurrences.sort_by_key(|occurrence| occurrence.starts_at);
+        occurrences
+    }
+
+    /// Whether the series has an occurrence starting exactly at `start` (by its rule).
+    pub fn has_occurrence_at(&self, start: DateTime<Utc>) -> bool {
+        match &self.recurrence {
+            Some(rule) => rule
+                .starts_between(
+                    self.starts_at,
+                    self.time_zone,
+                    start,
+                    start + Duration::seconds(1),
+                )
+                .contains(&start),
+            None => false,
+        }
     }
 }
 
@@ -561,6 +600,7 @@ mod tests {
             sequence: 0,
             recurrence: Some(Recurrence::parse("FREQ=DAILY;COUNT=5").unwrap()),
             created_by: None,
+            exceptions: Vec::new(),
         };
         // From 10:00 on day 2 to day 4: day 2 (still running), day 3; day 4 starts at the end.
         let from = start + Duration::days(1) + Duration::hours(1);

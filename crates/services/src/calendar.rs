@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Offset, TimeZone as _, Utc};
 use coalition_domain::meetings::{Meeting, MeetingStatus};
-use icalendar::{Calendar, CalendarDateTime, Component, Event, EventLike, EventStatus};
+use icalendar::{Calendar, CalendarDateTime, Component, Event, EventLike, EventStatus, Property};
 
 /// How many years past the last meeting the time zone definitions reach (series go on).
 const ZONE_YEARS_AHEAD: i32 = 5;
@@ -35,6 +35,19 @@ fn render(name: &str, method: &str, meetings: &[Meeting], now: DateTime<Utc>) ->
     calendar.append_property(("METHOD", method));
     for meeting in meetings {
         calendar.push(event(meeting, now));
+        // A moved occurrence is its own VEVENT: same UID, RECURRENCE-ID naming which one.
+        for exception in &meeting.exceptions {
+            if let Some((start, end)) = exception.moved_to {
+                let mut moved = event(meeting, now);
+                moved.remove_property("RRULE");
+                moved.remove_multi_property("EXDATE");
+                moved
+                    .starts(local_time(meeting, start))
+                    .ends(local_time(meeting, end))
+                    .append_property(zoned("RECURRENCE-ID", meeting, exception.original_start));
+                calendar.push(moved.done());
+            }
+        }
     }
     let text = calendar.done().to_string();
     // icalendar has no VTIMEZONE component: the definitions go in as content lines,
@@ -46,12 +59,26 @@ fn render(name: &str, method: &str, meetings: &[Meeting], now: DateTime<Utc>) ->
     }
 }
 
+/// An instant as a local time in the meeting's zone, for DTSTART and DTEND.
+fn local_time(meeting: &Meeting, instant: DateTime<Utc>) -> CalendarDateTime {
+    CalendarDateTime::WithTimezone {
+        date_time: instant.with_timezone(&meeting.time_zone.tz()).naive_local(),
+        tzid: meeting.time_zone.name().to_owned(),
+    }
+}
+
+/// A date-time property (EXDATE, RECURRENCE-ID) in the meeting's zone.
+fn zoned(name: &str, meeting: &Meeting, instant: DateTime<Utc>) -> Property {
+    let local = instant
+        .with_timezone(&meeting.time_zone.tz())
+        .format("%Y%m%dT%H%M%S");
+    Property::new(name, local.to_string())
+        .add_parameter("TZID", meeting.time_zone.name())
+        .done()
+}
+
 fn event(meeting: &Meeting, now: DateTime<Utc>) -> Event {
-    let zone = meeting.time_zone;
-    let local = |instant: DateTime<Utc>| CalendarDateTime::WithTimezone {
-        date_time: instant.with_timezone(&zone.tz()).naive_local(),
-        tzid: zone.name().to_owned(),
-    };
+    let local = |instant: DateTime<Utc>| local_time(meeting, instant);
     let mut event = Event::new();
     event
         .uid(&meeting.uid)
@@ -75,6 +102,10 @@ fn event(meeting: &Meeting, now: DateTime<Utc>) -> Event {
     }
     if let Some(rule) = &meeting.recurrence {
         event.add_property("RRULE", rule.as_str());
+        // Cancelled and moved occurrences leave the rule's set.
+        for exception in &meeting.exceptions {
+            event.append_multi_property(zoned("EXDATE", meeting, exception.original_start));
+        }
     }
     event.done()
 }

@@ -159,6 +159,56 @@ impl Services {
         Ok(self.announce(recorded).await)
     }
 
+    /// Cancels (`moved_to` = `None`) or moves one occurrence of a series, by the start its
+    /// rule gives it. Organisers only.
+    pub async fn change_occurrence(
+        &self,
+        viewer: &Viewer,
+        id: MeetingId,
+        original_start: DateTime<Utc>,
+        moved_to: Option<(DateTime<Utc>, Option<i64>)>,
+    ) -> Result<Meeting, ServiceError> {
+        let meeting = self.store.meeting(id).await?;
+        policy::ensure(viewer, organise(meeting.working_group))?;
+        let actor = viewer
+            .person_id()
+            .ok_or(ServiceError::Unauthenticated("sign in first"))?;
+        if !meeting.has_occurrence_at(original_start) {
+            return Err(InvalidInput::new(
+                "occurrenceStart",
+                "no occurrence of this series starts then; give the start the series gives it",
+            )
+            .into());
+        }
+        let moved_to = match moved_to {
+            None => None,
+            Some((start, minutes)) => {
+                if start < Utc::now() {
+                    return Err(InvalidInput::new(
+                        "startsAt",
+                        "an occurrence cannot move into the past",
+                    )
+                    .into());
+                }
+                let length = minutes.map_or(meeting.duration(), Duration::minutes);
+                if length <= Duration::zero() || length > Duration::hours(24) {
+                    return Err(InvalidInput::new(
+                        "durationMinutes",
+                        "a meeting lasts 1 minute to 24 hours",
+                    )
+                    .into());
+                }
+                Some((start, start + length))
+            }
+        };
+        let mails = self.meeting_mails(meeting.working_group, "changed").await?;
+        let recorded = self
+            .store
+            .change_occurrence(actor, id, original_start, moved_to, mails)
+            .await?;
+        Ok(self.announce(recorded).await)
+    }
+
     /// Answers a meeting one is invited to: a group meeting's members, observers and
     /// coordinators; a plenary's every signed-in person.
     pub async fn rsvp(

@@ -4,7 +4,8 @@
 use chrono::{DateTime, Utc};
 use coalition_domain::coalition::WorkingGroupId;
 use coalition_domain::meetings::{
-    Meeting, MeetingDraft, MeetingId, MeetingStatus, Recurrence, RsvpResponse, Visibility,
+    Meeting, MeetingDraft, MeetingId, MeetingStatus, OccurrenceException, Recurrence, RsvpResponse,
+    Visibility,
 };
 use coalition_domain::people::{PersonId, TimeZone};
 use sea_orm::{
@@ -15,7 +16,7 @@ use serde_json::json;
 
 use crate::Store;
 use crate::activity::{NewActivity, Recorded, append_activity};
-use crate::entities::{calendar_feed, meeting, rsvp};
+use crate::entities::{calendar_feed, meeting, meeting_exception, rsvp};
 use crate::error::{StoreError, corrupt};
 use crate::outbox::{NewMail, enqueue};
 
@@ -125,13 +126,88 @@ impl Store {
         Ok(Recorded::new(meeting, vec![event]))
     }
 
-    /// One meeting.
+    /// One meeting, with its changed occurrences.
     pub async fn meeting(&self, id: MeetingId) -> Result<Meeting, StoreError> {
-        meeting::Entity::find_by_id(id.0)
+        let meeting = meeting::Entity::find_by_id(id.0)
             .one(&self.db)
             .await?
             .ok_or(StoreError::NotFound { entity: "meeting" })
-            .and_then(meeting_from_row)
+            .and_then(meeting_from_row)?;
+        Ok(self.with_exceptions(vec![meeting]).await?.remove(0))
+    }
+
+    /// Attaches each series' cancelled and moved occurrences (one query for all).
+    async fn with_exceptions(
+        &self,
+        mut meetings: Vec<Meeting>,
+    ) -> Result<Vec<Meeting>, StoreError> {
+        let series: Vec<i32> = meetings
+            .iter()
+            .filter(|meeting| meeting.recurrence.is_some())
+            .map(|meeting| meeting.id.0)
+            .collect();
+        if series.is_empty() {
+            return Ok(meetings);
+        }
+        let rows = meeting_exception::Entity::find()
+            .filter(meeting_exception::Column::MeetingId.is_in(series))
+            .order_by_asc(meeting_exception::Column::OriginalStart)
+            .all(&self.db)
+            .await?;
+        for meeting in &mut meetings {
+            meeting.exceptions = rows
+                .iter()
+                .filter(|row| row.meeting_id == meeting.id.0)
+                .map(|row| OccurrenceException {
+                    original_start: row.original_start,
+                    moved_to: row.moved_start.zip(row.moved_end),
+                })
+                .collect();
+        }
+        Ok(meetings)
+    }
+
+    /// Cancels (`moved_to` = `None`) or moves one occurrence of a series; the series'
+    /// sequence rises so calendars pick the change up.
+    pub async fn change_occurrence(
+        &self,
+        actor: PersonId,
+        id: MeetingId,
+        original_start: DateTime<Utc>,
+        moved_to: Option<(DateTime<Utc>, DateTime<Utc>)>,
+        mails: MeetingMails,
+    ) -> Result<Recorded<Meeting>, StoreError> {
+        let txn = self.begin_write().await?;
+        let row = load_scheduled(&txn, id).await?;
+        meeting_exception::Entity::delete_by_id((id.0, original_start))
+            .exec(&txn)
+            .await?;
+        meeting_exception::ActiveModel {
+            meeting_id: Set(id.0),
+            original_start: Set(original_start),
+            moved_start: Set(moved_to.map(|(start, _)| start)),
+            moved_end: Set(moved_to.map(|(_, end)| end)),
+            created_at: Set(Utc::now()),
+        }
+        .insert(&txn)
+        .await?;
+        let sequence = row.sequence + 1;
+        let mut update = row.into_active_model();
+        update.sequence = Set(sequence);
+        update.updated_at = Set(Utc::now());
+        let row = update.update(&txn).await?;
+        let meeting = meeting_from_row(row.clone())?;
+        enqueue_all(&txn, mails(&meeting)).await?;
+        let verb = if moved_to.is_some() {
+            "meeting.occurrence_moved"
+        } else {
+            "meeting.occurrence_cancelled"
+        };
+        let mut entry = meeting_activity(actor, &row, verb);
+        entry.payload["originalStart"] = json!(original_start);
+        let event = append_activity(&txn, entry).await?;
+        txn.commit().await?;
+        Ok(Recorded::new(meeting, vec![event]))
     }
 
     /// Meetings in scope that may have an occurrence overlapping `[from, to)`: single ones
@@ -164,7 +240,11 @@ impl Store {
             .order_by_asc(meeting::Column::StartsAt)
             .all(&self.db)
             .await?;
-        rows.into_iter().map(meeting_from_row).collect()
+        let meetings = rows
+            .into_iter()
+            .map(meeting_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        self.with_exceptions(meetings).await
     }
 
     /// Meetings in scope for a calendar feed: every series, and single meetings starting
@@ -350,5 +430,6 @@ fn meeting_from_row(row: meeting::Model) -> Result<Meeting, StoreError> {
             .transpose()
             .map_err(corrupt("meeting.recurrence"))?,
         created_by: row.created_by.map(PersonId),
+        exceptions: Vec::new(),
     })
 }

@@ -8,6 +8,7 @@ pub mod calendar_feed;
 pub mod coalition;
 pub mod invitation;
 pub mod meeting;
+pub mod meeting_exception;
 pub mod membership;
 pub mod notification_preference;
 pub mod one_time_token;
