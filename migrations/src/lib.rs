@@ -10,6 +10,7 @@ mod m20261125_000004_notifications;
 mod m20261125_000005_meetings;
 mod m20261125_000006_calendar_feeds;
 mod m20261125_000007_meeting_exceptions;
+mod m20261125_000008_agenda;
 
 /// Runs the coalition's migrations in order.
 #[derive(Debug)]
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000005_meetings::Migration),
             Box::new(m20261125_000006_calendar_feeds::Migration),
             Box::new(m20261125_000007_meeting_exceptions::Migration),
+            Box::new(m20261125_000008_agenda::Migration),
         ]
     }
 }

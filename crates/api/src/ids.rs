@@ -16,10 +16,12 @@ pub(crate) enum NodeKind {
     Membership,
     Invitation,
     Meeting,
+    AgendaItem,
+    ActionItem,
 }
 
 impl NodeKind {
-    const ALL: [NodeKind; 7] = [
+    const ALL: [NodeKind; 9] = [
         NodeKind::Coalition,
         NodeKind::AreaOfAction,
         NodeKind::WorkingGroup,
@@ -27,6 +29,8 @@ impl NodeKind {
         NodeKind::Membership,
         NodeKind::Invitation,
         NodeKind::Meeting,
+        NodeKind::AgendaItem,
+        NodeKind::ActionItem,
     ];
 
     fn name(self) -> &'static str {
@@ -38,6 +42,8 @@ impl NodeKind {
             NodeKind::Membership => "Membership",
             NodeKind::Invitation => "Invitation",
             NodeKind::Meeting => "Meeting",
+            NodeKind::AgendaItem => "AgendaItem",
+            NodeKind::ActionItem => "ActionItem",
         }
     }
 }

@@ -3,6 +3,7 @@
 //! once, in [`error`].
 
 mod accounts;
+mod agenda;
 mod coalition;
 mod context;
 mod error;
@@ -36,6 +37,7 @@ pub struct Mutation(
     accounts::AccountsMutation,
     membership::MembershipMutation,
     meetings::MeetingsMutation,
+    agenda::AgendaMutation,
     notifications::NotificationsMutation,
 );
 

@@ -7,6 +7,7 @@ use coalition_domain::meetings::{self as domain, MeetingFields, MeetingId};
 use coalition_domain::people::TimeZone;
 use coalition_domain::policy::{self, Action};
 
+use crate::agenda::{ActionItem, AgendaItem};
 use crate::coalition::WorkingGroup;
 use crate::context::{api, viewer};
 use crate::error::ApiError;
@@ -168,6 +169,54 @@ impl Meeting {
             .find(|(person, _)| *person == me)
             .map(|(_, answer)| answer.into()))
     }
+    /// The agenda, in order.
+    async fn agenda(&self, ctx: &Context<'_>) -> Result<Vec<AgendaItem>, ApiError> {
+        let items = api(ctx)?.store.agenda(self.0.id).await?;
+        Ok(items.into_iter().map(AgendaItem).collect())
+    }
+
+    /// Action items raised at this meeting.
+    async fn action_items(&self, ctx: &Context<'_>) -> Result<Vec<ActionItem>, ApiError> {
+        let items = api(ctx)?.store.action_items_of(self.0.id).await?;
+        Ok(items.into_iter().map(ActionItem).collect())
+    }
+
+    /// Action items of the group raised at earlier meetings and still open: they come back
+    /// to every meeting until done.
+    async fn carried_over_action_items(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<Vec<ActionItem>, ApiError> {
+        let items = api(ctx)?
+            .store
+            .open_action_items(self.0.working_group, self.0.starts_at)
+            .await?;
+        Ok(items.into_iter().map(ActionItem).collect())
+    }
+
+    /// Who took part in the occurrence starting at `occurrenceStart` (the first when not
+    /// given). For the organisers.
+    async fn attendance(
+        &self,
+        ctx: &Context<'_>,
+        occurrence_start: Option<DateTime<Utc>>,
+    ) -> Result<Vec<Person>, ApiError> {
+        let action = match self.0.working_group {
+            Some(group) => Action::CoordinateGroup(group),
+            None => Action::ScheduleCoalitionMeeting,
+        };
+        policy::ensure(viewer(ctx), action).map_err(coalition_services::ServiceError::from)?;
+        let store = &api(ctx)?.store;
+        let mut people = Vec::new();
+        for person in store
+            .attendance(self.0.id, occurrence_start.unwrap_or(self.0.starts_at))
+            .await?
+        {
+            people.push(Person(store.person(person).await?));
+        }
+        Ok(people)
+    }
+
     /// Every answer, by person. For the organisers (the group's coordinators, or
     /// administrators for a plenary).
     async fn rsvps(&self, ctx: &Context<'_>) -> Result<Vec<Rsvp>, ApiError> {

@@ -60,6 +60,10 @@ impl NodeQuery {
                     .meeting_for(viewer(ctx), coalition_domain::meetings::MeetingId(raw))
                     .await?,
             )),
+            (NodeKind::AgendaItem | NodeKind::ActionItem, _) => {
+                // Reached through their meeting, whose visibility governs them.
+                return Err(ApiError::NotFound { what: "object" });
+            }
             (NodeKind::Invitation, raw) => {
                 let invitation = store.invitation(InvitationId(raw)).await?;
                 // Invitations hold an address: only those who run the group see them.

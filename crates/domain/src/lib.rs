@@ -3,6 +3,7 @@
 //! server crates build on these types.
 
 pub mod accounts;
+pub mod agenda;
 pub mod balance;
 pub mod coalition;
 pub mod error;

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod activity;
+mod agenda;
 mod balance;
 mod coalition;
 mod connection;

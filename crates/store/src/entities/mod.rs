@@ -2,8 +2,11 @@
 //! the feature modules of this crate; these stay plain.
 
 pub mod account;
+pub mod action_item;
 pub mod activity;
+pub mod agenda_item;
 pub mod area_of_action;
+pub mod attendance;
 pub mod calendar_feed;
 pub mod coalition;
 pub mod invitation;

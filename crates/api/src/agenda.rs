@@ -1,0 +1,256 @@
+//! Agendas, minutes, action items and attendance.
+
+use async_graphql::{Context, Enum, ID, InputObject, Object};
+use chrono::{DateTime, NaiveDate, Utc};
+use coalition_domain::agenda::{self as domain, ActionItemId, AgendaItemDraft, AgendaItemId};
+use coalition_domain::meetings::MeetingId;
+use coalition_domain::people::PersonId;
+
+use crate::context::{api, viewer};
+use crate::error::ApiError;
+use crate::ids::{NodeKind, decode_id_of, global_id};
+use crate::people::Person;
+
+/// Where an action item stands.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "coalition_domain::agenda::ActionStatus")]
+pub(crate) enum ActionStatus {
+    /// Still to do: carried over to the group's next meetings.
+    Open,
+    /// Done.
+    Done,
+}
+
+/// One point of a meeting's agenda.
+pub(crate) struct AgendaItem(pub domain::AgendaItem);
+
+#[Object]
+impl AgendaItem {
+    /// Opaque global ID.
+    async fn id(&self) -> ID {
+        global_id(NodeKind::AgendaItem, self.0.id.0)
+    }
+    /// Its place, from 1.
+    async fn position(&self) -> i32 {
+        self.0.position
+    }
+    /// What it is about.
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+    /// Who presents it.
+    async fn presenter(&self) -> Option<&str> {
+        self.0.presenter.as_deref()
+    }
+    /// Minutes set aside.
+    async fn minutes_allotted(&self) -> Option<i32> {
+        self.0.minutes_allotted
+    }
+    /// Preparation notes.
+    async fn notes(&self) -> &str {
+        &self.0.notes
+    }
+    /// What was said, once recorded.
+    async fn minutes(&self) -> Option<&str> {
+        self.0.minutes.as_deref()
+    }
+    /// What was decided.
+    async fn decisions(&self) -> &[String] {
+        &self.0.decisions
+    }
+}
+
+/// Something someone agreed to do.
+pub(crate) struct ActionItem(pub domain::ActionItem);
+
+#[Object]
+impl ActionItem {
+    /// Opaque global ID.
+    async fn id(&self) -> ID {
+        global_id(NodeKind::ActionItem, self.0.id.0)
+    }
+    /// What is to be done.
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+    /// Who does it.
+    async fn owner(&self, ctx: &Context<'_>) -> Result<Option<Person>, ApiError> {
+        match self.0.owner {
+            Some(owner) => Ok(Some(Person(api(ctx)?.store.person(owner).await?))),
+            None => Ok(None),
+        }
+    }
+    /// By when.
+    async fn due_on(&self) -> Option<NaiveDate> {
+        self.0.due_on
+    }
+    /// Open or done.
+    async fn status(&self) -> ActionStatus {
+        self.0.status.into()
+    }
+    /// The global ID of the meeting where it was raised.
+    async fn raised_at_meeting_id(&self) -> ID {
+        global_id(NodeKind::Meeting, self.0.meeting.0)
+    }
+}
+
+/// An agenda item's fields.
+#[derive(InputObject)]
+pub(crate) struct AgendaItemInput {
+    /// What it is about.
+    title: String,
+    /// Who presents it.
+    presenter: Option<String>,
+    /// Minutes set aside (1 to 600).
+    minutes_allotted: Option<i32>,
+    /// Preparation notes.
+    notes: Option<String>,
+}
+
+impl AgendaItemInput {
+    fn draft(&self) -> Result<AgendaItemDraft, ApiError> {
+        Ok(AgendaItemDraft::parse(
+            &self.title,
+            self.presenter.as_deref(),
+            self.minutes_allotted,
+            self.notes.as_deref(),
+        )?)
+    }
+}
+
+fn meeting(id: &ID) -> Result<MeetingId, ApiError> {
+    Ok(MeetingId(decode_id_of(NodeKind::Meeting, id)?))
+}
+
+fn item(id: &ID) -> Result<AgendaItemId, ApiError> {
+    Ok(AgendaItemId(decode_id_of(NodeKind::AgendaItem, id)?))
+}
+
+fn person(id: &ID) -> Result<PersonId, ApiError> {
+    Ok(PersonId(decode_id_of(NodeKind::Person, id)?))
+}
+
+/// Agenda and minutes changes, by the meeting's organisers.
+#[derive(Default)]
+pub struct AgendaMutation;
+
+#[Object]
+impl AgendaMutation {
+    /// Adds an item at the end of a meeting's agenda.
+    async fn add_agenda_item(
+        &self,
+        ctx: &Context<'_>,
+        meeting_id: ID,
+        input: AgendaItemInput,
+    ) -> Result<AgendaItem, ApiError> {
+        let added = api(ctx)?
+            .services
+            .add_agenda_item(viewer(ctx), meeting(&meeting_id)?, input.draft()?)
+            .await?;
+        Ok(AgendaItem(added))
+    }
+
+    /// Changes an agenda item.
+    async fn update_agenda_item(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: AgendaItemInput,
+    ) -> Result<AgendaItem, ApiError> {
+        let changed = api(ctx)?
+            .services
+            .update_agenda_item(viewer(ctx), item(&id)?, input.draft()?)
+            .await?;
+        Ok(AgendaItem(changed))
+    }
+
+    /// Removes an agenda item; the others close the gap.
+    async fn remove_agenda_item(&self, ctx: &Context<'_>, id: ID) -> Result<bool, ApiError> {
+        api(ctx)?
+            .services
+            .remove_agenda_item(viewer(ctx), item(&id)?)
+            .await?;
+        Ok(true)
+    }
+
+    /// Puts a meeting's agenda in a new order, listing every item once.
+    async fn reorder_agenda(
+        &self,
+        ctx: &Context<'_>,
+        meeting_id: ID,
+        item_ids: Vec<ID>,
+    ) -> Result<Vec<AgendaItem>, ApiError> {
+        let order = item_ids.iter().map(item).collect::<Result<Vec<_>, _>>()?;
+        let items = api(ctx)?
+            .services
+            .reorder_agenda(viewer(ctx), meeting(&meeting_id)?, order)
+            .await?;
+        Ok(items.into_iter().map(AgendaItem).collect())
+    }
+
+    /// Records what was said and decided on an agenda item.
+    async fn record_minutes(
+        &self,
+        ctx: &Context<'_>,
+        agenda_item_id: ID,
+        minutes: String,
+        #[graphql(default)] decisions: Vec<String>,
+    ) -> Result<AgendaItem, ApiError> {
+        let recorded = api(ctx)?
+            .services
+            .record_minutes(viewer(ctx), item(&agenda_item_id)?, &minutes, &decisions)
+            .await?;
+        Ok(AgendaItem(recorded))
+    }
+
+    /// Records an action item raised at a meeting; it stays on the group's later meetings
+    /// until done.
+    async fn add_action_item(
+        &self,
+        ctx: &Context<'_>,
+        meeting_id: ID,
+        title: String,
+        owner_id: Option<ID>,
+        due_on: Option<NaiveDate>,
+    ) -> Result<ActionItem, ApiError> {
+        let owner = owner_id.as_ref().map(person).transpose()?;
+        let added = api(ctx)?
+            .services
+            .add_action_item(viewer(ctx), meeting(&meeting_id)?, &title, owner, due_on)
+            .await?;
+        Ok(ActionItem(added))
+    }
+
+    /// Marks an action item done (or open again): its owner or the organisers.
+    async fn set_action_item_status(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        status: ActionStatus,
+    ) -> Result<ActionItem, ApiError> {
+        let id = ActionItemId(decode_id_of(NodeKind::ActionItem, &id)?);
+        let changed = api(ctx)?
+            .services
+            .set_action_status(viewer(ctx), id, status.into())
+            .await?;
+        Ok(ActionItem(changed))
+    }
+
+    /// Records who took part in an occurrence that has begun; returns how many.
+    async fn record_attendance(
+        &self,
+        ctx: &Context<'_>,
+        meeting_id: ID,
+        occurrence_start: DateTime<Utc>,
+        attendee_ids: Vec<ID>,
+    ) -> Result<usize, ApiError> {
+        let people = attendee_ids
+            .iter()
+            .map(person)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(api(ctx)?
+            .services
+            .record_attendance(viewer(ctx), meeting(&meeting_id)?, occurrence_start, people)
+            .await?)
+    }
+}

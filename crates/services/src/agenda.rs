@@ -1,0 +1,190 @@
+//! Agendas, minutes, action items and attendance: kept by a meeting's organisers, read by
+//! whoever may see the meeting.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use coalition_domain::InvalidInput;
+use coalition_domain::agenda::{
+    ActionItem, ActionItemId, ActionStatus, AgendaItem, AgendaItemDraft, AgendaItemId,
+    check_minutes,
+};
+use coalition_domain::meetings::{Meeting, MeetingId};
+use coalition_domain::people::{PersonId, parse_short_text};
+use coalition_domain::policy::{self, Action, Viewer};
+
+use crate::{ServiceError, Services};
+
+fn organise(meeting: &Meeting) -> Action {
+    match meeting.working_group {
+        Some(group) => Action::CoordinateGroup(group),
+        None => Action::ScheduleCoalitionMeeting,
+    }
+}
+
+impl Services {
+    /// The meeting, if the viewer organises it; its organiser's id.
+    async fn organised(
+        &self,
+        viewer: &Viewer,
+        id: MeetingId,
+    ) -> Result<(Meeting, PersonId), ServiceError> {
+        let meeting = self.meeting_for(viewer, id).await?;
+        policy::ensure(viewer, organise(&meeting))?;
+        let actor = viewer
+            .person_id()
+            .ok_or(ServiceError::Unauthenticated("sign in first"))?;
+        Ok((meeting, actor))
+    }
+
+    /// Adds an item at the end of the agenda.
+    pub async fn add_agenda_item(
+        &self,
+        viewer: &Viewer,
+        meeting: MeetingId,
+        draft: AgendaItemDraft,
+    ) -> Result<AgendaItem, ServiceError> {
+        let (_, actor) = self.organised(viewer, meeting).await?;
+        let recorded = self.store.add_agenda_item(actor, meeting, draft).await?;
+        Ok(self.announce(recorded).await)
+    }
+
+    /// Changes an agenda item.
+    pub async fn update_agenda_item(
+        &self,
+        viewer: &Viewer,
+        id: AgendaItemId,
+        draft: AgendaItemDraft,
+    ) -> Result<AgendaItem, ServiceError> {
+        let item = self.store.agenda_item(id).await?;
+        let (_, actor) = self.organised(viewer, item.meeting).await?;
+        let recorded = self.store.update_agenda_item(actor, id, draft).await?;
+        Ok(self.announce(recorded).await)
+    }
+
+    /// Removes an agenda item.
+    pub async fn remove_agenda_item(
+        &self,
+        viewer: &Viewer,
+        id: AgendaItemId,
+    ) -> Result<(), ServiceError> {
+        let item = self.store.agenda_item(id).await?;
+        let (_, actor) = self.organised(viewer, item.meeting).await?;
+        let recorded = self.store.remove_agenda_item(actor, id).await?;
+        self.announce(recorded).await;
+        Ok(())
+    }
+
+    /// Puts the agenda in a new order, which must list each item once.
+    pub async fn reorder_agenda(
+        &self,
+        viewer: &Viewer,
+        meeting: MeetingId,
+        order: Vec<AgendaItemId>,
+    ) -> Result<Vec<AgendaItem>, ServiceError> {
+        let (_, actor) = self.organised(viewer, meeting).await?;
+        let recorded = self
+            .store
+            .reorder_agenda(actor, meeting, &order)
+            .await
+            .map_err(|error| match error {
+                coalition_store::StoreError::Conflict { constraint } => {
+                    ServiceError::Invalid(InvalidInput::new("itemIds", constraint))
+                }
+                other => other.into(),
+            })?;
+        Ok(self.announce(recorded).await)
+    }
+
+    /// Records the minutes and decisions of an agenda item.
+    pub async fn record_minutes(
+        &self,
+        viewer: &Viewer,
+        id: AgendaItemId,
+        minutes: &str,
+        decisions: &[String],
+    ) -> Result<AgendaItem, ServiceError> {
+        let item = self.store.agenda_item(id).await?;
+        let (_, actor) = self.organised(viewer, item.meeting).await?;
+        let (minutes, decisions) = check_minutes(minutes, decisions)?;
+        let recorded = self
+            .store
+            .record_minutes(actor, id, minutes, decisions)
+            .await?;
+        Ok(self.announce(recorded).await)
+    }
+
+    /// Records an action item raised at a meeting; it stays on the group's later meetings
+    /// until done.
+    pub async fn add_action_item(
+        &self,
+        viewer: &Viewer,
+        meeting: MeetingId,
+        title: &str,
+        owner: Option<PersonId>,
+        due_on: Option<NaiveDate>,
+    ) -> Result<ActionItem, ServiceError> {
+        let (meeting, actor) = self.organised(viewer, meeting).await?;
+        let title = parse_short_text("title", title, 300)?;
+        if let Some(owner) = owner {
+            self.store.person(owner).await?;
+        }
+        let recorded = self
+            .store
+            .add_action_item(actor, &meeting, title, owner, due_on)
+            .await?;
+        Ok(self.announce(recorded).await)
+    }
+
+    /// Marks an action item done or open again: its owner or the organisers.
+    pub async fn set_action_status(
+        &self,
+        viewer: &Viewer,
+        id: ActionItemId,
+        status: ActionStatus,
+    ) -> Result<ActionItem, ServiceError> {
+        let item = self.store.action_item(id).await?;
+        let meeting = self.meeting_for(viewer, item.meeting).await?;
+        let actor = viewer
+            .person_id()
+            .ok_or(ServiceError::Unauthenticated("sign in first"))?;
+        if item.owner != Some(actor) {
+            policy::ensure(viewer, organise(&meeting))?;
+        }
+        let recorded = self.store.set_action_status(actor, id, status).await?;
+        Ok(self.announce(recorded).await)
+    }
+
+    /// Records who took part in an occurrence that has started.
+    pub async fn record_attendance(
+        &self,
+        viewer: &Viewer,
+        meeting: MeetingId,
+        occurrence_start: DateTime<Utc>,
+        people: Vec<PersonId>,
+    ) -> Result<usize, ServiceError> {
+        let (meeting, actor) = self.organised(viewer, meeting).await?;
+        let exists =
+            occurrence_start == meeting.starts_at || meeting.has_occurrence_at(occurrence_start);
+        if !exists {
+            return Err(InvalidInput::new(
+                "occurrenceStart",
+                "no occurrence of this meeting starts then",
+            )
+            .into());
+        }
+        if occurrence_start > Utc::now() {
+            return Err(InvalidInput::new(
+                "occurrenceStart",
+                "attendance is recorded once the meeting has begun",
+            )
+            .into());
+        }
+        for person in &people {
+            self.store.person(*person).await?;
+        }
+        let recorded = self
+            .store
+            .record_attendance(actor, meeting.id, occurrence_start, &people)
+            .await?;
+        Ok(self.announce(recorded).await)
+    }
+}
