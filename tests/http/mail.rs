@@ -620,3 +620,68 @@ async fn meeting_mails_carry_calendar_invitations() {
         app.finish().await;
     }
 }
+
+#[tokio::test]
+async fn each_meeting_is_reminded_of_once() {
+    for backend in backends() {
+        let smtp = SmtpServer::start().await;
+        let app = TestApp::spawn_with(backend, |settings| fast_retries(settings, &smtp)).await;
+        let group = app.store.working_groups().await.unwrap().remove(0).id;
+        let group_id = app.graphql("{ workingGroups { id } }", json!({})).await["data"]["workingGroups"][0]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let (claire_id, coordinator) =
+            signed_up_via_smtp(&app, &smtp, "Claire Martin", "claire@example.fr").await;
+        app.store
+            .insert_membership(
+                group,
+                person_id(&claire_id),
+                MembershipRole::Coordinator,
+                MembershipStatus::Active,
+            )
+            .await
+            .unwrap();
+        let soon = (chrono::Utc::now() + chrono::Duration::hours(2))
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let schedule = "mutation ($g: ID!, $at: DateTime!) { scheduleMeeting(groupId: $g, input: { title: \"Budget check\", startsAt: $at, durationMinutes: 30, timeZone: \"Europe/Paris\" }) { id } }";
+        let (_, body_json) = app
+            .graphql_as(&coordinator, schedule, json!({ "g": group_id, "at": soon }))
+            .await;
+        assert!(body_json["errors"].is_null(), "{body_json}");
+        let before = smtp.wait_for(2).await.len();
+
+        let services = coalition_server::build_services(&app.settings, app.store.clone(), None)
+            .await
+            .unwrap();
+        let lead = chrono::Duration::hours(24);
+        assert_eq!(
+            services
+                .send_meeting_reminders(chrono::Utc::now(), lead)
+                .await
+                .unwrap(),
+            1,
+            "[{backend}]"
+        );
+        assert_eq!(
+            services
+                .send_meeting_reminders(chrono::Utc::now(), lead)
+                .await
+                .unwrap(),
+            0,
+            "[{backend}] once"
+        );
+        let delivered = smtp.wait_for(before + 1).await;
+        let reminder = delivered.last().unwrap();
+        assert!(
+            header(&reminder.data, "Subject").is_some_and(|s| s.contains("Reminder: Budget check")),
+            "[{backend}]"
+        );
+        assert!(body(&reminder.data).contains("is coming up"));
+        assert!(
+            coalition_tests::mail::part(&reminder.data, "text/calendar").is_none(),
+            "no invitation with a reminder"
+        );
+        app.finish().await;
+    }
+}

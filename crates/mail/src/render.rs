@@ -197,6 +197,8 @@ fn subject(template: &str, language: Language, data: &serde_json::Value) -> Opti
         "meeting" => {
             let title = field(data, "title");
             match (field(data, "kind"), french) {
+                ("reminder", true) => format!("Rappel : {title}"),
+                ("reminder", false) => format!("Reminder: {title}"),
                 ("cancelled", true) => format!("Réunion annulée : {title}"),
                 ("cancelled", false) => format!("Meeting cancelled: {title}"),
                 ("changed", true) => format!("Réunion modifiée : {title}"),

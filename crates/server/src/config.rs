@@ -192,6 +192,8 @@ pub struct MailConfig {
     pub poll_interval_ms: u64,
     /// Local hour (0–23, in each recipient's time zone) at which daily digests go out.
     pub digest_hour: u32,
+    /// How long before each meeting its reminder goes out, in minutes.
+    pub reminder_lead_minutes: u64,
 }
 
 impl Default for MailConfig {
@@ -207,6 +209,7 @@ impl Default for MailConfig {
             backoff_cap_secs: 3600,
             poll_interval_ms: 1000,
             digest_hour: 8,
+            reminder_lead_minutes: 24 * 60,
         }
     }
 }

@@ -151,6 +151,25 @@ pub fn build_mail_worker(settings: &Settings, store: Store) -> Result<MailWorker
     ))
 }
 
+/// Queues meeting reminders once a minute until shut down.
+async fn remind(services: Services, lead: chrono::Duration, mut shutdown: watch::Receiver<bool>) {
+    loop {
+        if let Err(error) = services
+            .send_meeting_reminders(chrono::Utc::now(), lead)
+            .await
+        {
+            tracing::error!(%error, "meeting reminders not queued");
+        }
+        tokio::select! {
+            () = tokio::time::sleep(Duration::from_secs(60)) => {}
+            _ = shutdown.changed() => {}
+        }
+        if *shutdown.borrow() {
+            return;
+        }
+    }
+}
+
 /// A server accepting connections in the background.
 #[derive(Debug)]
 pub struct RunningServer {
@@ -213,7 +232,11 @@ pub async fn start(settings: &Settings) -> Result<RunningServer, StartError> {
     let (workers, stop_workers) = watch::channel(false);
     if settings.mail.worker {
         let worker = build_mail_worker(settings, state.store.clone())?;
-        tokio::spawn(worker.run(stop_workers));
+        tokio::spawn(worker.run(stop_workers.clone()));
+        let lead = chrono::Duration::minutes(
+            i64::try_from(settings.mail.reminder_lead_minutes).unwrap_or(24 * 60),
+        );
+        tokio::spawn(remind(state.services.clone(), lead, stop_workers));
     }
     let address = settings.server.bind;
     let listener = TcpListener::bind(address)

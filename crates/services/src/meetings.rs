@@ -535,7 +535,9 @@ impl Services {
         let public_url = self.accounts.public_url.trim_end_matches('/').to_owned();
         Ok(Box::new(move |meeting: &Meeting| {
             let now = Utc::now();
-            let ics = crate::calendar::render_invitation(meeting, now);
+            // A reminder changes nothing in calendars: no invitation rides along.
+            let ics =
+                (kind != "reminder").then(|| crate::calendar::render_invitation(meeting, now));
             let method = if meeting.status == MeetingStatus::Cancelled {
                 "CANCEL"
             } else {
@@ -566,6 +568,61 @@ impl Services {
                 })
                 .collect()
         }))
+    }
+
+    /// Queues a reminder for every occurrence starting within `lead` of `now` that has not
+    /// had one, to everyone invited, in their language and time zone; returns how many
+    /// occurrences were reminded of. Run periodically by the server.
+    pub async fn send_meeting_reminders(
+        &self,
+        now: DateTime<Utc>,
+        lead: Duration,
+    ) -> Result<usize, ServiceError> {
+        let groups = self
+            .store
+            .working_groups()
+            .await?
+            .into_iter()
+            .map(|group| group.id)
+            .collect();
+        let scope = MeetingScope {
+            groups,
+            plenaries: true,
+        };
+        let meetings = self
+            .store
+            .meetings_overlapping(&scope, now, now + lead)
+            .await?;
+        let mut reminded = 0;
+        for meeting in meetings
+            .iter()
+            .filter(|m| m.status == MeetingStatus::Scheduled)
+        {
+            for occurrence in meeting.occurrences_between(now, now + lead) {
+                if occurrence.starts_at < now
+                    || self
+                        .store
+                        .reminded(meeting.id, occurrence.starts_at)
+                        .await?
+                {
+                    continue;
+                }
+                let mut at_this_time = meeting.clone();
+                at_this_time.starts_at = occurrence.starts_at;
+                at_this_time.ends_at = occurrence.ends_at;
+                let mails = self
+                    .meeting_mails(meeting.working_group, "reminder")
+                    .await?(&at_this_time);
+                if self
+                    .store
+                    .queue_reminders(meeting.id, occurrence.starts_at, mails)
+                    .await?
+                {
+                    reminded += 1;
+                }
+            }
+        }
+        Ok(reminded)
     }
 
     async fn occurrences(

@@ -16,7 +16,7 @@ use serde_json::json;
 
 use crate::Store;
 use crate::activity::{NewActivity, Recorded, append_activity};
-use crate::entities::{calendar_feed, meeting, meeting_exception, rsvp};
+use crate::entities::{calendar_feed, meeting, meeting_exception, meeting_reminder, rsvp};
 use crate::error::{StoreError, corrupt};
 use crate::outbox::{NewMail, enqueue};
 
@@ -299,6 +299,49 @@ impl Store {
             .one(&self.db)
             .await?
             .map(|row| PersonId(row.person_id)))
+    }
+
+    /// Whether the occurrence starting at `start` was already reminded of.
+    pub async fn reminded(&self, id: MeetingId, start: DateTime<Utc>) -> Result<bool, StoreError> {
+        Ok(meeting_reminder::Entity::find_by_id((id.0, start))
+            .one(&self.db)
+            .await?
+            .is_some())
+    }
+
+    /// Queues reminders for one occurrence, once: the mark and the mails commit together,
+    /// and a second worker's attempt finds the mark and sends nothing. Returns whether this
+    /// call queued them.
+    pub async fn queue_reminders(
+        &self,
+        id: MeetingId,
+        start: DateTime<Utc>,
+        mails: Vec<NewMail>,
+    ) -> Result<bool, StoreError> {
+        let txn = self.begin_write().await?;
+        let already = meeting_reminder::Entity::find_by_id((id.0, start))
+            .one(&txn)
+            .await?
+            .is_some();
+        if already {
+            return Ok(false);
+        }
+        let marked = meeting_reminder::ActiveModel {
+            meeting_id: Set(id.0),
+            occurrence_start: Set(start),
+            sent_at: Set(Utc::now()),
+        }
+        .insert(&txn)
+        .await;
+        match marked.map_err(StoreError::from) {
+            Ok(_) => {}
+            // Another instance marked it between our read and our write.
+            Err(StoreError::Conflict { .. }) => return Ok(false),
+            Err(error) => return Err(error),
+        }
+        enqueue_all(&txn, mails).await?;
+        txn.commit().await?;
+        Ok(true)
     }
 
     /// Records (or changes) a person's answer.

@@ -12,6 +12,7 @@ pub mod coalition;
 pub mod invitation;
 pub mod meeting;
 pub mod meeting_exception;
+pub mod meeting_reminder;
 pub mod membership;
 pub mod notification_preference;
 pub mod one_time_token;
