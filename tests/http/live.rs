@@ -4,7 +4,6 @@
 
 use std::time::Duration;
 
-use coalition_domain::coalition::WorkingGroupId;
 use coalition_tests::accounts::{coordinator_of, person_id, signed_up};
 use coalition_tests::ws::{Received, WsClient};
 use coalition_tests::{Backend, TestApp, backends};
@@ -15,18 +14,6 @@ const MY_NOTIFICATIONS: &str = "subscription { myNotifications { verb membership
 const REQUEST: &str = "mutation ($group: ID!) { requestToJoin(groupId: $group) { id status } }";
 const APPROVE: &str = "mutation ($id: ID!) { approveMembership(membershipId: $id) { status } }";
 const REMOVE: &str = "mutation ($id: ID!) { removeMember(membershipId: $id) { status } }";
-
-async fn first_group(app: &TestApp) -> (WorkingGroupId, String) {
-    let group = app.store.working_groups().await.unwrap().remove(0).id;
-    let body = app.graphql("{ workingGroups { id } }", json!({})).await;
-    (
-        group,
-        body["data"]["workingGroups"][0]["id"]
-            .as_str()
-            .unwrap()
-            .to_owned(),
-    )
-}
 
 /// The payload of the next `next` message for `id`.
 async fn next_for(client: &mut WsClient, id: &str) -> Value {
@@ -47,7 +34,7 @@ async fn follows_the_graphql_transport_ws_rules() {
         settings.websocket.max_subscriptions = 2;
     })
     .await;
-    let (_, group_id) = first_group(&app).await;
+    let (_, group_id) = app.group(0).await;
 
     // No connection_init in time: 4408.
     let mut client = WsClient::connect(&app).await;
@@ -142,7 +129,7 @@ async fn follows_the_graphql_transport_ws_rules() {
 
     // A duplicate id of a running subscription: 4409. Past the limit: an error.
     let (_, coordinator) = {
-        let (group, _) = first_group(&app).await;
+        let (group, _) = app.group(0).await;
         coordinator_of(&app, group, "Claire Martin", "claire@example.fr").await
     };
     let mut client = WsClient::initialised(&app, Some(&coordinator)).await;
@@ -230,7 +217,7 @@ async fn speaks_the_legacy_graphql_ws_protocol() {
 async fn group_members_see_its_activity_until_they_leave() {
     for backend in backends() {
         let app = TestApp::spawn(backend).await;
-        let (group, group_id) = first_group(&app).await;
+        let (group, group_id) = app.group(0).await;
         let (_, coordinator) =
             coordinator_of(&app, group, "Claire Martin", "claire@example.fr").await;
         let (member_id, member) = signed_up(&app, "Amina Diallo", "amina@example.sn").await;
@@ -258,7 +245,7 @@ async fn group_members_see_its_activity_until_they_leave() {
         let mut notified = WsClient::initialised(&app, Some(&member)).await;
         notified.subscribe("n", MY_NOTIFICATIONS, json!({})).await;
         // Let both subscriptions reach the bus before the first change.
-        tokio::time::sleep(Duration::from_millis(200)).await;
+        tokio::time::sleep(Duration::from_millis(400)).await;
 
         let (_, body) = app
             .graphql_as(&member, REQUEST, json!({ "group": group_id }))
@@ -302,7 +289,7 @@ async fn group_members_see_its_activity_until_they_leave() {
         member_socket
             .subscribe("m", GROUP_ACTIVITY, json!({ "group": group_id }))
             .await;
-        tokio::time::sleep(Duration::from_millis(200)).await;
+        tokio::time::sleep(Duration::from_millis(400)).await;
         let _ = person_id(&member_id);
         app.graphql_as(&coordinator, REMOVE, json!({ "id": membership_id }))
             .await;
@@ -338,7 +325,7 @@ async fn two_instances_share_events_through_redis() {
         };
         let first = TestApp::spawn_with(backend, configure).await;
         let second = first.spawn_beside(configure).await;
-        let (group, group_id) = first_group(&first).await;
+        let (group, group_id) = first.group(0).await;
         let (_, coordinator) =
             coordinator_of(&first, group, "Claire Martin", "claire@example.fr").await;
         let (_, member) = signed_up(&first, "Amina Diallo", "amina@example.sn").await;
@@ -347,7 +334,7 @@ async fn two_instances_share_events_through_redis() {
         on_second
             .subscribe("g", GROUP_ACTIVITY, json!({ "group": group_id }))
             .await;
-        tokio::time::sleep(Duration::from_millis(200)).await;
+        tokio::time::sleep(Duration::from_millis(400)).await;
         first
             .graphql_as(&member, REQUEST, json!({ "group": group_id }))
             .await;
@@ -433,7 +420,7 @@ async fn survives_a_redis_outage_and_resumes_delivery() {
         let redis = OwnRedis::start(None);
         let url = format!("redis://127.0.0.1:{}", redis.port);
         let app = TestApp::spawn_with(backend, |settings| settings.redis.url = url.clone()).await;
-        let (group, group_id) = first_group(&app).await;
+        let (group, group_id) = app.group(0).await;
         let (_, coordinator) =
             coordinator_of(&app, group, "Claire Martin", "claire@example.fr").await;
         let (_, first) = signed_up(&app, "Amina Diallo", "amina@example.sn").await;
@@ -442,7 +429,7 @@ async fn survives_a_redis_outage_and_resumes_delivery() {
         socket
             .subscribe("g", GROUP_ACTIVITY, json!({ "group": group_id }))
             .await;
-        tokio::time::sleep(Duration::from_millis(200)).await;
+        tokio::time::sleep(Duration::from_millis(400)).await;
         assert_eq!(readiness(&app).await["status"], "ready");
 
         let port = redis.stop();
@@ -492,7 +479,7 @@ async fn survives_a_redis_outage_and_resumes_delivery() {
 async fn meeting_subscribers_see_changes_and_answers() {
     for backend in backends() {
         let app = TestApp::spawn(backend).await;
-        let (group, group_id) = first_group(&app).await;
+        let (group, group_id) = app.group(0).await;
         let (_, coordinator) =
             coordinator_of(&app, group, "Claire Martin", "claire@example.fr").await;
         let (member_id, member) = signed_up(&app, "Amina Diallo", "amina@example.sn").await;
@@ -535,7 +522,7 @@ async fn meeting_subscribers_see_changes_and_answers() {
         socket
             .subscribe("m", subscription, json!({ "m": meeting }))
             .await;
-        tokio::time::sleep(Duration::from_millis(200)).await;
+        tokio::time::sleep(Duration::from_millis(400)).await;
         app.graphql_as(
             &member,
             "mutation ($m: ID!) { rsvp(meetingId: $m, response: YES) }",

@@ -64,11 +64,19 @@ async fn mails_reach_smtp_in_the_recipients_language() {
             )
             .await;
         assert!(verified["errors"].is_null(), "{verified}");
-        let sent = app
-            .store
-            .outbox_messages(Some(OutboxStatus::Sent), 10)
-            .await
-            .unwrap();
+        // The listener has the message before the worker records the server's answer.
+        let mut sent = Vec::new();
+        for _ in 0..100 {
+            sent = app
+                .store
+                .outbox_messages(Some(OutboxStatus::Sent), 10)
+                .await
+                .unwrap();
+            if !sent.is_empty() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
         assert_eq!(sent.len(), 1);
         assert_eq!(
             sent[0].data, None,
@@ -83,11 +91,7 @@ async fn coordinators_hear_of_requests_and_members_of_decisions() {
     for backend in backends() {
         let smtp = SmtpServer::start().await;
         let app = TestApp::spawn_with(backend, |settings| fast_retries(settings, &smtp)).await;
-        let group = app.store.working_groups().await.unwrap().remove(0).id;
-        let group_id = app.graphql("{ workingGroups { id } }", json!({})).await["data"]["workingGroups"][0]["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+        let (group, group_id) = app.group(0).await;
         // Accounts are created through the API; their verification mails arrive first.
         let (claire_id, coordinator) =
             signed_up_via_smtp(&app, &smtp, "Claire Martin", "claire@example.fr").await;
@@ -171,8 +175,16 @@ async fn an_smtp_outage_delays_mail_without_losing_it() {
         let mails = smtp.wait_for(1).await;
         assert_eq!(mails.len(), 1);
         assert!(body(&mails[0].data).contains("Hello Lucía Fernández"));
-        let (status, _, _) = status_of_latest(&app).await;
-        assert_eq!(status, OutboxStatus::Sent, "[{backend}]");
+        // The listener has the message before the worker records the server's answer.
+        let mut sent = false;
+        for _ in 0..100 {
+            if status_of_latest(&app).await.0 == OutboxStatus::Sent {
+                sent = true;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert!(sent, "[{backend}] recorded as sent");
         tokio::time::sleep(std::time::Duration::from_millis(300)).await;
         assert_eq!(smtp.delivered().len(), 1, "[{backend}] sent once");
         app.finish().await;
@@ -345,11 +357,7 @@ async fn a_worker_that_dies_mid_send_leaves_the_mail_to_another() {
 async fn people_choose_what_they_receive_except_security() {
     for backend in backends() {
         let app = TestApp::spawn(backend).await;
-        let group = app.store.working_groups().await.unwrap().remove(0).id;
-        let group_id = app.graphql("{ workingGroups { id } }", json!({})).await["data"]["workingGroups"][0]["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+        let (group, group_id) = app.group(0).await;
         let (_, coordinator) =
             coordinator_of(&app, group, "Claire Martin", "claire@example.fr").await;
         let (_, member) = signed_up(&app, "Amina Diallo", "amina@example.sn").await;
@@ -426,11 +434,7 @@ async fn daily_digests_gather_the_days_items() {
         })
         .await;
         let worker = coalition_server::build_mail_worker(&app.settings, app.store.clone()).unwrap();
-        let group = app.store.working_groups().await.unwrap().remove(0).id;
-        let group_id = app.graphql("{ workingGroups { id } }", json!({})).await["data"]["workingGroups"][0]["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+        let (group, group_id) = app.group(0).await;
         let register =
             |name: &str, email: &str| json!({ "input": registration(name, email, "KE", "en") });
         app.graphql(REGISTER, register("Claire Martin", "claire@example.fr"))
@@ -543,11 +547,7 @@ async fn meeting_mails_carry_calendar_invitations() {
     for backend in backends() {
         let smtp = SmtpServer::start().await;
         let app = TestApp::spawn_with(backend, |settings| fast_retries(settings, &smtp)).await;
-        let group = app.store.working_groups().await.unwrap().remove(0).id;
-        let group_id = app.graphql("{ workingGroups { id } }", json!({})).await["data"]["workingGroups"][0]["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+        let (group, group_id) = app.group(0).await;
         let (claire_id, coordinator) =
             signed_up_via_smtp(&app, &smtp, "Claire Martin", "claire@example.fr").await;
         let (amina_id, _) =
@@ -626,11 +626,7 @@ async fn each_meeting_is_reminded_of_once() {
     for backend in backends() {
         let smtp = SmtpServer::start().await;
         let app = TestApp::spawn_with(backend, |settings| fast_retries(settings, &smtp)).await;
-        let group = app.store.working_groups().await.unwrap().remove(0).id;
-        let group_id = app.graphql("{ workingGroups { id } }", json!({})).await["data"]["workingGroups"][0]["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+        let (group, group_id) = app.group(0).await;
         let (claire_id, coordinator) =
             signed_up_via_smtp(&app, &smtp, "Claire Martin", "claire@example.fr").await;
         app.store

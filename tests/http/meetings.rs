@@ -23,20 +23,13 @@ struct Setting {
 
 async fn setting(backend: coalition_tests::Backend) -> Setting {
     let app = TestApp::spawn(backend).await;
-    let groups = app.store.working_groups().await.unwrap();
-    let body = app.graphql("{ workingGroups { id } }", json!({})).await;
-    let id = |i: usize| {
-        body["data"]["workingGroups"][i]["id"]
-            .as_str()
-            .unwrap()
-            .to_owned()
-    };
-    let (_, coordinator) =
-        coordinator_of(&app, groups[0].id, "Claire Martin", "claire@example.fr").await;
+    let (group, group_id) = app.group(0).await;
+    let (_, other_group_id) = app.group(1).await;
+    let (_, coordinator) = coordinator_of(&app, group, "Claire Martin", "claire@example.fr").await;
     let (member_id, member) = signed_up(&app, "Amina Diallo", "amina@example.sn").await;
     app.store
         .insert_membership(
-            groups[0].id,
+            group,
             person_id(&member_id),
             MembershipRole::Member,
             MembershipStatus::Active,
@@ -45,8 +38,8 @@ async fn setting(backend: coalition_tests::Backend) -> Setting {
         .unwrap();
     let (_, outsider) = signed_up(&app, "Bo Chen", "bo@example.cn").await;
     Setting {
-        group_id: id(0),
-        other_group_id: id(1),
+        group_id,
+        other_group_id,
         app,
         coordinator,
         member,

@@ -1,6 +1,5 @@
 //! `WorkingGroup.members`: a Relay connection with filters and bounded pages.
 
-use coalition_domain::coalition::WorkingGroupId;
 use coalition_domain::membership::{MembershipRole, MembershipStatus};
 use coalition_tests::fixtures::{enrol, experts, new_person};
 use coalition_tests::{TestApp, backends, error_code};
@@ -16,18 +15,6 @@ query Members($group: ID!, $first: Int, $after: String, $filter: MemberFilterInp
     }
   }
 }"#;
-
-async fn first_group(app: &TestApp) -> (WorkingGroupId, String) {
-    let group = app.store.working_groups().await.unwrap().remove(0);
-    let body = app.graphql("{ workingGroups { id } }", json!({})).await;
-    (
-        group.id,
-        body["data"]["workingGroups"][0]["id"]
-            .as_str()
-            .unwrap()
-            .to_owned(),
-    )
-}
 
 fn names(connection: &Value) -> Vec<String> {
     connection["edges"]
@@ -47,7 +34,7 @@ fn names(connection: &Value) -> Vec<String> {
 async fn pages_through_all_members_in_joining_order() {
     for backend in backends() {
         let app = TestApp::spawn(backend).await;
-        let (group, group_id) = first_group(&app).await;
+        let (group, group_id) = app.group(0).await;
         let people = enrol(&app.store, group, experts()).await;
         let expected: Vec<String> = people.iter().map(|p| p.display_name.clone()).collect();
 
@@ -83,7 +70,7 @@ async fn pages_through_all_members_in_joining_order() {
 async fn filters_by_stakeholder_type_country_and_region() {
     for backend in backends() {
         let app = TestApp::spawn(backend).await;
-        let (group, group_id) = first_group(&app).await;
+        let (group, group_id) = app.group(0).await;
         enrol(&app.store, group, experts()).await;
         // A pending request is not a member yet.
         let pending = app
@@ -154,7 +141,7 @@ async fn filters_by_stakeholder_type_country_and_region() {
 #[tokio::test]
 async fn bad_page_requests_say_what_is_allowed() {
     let app = TestApp::spawn(backends()[0]).await;
-    let (_, group_id) = first_group(&app).await;
+    let (_, group_id) = app.group(0).await;
     let body = app
         .graphql(MEMBERS, json!({ "group": group_id, "first": 101 }))
         .await;
@@ -203,7 +190,7 @@ async fn page_size_limit_is_configurable() {
         settings.graphql.default_page_size = 2;
     })
     .await;
-    let (group, group_id) = first_group(&app).await;
+    let (group, group_id) = app.group(0).await;
     enrol(&app.store, group, experts()).await;
     let body = app.graphql(MEMBERS, json!({ "group": group_id })).await;
     assert_eq!(

@@ -1,7 +1,6 @@
 //! The membership workflow over HTTP: requests, decisions, invitations, roles, the
 //! coordinator rule, privacy of requests, and balance reports, on every backend.
 
-use coalition_domain::coalition::WorkingGroupId;
 use coalition_domain::geography::UnescoRegion;
 use coalition_domain::membership::{MembershipRole, MembershipStatus};
 use coalition_domain::stakeholder::StakeholderType;
@@ -21,19 +20,6 @@ const LEAVE: &str = "mutation ($group: ID!) { leaveGroup(groupId: $group) { stat
 const PENDING: &str = "query ($group: ID!) { workingGroup(id: $group) { pendingRequests { totalCount edges { node { id motivation person { displayName } } } } } }";
 const COUNT: &str = "query ($group: ID!) { workingGroup(id: $group) { members { totalCount } } }";
 
-/// The first two groups: their store ids and global ids.
-async fn groups(app: &TestApp) -> [(WorkingGroupId, String); 2] {
-    let stored = app.store.working_groups().await.unwrap();
-    let body = app.graphql("{ workingGroups { id } }", json!({})).await;
-    let id = |i: usize| {
-        body["data"]["workingGroups"][i]["id"]
-            .as_str()
-            .unwrap()
-            .to_owned()
-    };
-    [(stored[0].id, id(0)), (stored[1].id, id(1))]
-}
-
 fn data<'a>(body: &'a Value, field: &str) -> &'a Value {
     assert!(body["errors"].is_null(), "{field}: {body}");
     &body["data"][field]
@@ -50,7 +36,7 @@ async fn active_members(app: &TestApp, group: &str) -> u64 {
 async fn a_request_waits_for_a_coordinator_who_approves_it() {
     for backend in backends() {
         let app = TestApp::spawn(backend).await;
-        let [(group, group_id), _] = groups(&app).await;
+        let (group, group_id) = app.group(0).await;
         let (_, coordinator) =
             coordinator_of(&app, group, "Claire Martin", "claire@example.fr").await;
         let (_, member) = signed_up(&app, "Amina Diallo", "amina@example.sn").await;
@@ -148,7 +134,7 @@ async fn a_request_waits_for_a_coordinator_who_approves_it() {
 async fn a_rejected_request_says_why_and_may_be_made_again() {
     for backend in backends() {
         let app = TestApp::spawn(backend).await;
-        let [(group, group_id), _] = groups(&app).await;
+        let (group, group_id) = app.group(0).await;
         let (_, coordinator) =
             coordinator_of(&app, group, "Claire Martin", "claire@example.fr").await;
         let (_, member) = signed_up(&app, "Ahmet Yılmaz", "ahmet@example.tr").await;
@@ -208,7 +194,7 @@ async fn a_rejected_request_says_why_and_may_be_made_again() {
 async fn open_groups_admit_at_once() {
     for backend in backends() {
         let app = TestApp::spawn(backend).await;
-        let [(group, group_id), _] = groups(&app).await;
+        let (group, group_id) = app.group(0).await;
         let (_, coordinator) =
             coordinator_of(&app, group, "Claire Martin", "claire@example.fr").await;
         let (_, member) = signed_up(&app, "Mele Tupou", "mele@example.to").await;
@@ -255,7 +241,7 @@ async fn open_groups_admit_at_once() {
 async fn a_group_always_keeps_a_coordinator() {
     for backend in backends() {
         let app = TestApp::spawn(backend).await;
-        let [(group, group_id), _] = groups(&app).await;
+        let (group, group_id) = app.group(0).await;
         let (claire_id, claire) =
             coordinator_of(&app, group, "Claire Martin", "claire@example.fr").await;
         let memberships =
@@ -358,7 +344,8 @@ async fn a_group_always_keeps_a_coordinator() {
 async fn coordinators_act_on_their_own_group_only() {
     for backend in backends() {
         let app = TestApp::spawn(backend).await;
-        let [(first, _), (_, second_id)] = groups(&app).await;
+        let (first, _) = app.group(0).await;
+        let (_, second_id) = app.group(1).await;
         let (_, coordinator) =
             coordinator_of(&app, first, "Claire Martin", "claire@example.fr").await;
         let (_, member) = signed_up(&app, "Layla Haddad", "layla@example.jo").await;
@@ -396,7 +383,7 @@ async fn coordinators_act_on_their_own_group_only() {
 async fn invitations_reach_people_who_sign_up_later() {
     for backend in backends() {
         let app = TestApp::spawn(backend).await;
-        let [(group, group_id), _] = groups(&app).await;
+        let (group, group_id) = app.group(0).await;
         let (_, coordinator) =
             coordinator_of(&app, group, "Claire Martin", "claire@example.fr").await;
         let invite = "mutation ($group: ID!, $email: String!, $role: MembershipRole!) { inviteMember(groupId: $group, email: $email, role: $role) { id email role } }";
@@ -508,7 +495,7 @@ async fn invitations_reach_people_who_sign_up_later() {
 async fn requests_and_past_memberships_stay_private() {
     for backend in backends() {
         let app = TestApp::spawn(backend).await;
-        let [(group, group_id), _] = groups(&app).await;
+        let (group, group_id) = app.group(0).await;
         let (_, coordinator) =
             coordinator_of(&app, group, "Claire Martin", "claire@example.fr").await;
         let (member_id, member) = signed_up(&app, "Amina Diallo", "amina@example.sn").await;
@@ -550,7 +537,7 @@ async fn requests_and_past_memberships_stay_private() {
 async fn members_can_be_found_by_role_and_name() {
     for backend in backends() {
         let app = TestApp::spawn(backend).await;
-        let [(group, group_id), _] = groups(&app).await;
+        let (group, group_id) = app.group(0).await;
         coordinator_of(&app, group, "Claire Martin", "claire@example.fr").await;
         for (name, email) in [
             ("Ana Silva", "ana@example.pt"),
@@ -648,7 +635,8 @@ const REGION_NAMES: [(Option<UnescoRegion>, &str); 6] = [
 async fn balance_reports_match_a_population_counted_by_hand() {
     for backend in backends() {
         let app = TestApp::spawn(backend).await;
-        let [(first, first_id), (second, _)] = groups(&app).await;
+        let (first, first_id) = app.group(0).await;
+        let (second, _) = app.group(1).await;
         // 40 people: 0..30 active in the first group, 30..35 pending there; 25..40 active
         // in the second. The coalition counts each of the 40 once.
         let mut people = Vec::new();

@@ -13,6 +13,7 @@ pub mod ws;
 
 use std::fmt;
 
+use coalition_domain::coalition::WorkingGroupId;
 use coalition_server::config::Settings;
 use coalition_server::{RunningServer, start};
 use coalition_store::Store;
@@ -158,6 +159,17 @@ impl TestApp {
             self.backend
         );
         response.json().await.expect("JSON body")
+    }
+
+    /// The seeded working group at `index` (in area order): its store id and global ID.
+    pub async fn group(&self, index: usize) -> (WorkingGroupId, String) {
+        let stored = self.store.working_groups().await.expect("groups load");
+        let body = self.graphql("{ workingGroups { id } }", json!({})).await;
+        let id = body["data"]["workingGroups"][index]["id"]
+            .as_str()
+            .expect("a group id")
+            .to_owned();
+        (stored[index].id, id)
     }
 
     /// POSTs a GraphQL request with a bearer token; returns the status and decoded body.
