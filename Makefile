@@ -2,7 +2,7 @@
 
 CARGO ?= cargo
 
-.PHONY: run test lint fmt schema build bench clean-data
+.PHONY: run test lint fmt schema build bench audit clean-data
 
 ## run: serve on http://127.0.0.1:8080 (SQLite under data/, seeded on first start)
 run:
@@ -30,6 +30,11 @@ bench:
 	$(CARGO) build --release --workspace --bins
 	ulimit -n 65536 2>/dev/null || true; \
 	  "$${CARGO_TARGET_DIR:-target}/release/bench-subscribers" --server "$${CARGO_TARGET_DIR:-target}/release/coalition" $(BENCH_ARGS)
+
+## audit: the graphql-http audit suite and the graphql-ws client against a real server (needs Node.js)
+audit:
+	$(CARGO) build --bin coalition
+	tests/audit/run.sh "$${CARGO_TARGET_DIR:-target}/debug/coalition"
 
 build:
 	$(CARGO) build --workspace --release
