@@ -256,13 +256,56 @@ async fn refusals_are_retried_or_failed_by_their_code() {
         let (_, refused) = app.graphql_as(&member, list, json!({})).await;
         assert_eq!(error_code(&refused), "FORBIDDEN");
 
+        // The failed mail carried a one-time link: its token is gone, so it cannot be
+        // retried; the person asks for a new link.
+        let retry = "mutation ($id: ID!) { retryMail(id: $id) { status to } }";
+        let (_, refused) = app
+            .graphql_as(&admin, retry, json!({ "id": messages[0]["id"] }))
+            .await;
+        assert_eq!(error_code(&refused), "CONFLICT", "[{backend}] {refused}");
+
+        // A mail without a token is kept and can be retried: a join request to the
+        // administrator, who coordinates a group.
+        let (group, group_id) = app.group(0).await;
+        let admin_id =
+            app.graphql_as(&admin, "{ me { id } }", json!({})).await.1["data"]["me"]["id"]
+                .as_str()
+                .unwrap()
+                .to_owned();
+        app.store
+            .insert_membership(
+                group,
+                person_id(&admin_id),
+                MembershipRole::Coordinator,
+                MembershipStatus::Active,
+            )
+            .await
+            .unwrap();
+        smtp.set_mode(SmtpMode::Permanent);
+        app.graphql_as(
+            &member,
+            "mutation ($g: ID!) { requestToJoin(groupId: $g) { id } }",
+            json!({ "g": group_id }),
+        )
+        .await;
+        let mut failed_request = None;
+        for _ in 0..100 {
+            let failed = app
+                .store
+                .outbox_messages(Some(OutboxStatus::Failed), 10)
+                .await
+                .unwrap();
+            if let Some(message) = failed.into_iter().find(|m| m.template == "join_requested") {
+                failed_request = Some(message.id);
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        let failed_request = failed_request.expect("the join request mail fails on 550");
+        smtp.set_mode(SmtpMode::Accept);
         let before = smtp.delivered().len();
         let (_, retried) = app
-            .graphql_as(
-                &admin,
-                "mutation ($id: ID!) { retryMail(id: $id) { status } }",
-                json!({ "id": messages[0]["id"] }),
-            )
+            .graphql_as(&admin, retry, json!({ "id": failed_request.to_string() }))
             .await;
         assert_eq!(
             retried["data"]["retryMail"]["status"], "PENDING",
@@ -271,7 +314,7 @@ async fn refusals_are_retried_or_failed_by_their_code() {
         let delivered = smtp.wait_for(before + 1).await;
         assert_eq!(
             delivered.last().unwrap().recipients,
-            ["mele@example.to"],
+            ["secretariat@example.org"],
             "[{backend}]"
         );
         app.finish().await;

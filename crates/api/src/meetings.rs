@@ -187,11 +187,24 @@ impl Meeting {
         &self,
         ctx: &Context<'_>,
     ) -> Result<Vec<ActionItem>, ApiError> {
-        let items = api(ctx)?
+        let api = api(ctx)?;
+        let items = api
             .store
             .open_action_items(self.0.working_group, self.0.starts_at)
             .await?;
-        Ok(items.into_iter().map(ActionItem).collect())
+        // An item raised at a meeting the viewer may not see stays hidden here too.
+        let mut visible = Vec::with_capacity(items.len());
+        for item in items {
+            if api
+                .services
+                .meeting_for(viewer(ctx), item.meeting)
+                .await
+                .is_ok()
+            {
+                visible.push(ActionItem(item));
+            }
+        }
+        Ok(visible)
     }
 
     /// Who took part in the occurrence starting at `occurrenceStart` (the first when not
@@ -265,7 +278,12 @@ impl MeetingConflict {
     async fn person(&self) -> Person {
         Person(self.0.person.clone())
     }
-    /// Their overlapping occurrences.
+    /// How many of their meetings overlap the slot, including meetings of other groups
+    /// the viewer may not see.
+    async fn overlapping(&self) -> usize {
+        self.0.busy
+    }
+    /// Their overlapping occurrences the viewer may see.
     async fn occurrences(&self) -> Vec<MeetingOccurrence> {
         self.0
             .occurrences

@@ -2,7 +2,7 @@
 
 use async_graphql::{Context, ID, Interface, Object};
 use coalition_domain::coalition::{AreaId, WorkingGroupId};
-use coalition_domain::membership::{InvitationId, MembershipId};
+use coalition_domain::membership::{InvitationId, MembershipId, MembershipStatus};
 use coalition_domain::people::PersonId;
 use coalition_domain::policy::{self, Action};
 
@@ -52,7 +52,20 @@ impl NodeQuery {
             )),
             (NodeKind::Person, raw) => Node::Person(Person(store.person(PersonId(raw)).await?)),
             (NodeKind::Membership, raw) => {
-                Node::Membership(Membership::load(store, MembershipId(raw)).await?)
+                let membership = Membership::load(store, MembershipId(raw)).await?;
+                // Requests and past memberships are for the person and the group's
+                // coordinators only, as in member lists.
+                let record = &membership.0;
+                let visible = record.membership.status == MembershipStatus::Active
+                    || viewer(ctx).person_id() == Some(record.person.id)
+                    || policy::allows(
+                        viewer(ctx),
+                        Action::CoordinateGroup(record.membership.working_group_id),
+                    );
+                if !visible {
+                    return Err(ApiError::NotFound { what: "membership" });
+                }
+                Node::Membership(membership)
             }
             (NodeKind::Meeting, raw) => Node::Meeting(Meeting(
                 api(ctx)?

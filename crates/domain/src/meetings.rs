@@ -182,11 +182,30 @@ impl Recurrence {
             return Err(invalid("use COUNT or UNTIL, not both"));
         }
         let recurrence = Self(rule);
-        // Let the RFC 5545 engine confirm what the checks above let through.
+        // Let the RFC 5545 engine confirm what the checks above let through, from a start
+        // early enough that any UNTIL comes after it (the real start is checked with the
+        // meeting, in `MeetingDraft::parse`).
+        let early = DateTime::from_timestamp(946_684_800, 0).unwrap_or_default(); // 2000-01-01
         recurrence
-            .rule_set(Utc::now(), TimeZone::default())
+            .rule_set(early, TimeZone::default())
             .map_err(|why| invalid(&why))?;
         Ok(recurrence)
+    }
+
+    /// A rule as stored, checked when it was saved: loading must not fail once its
+    /// UNTIL has passed.
+    pub fn from_stored(rule: &str) -> Self {
+        Self(rule.to_owned())
+    }
+
+    /// Checks the rule against the series' real start (an UNTIL before it is refused).
+    pub fn check_start(&self, start: DateTime<Utc>, zone: TimeZone) -> Result<(), InvalidInput> {
+        self.rule_set(start, zone).map(|_| ()).map_err(|why| {
+            InvalidInput::new(
+                "recurrence",
+                format!("the rule does not fit the start: {why}"),
+            )
+        })
     }
 
     /// The rule, without the `RRULE:` prefix.
@@ -481,6 +500,9 @@ impl MeetingDraft {
             .filter(|rule| !rule.is_empty())
             .map(Recurrence::parse)
             .transpose()?;
+        if let Some(rule) = &recurrence {
+            rule.check_start(starts_at, time_zone)?;
+        }
         Ok(Self {
             title,
             description,
@@ -519,6 +541,29 @@ mod tests {
             hours,
             [8, 8, 9, 9],
             "09:00 UTC after the change: still 10:00 in Paris"
+        );
+    }
+
+    #[test]
+    fn a_finished_series_still_loads_and_expands() {
+        // Stored rules are not re-validated: an UNTIL in the past must not break loading.
+        let rule = Recurrence::from_stored("FREQ=DAILY;UNTIL=20200105T090000Z");
+        let start = Utc.with_ymd_and_hms(2020, 1, 1, 9, 0, 0).unwrap();
+        let starts = rule.starts_between(start, paris(), start, start + Duration::days(30));
+        assert_eq!(starts.len(), 5);
+        let now = Utc.with_ymd_and_hms(2026, 11, 25, 12, 0, 0).unwrap();
+        let fields = MeetingFields {
+            title: "Series".into(),
+            starts_at: Some(now + Duration::days(1)),
+            duration_minutes: Some(60),
+            time_zone: "Europe/Paris".into(),
+            recurrence: Some("FREQ=DAILY;UNTIL=20260101T000000Z".into()),
+            ..MeetingFields::default()
+        };
+        assert_eq!(
+            MeetingDraft::parse(fields, now).unwrap_err().field,
+            "recurrence",
+            "UNTIL before the start"
         );
     }
 

@@ -93,7 +93,9 @@ pub struct SlotSuggestion {
 pub struct Conflict {
     /// The member.
     pub person: Person,
-    /// Their overlapping occurrences, in any of their groups or plenaries.
+    /// How many of their meetings overlap, in any of their groups or plenaries.
+    pub busy: usize,
+    /// The overlapping occurrences the viewer may see.
     pub occurrences: Vec<Occurrence>,
 }
 
@@ -304,7 +306,12 @@ impl Services {
             .filter(|(_, occurrences)| !occurrences.is_empty())
             .map(|(person, occurrences)| Conflict {
                 person,
-                occurrences,
+                busy: occurrences.len(),
+                // Details only of the meetings the coordinator may see; the others count.
+                occurrences: occurrences
+                    .into_iter()
+                    .filter(|occurrence| can_see(viewer, &occurrence.meeting))
+                    .collect(),
             })
             .collect())
     }

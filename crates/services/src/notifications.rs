@@ -37,11 +37,9 @@ impl Services {
         for (category, mode) in &changes {
             check_preference(*category, *mode)?;
         }
-        for (category, mode) in changes {
-            self.store
-                .set_notification_preference(person, category, mode)
-                .await?;
-        }
+        self.store
+            .set_notification_preferences(person, &changes)
+            .await?;
         Ok(self.store.notification_preferences(person).await?)
     }
 

@@ -277,7 +277,10 @@ async fn load_membership(
     db: &impl ConnectionTrait,
     id: MembershipId,
 ) -> Result<membership::Model, StoreError> {
+    // Locked on PostgreSQL so two coordinators deciding at once are serialised, as
+    // SQLite's write transactions already are.
     membership::Entity::find_by_id(id.0)
+        .lock_exclusive()
         .one(db)
         .await?
         .ok_or(StoreError::NotFound {

@@ -466,12 +466,7 @@ fn meeting_from_row(row: meeting::Model) -> Result<Meeting, StoreError> {
         status: MeetingStatus::parse(&row.status).map_err(corrupt("meeting.status"))?,
         cancel_reason: row.cancel_reason,
         sequence: row.sequence,
-        recurrence: row
-            .recurrence
-            .as_deref()
-            .map(Recurrence::parse)
-            .transpose()
-            .map_err(corrupt("meeting.recurrence"))?,
+        recurrence: row.recurrence.as_deref().map(Recurrence::from_stored),
         created_by: row.created_by.map(PersonId),
         exceptions: Vec::new(),
     })

@@ -155,24 +155,25 @@ impl Store {
         Ok(preferences)
     }
 
-    /// Records how a person wants a category delivered.
-    pub async fn set_notification_preference(
+    /// Records how a person wants each category delivered, all in one transaction.
+    pub async fn set_notification_preferences(
         &self,
         person: PersonId,
-        category: NotificationCategory,
-        mode: DeliveryMode,
+        changes: &[(NotificationCategory, DeliveryMode)],
     ) -> Result<(), StoreError> {
         let txn = self.begin_write().await?;
-        notification_preference::Entity::delete_by_id((person.0, category.as_str().to_owned()))
-            .exec(&txn)
+        for (category, mode) in changes {
+            notification_preference::Entity::delete_by_id((person.0, category.as_str().to_owned()))
+                .exec(&txn)
+                .await?;
+            notification_preference::ActiveModel {
+                person_id: Set(person.0),
+                category: Set(category.as_str().to_owned()),
+                mode: Set(mode.as_str().to_owned()),
+            }
+            .insert(&txn)
             .await?;
-        notification_preference::ActiveModel {
-            person_id: Set(person.0),
-            category: Set(category.as_str().to_owned()),
-            mode: Set(mode.as_str().to_owned()),
         }
-        .insert(&txn)
-        .await?;
         txn.commit().await?;
         Ok(())
     }
@@ -289,7 +290,15 @@ impl Store {
                     outbox::Column::Status,
                     Expr::value(OutboxStatus::Failed.as_str()),
                 )
-                .col_expr(outbox::Column::LastError, Expr::value(error)),
+                .col_expr(outbox::Column::LastError, Expr::value(error))
+                // A failed mail that carried a one-time link keeps no live token: the
+                // person asks for a new link instead.
+                .col_expr(
+                    outbox::Column::Data,
+                    Expr::cust(
+                        "CASE WHEN CAST(data AS TEXT) LIKE '%\"token\"%' THEN NULL ELSE data END",
+                    ),
+                ),
         };
         update
             .filter(outbox::Column::Id.eq(id))
@@ -416,6 +425,11 @@ impl Store {
         if row.status != OutboxStatus::Failed.as_str() {
             return Err(StoreError::Conflict {
                 constraint: "only failed messages can be retried".to_owned(),
+            });
+        }
+        if row.data.is_none() {
+            return Err(StoreError::Conflict {
+                constraint: "this mail carried a one-time link, erased when it failed; the person can ask for a new one".to_owned(),
             });
         }
         let mut update: outbox::ActiveModel = row.into();

@@ -92,7 +92,7 @@ pub fn router(state: AppState, limits: HttpLimits) -> Router {
                 tracing::info_span!(
                     "request",
                     method = %request.method(),
-                    path = %request.uri().path(),
+                    path = %loggable_path(request.uri().path()),
                     request_id = %request_id,
                 )
             }),
@@ -112,6 +112,15 @@ pub fn router(state: AppState, limits: HttpLimits) -> Router {
         .route("/readyz", get(health::readyz))
         .with_state(state)
         .layer(middleware)
+}
+
+/// The path as logs may show it: a private calendar's path is its secret.
+fn loggable_path(path: &str) -> &str {
+    if path.starts_with("/calendar/people/") {
+        "/calendar/people/{token}.ics"
+    } else {
+        path
+    }
 }
 
 /// A panic is a bug: log it (the trace span holds the request id) and answer 500 without

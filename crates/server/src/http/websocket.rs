@@ -144,6 +144,9 @@ struct Connection {
     language: Language,
     address: ClientAddress,
     viewer: Viewer,
+    /// The session token from `connection_init`, checked again before each operation so
+    /// a socket loses what its session loses (logout, disabled account, a changed role).
+    token: Option<String>,
     acknowledged: bool,
     operations: Arc<Mutex<HashMap<String, AbortHandle>>>,
     outgoing: mpsc::Sender<Outgoing>,
@@ -200,6 +203,7 @@ impl Connection {
             language,
             address: ClientAddress(client),
             viewer: Viewer::Anonymous,
+            token: None,
             acknowledged: false,
             operations: Arc::default(),
             outgoing: outgoing.clone(),
@@ -315,7 +319,10 @@ impl Connection {
         });
         if let Some(token) = token.filter(|token| !token.is_empty()) {
             match self.state.services.authenticate(&token).await {
-                Ok(viewer) => self.viewer = viewer,
+                Ok(viewer) => {
+                    self.viewer = viewer;
+                    self.token = Some(token);
+                }
                 Err(ServiceError::Unauthenticated(_)) => {
                     return Err(Some((4403, "Forbidden".to_owned())));
                 }
@@ -360,6 +367,18 @@ impl Connection {
         };
         if let Some(message) = missing_required_variable(&params) {
             return self.send_error(&id, &message).await;
+        }
+        if let Some(token) = &self.token {
+            match self.state.services.authenticate(token).await {
+                Ok(viewer) => self.viewer = viewer,
+                Err(ServiceError::Unauthenticated(_)) => {
+                    return Err(Some((4403, "Forbidden: the session has ended".to_owned())));
+                }
+                Err(error) => {
+                    tracing::error!(%error, "WebSocket authentication failed");
+                    return Err(Some((1011, "Internal error".to_owned())));
+                }
+            }
         }
         let request = params
             .into_request()
