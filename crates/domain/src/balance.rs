@@ -47,6 +47,10 @@ impl GenderCategory {
     }
 }
 
+/// Gender counts between 1 and this many, less one, are withheld: in a small group a count
+/// of one or two would point at people.
+pub const MIN_GENDER_CELL: u64 = 3;
+
 /// A count and its share of the total (0 when the total is 0).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Share<K> {
@@ -170,16 +174,23 @@ impl BalanceReport {
     }
 
     /// The gender parity index as UNESCO computes it for education: women divided by men.
-    /// 1 is parity; below 1 women are fewer. `None` when no man is counted.
+    /// 1 is parity; below 1 women are fewer. `None` when no man is counted, or when either
+    /// count is withheld (see [`BalanceReport::gender_count`]).
     pub fn gender_parity_index(&self) -> Option<f64> {
-        let count = |category| {
-            self.by_gender
-                .iter()
-                .find(|s| s.key == category)
-                .map_or(0, |s| s.count)
-        };
-        let (women, men) = (count(GenderCategory::Woman), count(GenderCategory::Man));
+        let women = self.gender_count(GenderCategory::Woman)?;
+        let men = self.gender_count(GenderCategory::Man)?;
         (men > 0).then(|| women as f64 / men as f64)
+    }
+
+    /// The count of a gender category as it may be shown: `None` (withheld) when it is
+    /// 1 or 2, so that a small group's report never points at a person.
+    pub fn gender_count(&self, category: GenderCategory) -> Option<u64> {
+        let count = self
+            .by_gender
+            .iter()
+            .find(|s| s.key == category)
+            .map_or(0, |s| s.count);
+        (count == 0 || count >= MIN_GENDER_CELL).then_some(count)
     }
 }
 
@@ -218,7 +229,7 @@ mod tests {
             ],
             &[
                 (Some("woman".into()), 4),
-                (Some("Homme".into()), 2),
+                (Some("Homme".into()), 3),
                 (Some("agender".into()), 1),
                 (None, 3),
             ],
@@ -239,9 +250,36 @@ mod tests {
         assert!((largest.share - 0.4).abs() < 1e-9);
         assert_eq!(report.regions_represented(), 3);
         assert_eq!(report.stakeholder_types_represented(), 2);
-        assert_eq!(report.gender_parity_index(), Some(2.0));
+        assert_eq!(report.gender_parity_index(), Some(4.0 / 3.0));
         let genders: Vec<u64> = report.by_gender.iter().map(|s| s.count).collect();
-        assert_eq!(genders, [4, 2, 1, 3]);
+        assert_eq!(genders, [4, 3, 1, 3]);
+        assert_eq!(
+            report.gender_count(GenderCategory::AnotherGender),
+            None,
+            "1 is withheld"
+        );
+    }
+
+    #[test]
+    fn small_gender_counts_are_withheld() {
+        let report = BalanceReport::from_counts(
+            6,
+            &[],
+            &[],
+            &[
+                (Some("woman".into()), 4),
+                (Some("man".into()), 1),
+                (None, 1),
+            ],
+        );
+        assert_eq!(report.gender_count(GenderCategory::Woman), Some(4));
+        assert_eq!(report.gender_count(GenderCategory::Man), None);
+        assert_eq!(report.gender_count(GenderCategory::AnotherGender), Some(0));
+        assert_eq!(
+            report.gender_parity_index(),
+            None,
+            "no index from a withheld count"
+        );
     }
 
     #[test]

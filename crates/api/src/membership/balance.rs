@@ -38,13 +38,15 @@ pub(crate) struct RegionCount {
     share: f64,
 }
 
-/// Active members in one gender category.
+/// Active members in one gender category. Counts of 1 or 2 are withheld (null), so a
+/// small group's report never points at a person.
 #[derive(SimpleObject)]
 pub(crate) struct GenderCount {
     gender: GenderCategory,
-    count: u64,
-    /// Share of all active members, 0 to 1.
-    share: f64,
+    /// Null when withheld.
+    count: Option<u64>,
+    /// Share of all active members, 0 to 1; null when withheld.
+    share: Option<f64>,
 }
 
 /// How active members spread over stakeholder types, regions and genders: counts only,
@@ -84,15 +86,18 @@ impl Balance {
             .collect()
     }
 
-    /// Counts per gender category, "not disclosed" included.
+    /// Counts per gender category, "not disclosed" included; counts of 1 or 2 are withheld.
     async fn by_gender(&self) -> Vec<GenderCount> {
         self.0
             .by_gender
             .iter()
-            .map(|s| GenderCount {
-                gender: s.key.into(),
-                count: s.count,
-                share: s.share,
+            .map(|s| {
+                let shown = self.0.gender_count(s.key);
+                GenderCount {
+                    gender: s.key.into(),
+                    count: shown,
+                    share: shown.map(|_| s.share),
+                }
             })
             .collect()
     }
@@ -119,7 +124,7 @@ impl Balance {
     }
 
     /// Women divided by men, as UNESCO's gender parity index: 1 is parity, below 1 fewer
-    /// women. Null when no man is counted.
+    /// women. Null when no man is counted or a count is withheld.
     async fn gender_parity_index(&self) -> Option<f64> {
         self.0.gender_parity_index()
     }

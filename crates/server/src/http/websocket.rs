@@ -150,7 +150,17 @@ struct Connection {
     acknowledged: bool,
     operations: Arc<Mutex<HashMap<String, AbortHandle>>>,
     outgoing: mpsc::Sender<Outgoing>,
+    /// Raised by an operation that could not queue a message: the client stopped reading.
+    too_slow: Arc<tokio::sync::watch::Sender<bool>>,
 }
+
+/// How a client that stops reading is dropped.
+static TOO_SLOW: std::sync::LazyLock<Closing> = std::sync::LazyLock::new(|| {
+    (
+        1008,
+        "Too slow: messages were not read; connection dropped".to_owned(),
+    )
+});
 
 /// Why the connection ends: a close code and reason for the client.
 type Closing = (u16, String);
@@ -170,7 +180,7 @@ impl Connection {
         let (outgoing, mut queue) = mpsc::channel::<Outgoing>(OUTGOING_BUFFER);
         let ping_interval = state.websocket.ping_interval;
         let init_deadline = tokio::time::Instant::now() + state.websocket.init_timeout;
-        let writer = tokio::spawn(async move {
+        let mut writer = tokio::spawn(async move {
             let mut ping = tokio::time::interval_at(
                 tokio::time::Instant::now() + ping_interval,
                 ping_interval,
@@ -207,10 +217,16 @@ impl Connection {
             acknowledged: false,
             operations: Arc::default(),
             outgoing: outgoing.clone(),
+            too_slow: Arc::new(tokio::sync::watch::channel(false).0),
         };
+        let mut too_slow = connection.too_slow.subscribe();
         let closing = loop {
             let received = if connection.acknowledged {
-                stream.next().await
+                tokio::select! {
+                    received = stream.next() => received,
+                    // A subscription found the client's queue full: drop the connection.
+                    _ = too_slow.changed() => break Some(TOO_SLOW.clone()),
+                }
             } else {
                 match tokio::time::timeout_at(init_deadline, stream.next()).await {
                     Ok(received) => received,
@@ -241,20 +257,25 @@ impl Connection {
             handle.abort();
         }
         if let Some((code, reason)) = closing {
-            let _ = outgoing.send(Outgoing::Close(code, reason)).await;
+            // A client that stopped reading has a full queue: then there is no polite close.
+            if outgoing.try_send(Outgoing::Close(code, reason)).is_err() {
+                writer.abort();
+            }
         }
         drop(outgoing);
         drop(connection);
-        let _ = writer.await;
+        if tokio::time::timeout(Duration::from_secs(5), &mut writer)
+            .await
+            .is_err()
+        {
+            writer.abort();
+        }
     }
 
     async fn send(&self, value: Value) -> Result<(), Option<Closing>> {
-        self.outgoing.try_send(Outgoing::Json(value)).map_err(|_| {
-            Some((
-                1008,
-                "Too slow: messages were not read; connection dropped".to_owned(),
-            ))
-        })
+        self.outgoing
+            .try_send(Outgoing::Json(value))
+            .map_err(|_| Some(TOO_SLOW.clone()))
     }
 
     /// Handles one client message; `Err` closes the connection (with a code, or silently).
@@ -389,6 +410,7 @@ impl Connection {
         let outgoing = self.outgoing.clone();
         let operations = self.operations.clone();
         let protocol = self.protocol;
+        let too_slow = self.too_slow.clone();
         let task_id = id.clone();
         // Registered before the task starts, so a quick `complete` can find it.
         let (start, started) = tokio::sync::oneshot::channel::<()>();
@@ -416,10 +438,8 @@ impl Connection {
                 };
                 first = false;
                 if outgoing.try_send(Outgoing::Json(message)).is_err() {
-                    let _ = outgoing.try_send(Outgoing::Close(
-                        1008,
-                        "Too slow: messages were not read; connection dropped".to_owned(),
-                    ));
+                    // The queue is full: the reader loop closes the connection.
+                    too_slow.send_replace(true);
                     return;
                 }
             }
