@@ -12,6 +12,7 @@ mod m20261125_000006_calendar_feeds;
 mod m20261125_000007_meeting_exceptions;
 mod m20261125_000008_agenda;
 mod m20261125_000009_meeting_reminders;
+mod m20261125_000010_person_search;
 
 /// Runs the coalition's migrations in order.
 #[derive(Debug)]
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000007_meeting_exceptions::Migration),
             Box::new(m20261125_000008_agenda::Migration),
             Box::new(m20261125_000009_meeting_reminders::Migration),
+            Box::new(m20261125_000010_person_search::Migration),
         ]
     }
 }

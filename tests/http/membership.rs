@@ -543,6 +543,7 @@ async fn members_can_be_found_by_role_and_name() {
             ("Ana Silva", "ana@example.pt"),
             ("Anand Rao", "anand@example.in"),
             ("Bo Chen", "bo@example.cn"),
+            ("Émile Çelik", "emile@example.fr"),
         ] {
             let person = app
                 .store
@@ -573,6 +574,8 @@ async fn members_can_be_found_by_role_and_name() {
                 vec!["Ana Silva", "Anand Rao"],
             ),
             (json!({ "role": "COORDINATOR" }), vec!["Claire Martin"]),
+            (json!({ "search": "émile" }), vec!["Émile Çelik"]),
+            (json!({ "search": "ÇEL" }), vec!["Émile Çelik"]),
             (json!({ "search": "%" }), vec![]),
             (json!({ "search": "_" }), vec![]),
         ] {

@@ -7,7 +7,7 @@ use coalition_domain::membership::{
 };
 use coalition_domain::pagination::{Page, PageRequest};
 use coalition_domain::people::PersonId;
-use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
+use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect, Set,
@@ -109,19 +109,16 @@ fn members_condition(group: WorkingGroupId, filter: &MemberFilter) -> Condition 
         .map(str::trim)
         .filter(|t| !t.is_empty())
     {
-        // LOWER on both sides: case-insensitive on SQLite and PostgreSQL alike. LIKE
-        // wildcards in the text are escaped so they match literally.
+        // Compared with the lower-cased copy kept beside each name (Unicode-aware, as
+        // SQLite's LOWER() is not). LIKE wildcards in the text match literally.
         let escaped = text
             .to_lowercase()
             .replace('\\', "\\\\")
             .replace('%', "\\%")
             .replace('_', "\\_");
         condition = condition.add(
-            Expr::expr(Func::lower(Expr::col((
-                person::Entity,
-                person::Column::DisplayName,
-            ))))
-            .like(LikeExpr::new(format!("%{escaped}%")).escape('\\')),
+            Expr::col((person::Entity, person::Column::DisplayNameNormalized))
+                .like(LikeExpr::new(format!("%{escaped}%")).escape('\\')),
         );
     }
     if let Some(region) = filter.region {

@@ -34,6 +34,7 @@ pub(crate) async fn insert_person(
 ) -> Result<Person, StoreError> {
     let now = Utc::now();
     let row = person::ActiveModel {
+        display_name_normalized: Set(new.display_name.to_lowercase()),
         display_name: Set(new.display_name),
         email_normalized: Set(new.email.normalized()),
         email: Set(new.email.as_str().to_owned()),

@@ -315,6 +315,11 @@ impl Connection {
                 {
                     handle.abort();
                 }
+                // The legacy protocol acknowledges a stop with `complete`; graphql-transport-ws
+                // sends nothing after the client's own `complete`.
+                if self.protocol == Protocol::LegacyWs {
+                    self.send(json!({ "id": id, "type": "complete" })).await?;
+                }
                 Ok(())
             }
             (Protocol::LegacyWs, "connection_terminate") => Err(None),

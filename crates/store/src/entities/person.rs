@@ -19,6 +19,7 @@ pub struct Model {
     pub time_zone: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    pub display_name_normalized: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
