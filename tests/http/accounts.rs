@@ -438,20 +438,7 @@ async fn instances_sharing_redis_share_the_allowance() {
     first.finish().await;
     second.finish().await;
     // Leave nothing behind in the shared Redis.
-    let client = redis::Client::open(redis_url.as_str()).unwrap();
-    let mut connection = client.get_multiplexed_async_connection().await.unwrap();
-    let keys: Vec<String> = redis::cmd("KEYS")
-        .arg(format!("{prefix}*"))
-        .query_async(&mut connection)
-        .await
-        .unwrap();
-    if !keys.is_empty() {
-        let _: () = redis::cmd("DEL")
-            .arg(keys)
-            .query_async(&mut connection)
-            .await
-            .unwrap();
-    }
+    coalition_tests::remove_redis_keys(&redis_url, &prefix).await;
 }
 
 #[tokio::test]

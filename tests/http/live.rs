@@ -345,6 +345,7 @@ async fn two_instances_share_events_through_redis() {
         );
         second.finish().await;
         first.finish().await;
+        coalition_tests::remove_redis_keys(&redis_url, &prefix).await;
     }
 }
 

@@ -218,3 +218,24 @@ pub fn error_code(body: &Value) -> &str {
         .as_str()
         .unwrap_or("<no code>")
 }
+
+/// Removes every Redis key under `prefix` (a test's own), so runs leave nothing behind.
+pub async fn remove_redis_keys(url: &str, prefix: &str) {
+    let client = redis::Client::open(url).expect("Redis URL");
+    let mut connection = client
+        .get_multiplexed_async_connection()
+        .await
+        .expect("Redis answers");
+    let keys: Vec<String> = redis::cmd("KEYS")
+        .arg(format!("{prefix}*"))
+        .query_async(&mut connection)
+        .await
+        .expect("keys listed");
+    if !keys.is_empty() {
+        let _: () = redis::cmd("DEL")
+            .arg(keys)
+            .query_async(&mut connection)
+            .await
+            .expect("keys removed");
+    }
+}
