@@ -10,12 +10,18 @@ pub struct Migration;
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
+    // Column, backfill and index land together, on SQLite too (its DDL is transactional).
+    fn use_transaction(&self) -> Option<bool> {
+        Some(true)
+    }
+
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager
             .alter_table(
                 Table::alter()
                     .table(Person::Table)
-                    .add_column(string_len(Person::DisplayNameNormalized, 120).default(""))
+                    // Text, not varchar(120): lower-casing can lengthen a name ('İ' becomes two).
+                    .add_column(text(Person::DisplayNameNormalized).default(""))
                     .to_owned(),
             )
             .await?;

@@ -805,6 +805,47 @@ async fn single_occurrences_are_cancelled_or_moved() {
             property(moved, "UID").unwrap().value,
             property(series, "UID").unwrap().value
         );
+        assert_eq!(text.matches("PRODID").count(), 1, "one PRODID");
+
+        // The mails of the change carry the exceptions too, or calendars would drop them.
+        let mails = app.store.outbox_messages(None, 50).await.unwrap();
+        let latest = mails.iter().find(|m| m.template == "meeting").unwrap();
+        let ics = latest.data.as_ref().unwrap()["ics"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert!(
+            ics.contains("EXDATE;TZID=Europe/Paris:20270323T100000"),
+            "[{backend}] {ics}"
+        );
+        assert!(
+            ics.contains("RECURRENCE-ID;TZID=Europe/Paris:20270330T100000"),
+            "{ics}"
+        );
+
+        // Rescheduling the series drops the exceptions: their occurrences no longer exist.
+        let moved_series = input(
+            "Weekly check-in",
+            "2027-03-17T09:00:00Z",
+            json!({ "recurrence": "FREQ=WEEKLY;BYDAY=WE;COUNT=4", "visibility": "PUBLIC" }),
+        );
+        let (_, body) = app
+            .graphql_as(
+                &s.coordinator,
+                UPDATE,
+                json!({ "id": id, "input": moved_series }),
+            )
+            .await;
+        assert!(body["errors"].is_null(), "{body}");
+        let window = json!({ "group": s.group_id, "from": "2027-03-01T00:00:00Z", "to": "2027-05-01T00:00:00Z" });
+        let body = app.graphql(MEETINGS, window).await;
+        assert_eq!(
+            body["data"]["workingGroup"]["meetings"]
+                .as_array()
+                .map(Vec::len),
+            Some(4),
+            "[{backend}] {body}"
+        );
         s.app.finish().await;
     }
 }

@@ -118,6 +118,20 @@ impl RsvpResponse {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Recurrence(String);
 
+/// Checks that an instant lies in the years meetings can use (1970–2200), so date
+/// arithmetic on it cannot overflow.
+pub fn check_instant(field: &'static str, instant: DateTime<Utc>) -> Result<(), InvalidInput> {
+    use chrono::Datelike;
+    if (1970..=2200).contains(&instant.year()) {
+        Ok(())
+    } else {
+        Err(InvalidInput::new(
+            field,
+            "use a date between the years 1970 and 2200",
+        ))
+    }
+}
+
 /// The most occurrences a series may have, or a window may list.
 pub const MAX_OCCURRENCES: u16 = 500;
 
@@ -434,6 +448,7 @@ impl MeetingDraft {
         let starts_at = fields
             .starts_at
             .ok_or_else(|| InvalidInput::new("startsAt", "a start is required"))?;
+        check_instant("startsAt", starts_at)?;
         if starts_at < now - Duration::minutes(1) {
             return Err(InvalidInput::new(
                 "startsAt",
@@ -451,6 +466,7 @@ impl MeetingDraft {
             (None, Some(minutes)) => starts_at + Duration::minutes(minutes),
             (None, None) => return Err(InvalidInput::new("endsAt", "give an end or a duration")),
         };
+        check_instant("endsAt", ends_at)?;
         if ends_at <= starts_at {
             return Err(InvalidInput::new(
                 "endsAt",

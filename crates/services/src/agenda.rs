@@ -7,7 +7,7 @@ use coalition_domain::agenda::{
     ActionItem, ActionItemId, ActionStatus, AgendaItem, AgendaItemDraft, AgendaItemId,
     check_minutes,
 };
-use coalition_domain::meetings::{Meeting, MeetingId};
+use coalition_domain::meetings::{Meeting, MeetingId, MeetingStatus};
 use coalition_domain::people::{PersonId, parse_short_text};
 use coalition_domain::policy::{self, Action, Viewer};
 
@@ -162,8 +162,16 @@ impl Services {
         people: Vec<PersonId>,
     ) -> Result<usize, ServiceError> {
         let (meeting, actor) = self.organised(viewer, meeting).await?;
-        let exists =
-            occurrence_start == meeting.starts_at || meeting.has_occurrence_at(occurrence_start);
+        coalition_domain::meetings::check_instant("occurrenceStart", occurrence_start)?;
+        // A real occurrence: not cancelled, at its moved time if it moved.
+        let exists = meeting.status == MeetingStatus::Scheduled
+            && meeting
+                .occurrences_between(
+                    occurrence_start,
+                    occurrence_start + chrono::Duration::seconds(1),
+                )
+                .iter()
+                .any(|occurrence| occurrence.starts_at == occurrence_start);
         if !exists {
             return Err(InvalidInput::new(
                 "occurrenceStart",

@@ -9,8 +9,10 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, Offset, TimeZone as _, Utc
 use coalition_domain::meetings::{Meeting, MeetingStatus};
 use icalendar::{Calendar, CalendarDateTime, Component, Event, EventLike, EventStatus, Property};
 
-/// How many years past the last meeting the time zone definitions reach (series go on).
-const ZONE_YEARS_AHEAD: i32 = 5;
+/// How many years past the last meeting's start the time zone definitions reach: series go
+/// on, and clients that read the VTIMEZONE rather than the zone's name need every instance
+/// covered (RFC 5545 §3.6.5).
+const ZONE_YEARS_AHEAD: i32 = 20;
 
 /// Renders `meetings` as a calendar named `name` (a feed: METHOD PUBLISH).
 pub fn render_calendar(name: &str, meetings: &[Meeting], now: DateTime<Utc>) -> String {
@@ -31,6 +33,10 @@ pub fn render_invitation(meeting: &Meeting, now: DateTime<Utc>) -> String {
 fn render(name: &str, method: &str, meetings: &[Meeting], now: DateTime<Utc>) -> String {
     let mut calendar = Calendar::new();
     calendar.name(name);
+    // Calendar::new() brings a PRODID of its own; RFC 5545 allows one.
+    calendar
+        .properties
+        .retain(|property| property.key() != "PRODID");
     calendar.append_property(("PRODID", "-//OER Dynamic Coalition//coalition//EN"));
     calendar.append_property(("METHOD", method));
     for meeting in meetings {
@@ -127,24 +133,22 @@ fn time_zones(meetings: &[Meeting]) -> String {
         };
         let _ = write!(text, "BEGIN:VTIMEZONE\r\nTZID:{name}\r\n");
         let transitions = transitions(zone, first, last + ZONE_YEARS_AHEAD);
-        if transitions.is_empty() {
-            // A zone without changes in the range: one standard observance.
-            let start = NaiveDate::from_ymd_opt(first, 1, 1)
-                .and_then(|d| d.and_hms_opt(0, 0, 0))
-                .unwrap_or_default();
-            let offset = zone
-                .offset_from_utc_datetime(&start)
-                .fix()
-                .local_minus_utc();
-            observance(
-                &mut text,
-                "STANDARD",
-                start,
-                offset,
-                offset,
-                &abbreviation(zone, start),
-            );
-        }
+        // The offset in force from the start of the first year, before any transition.
+        let start = NaiveDate::from_ymd_opt(first, 1, 1)
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .unwrap_or_default();
+        let offset = zone
+            .offset_from_utc_datetime(&start)
+            .fix()
+            .local_minus_utc();
+        observance(
+            &mut text,
+            "STANDARD",
+            start,
+            offset,
+            offset,
+            &abbreviation(zone, start),
+        );
         for (instant, before, after) in transitions {
             let kind = if after > before {
                 "DAYLIGHT"

@@ -7,7 +7,7 @@ use coalition_domain::InvalidInput;
 use coalition_domain::coalition::WorkingGroupId;
 use coalition_domain::meetings::{
     Meeting, MeetingDraft, MeetingFields, MeetingId, MeetingStatus, Occurrence, RsvpResponse,
-    Visibility,
+    Visibility, check_instant,
 };
 use coalition_domain::membership::{MemberFilter, MembershipStatus};
 use coalition_domain::notifications::NotificationCategory;
@@ -43,6 +43,8 @@ fn organise(group: Option<WorkingGroupId>) -> Action {
 }
 
 fn check_window(from: DateTime<Utc>, to: DateTime<Utc>) -> Result<(), ServiceError> {
+    check_instant("from", from)?;
+    check_instant("to", to)?;
     if to <= from {
         return Err(InvalidInput::new("to", "the window must end after it starts").into());
     }
@@ -175,6 +177,10 @@ impl Services {
         let actor = viewer
             .person_id()
             .ok_or(ServiceError::Unauthenticated("sign in first"))?;
+        check_instant("occurrenceStart", original_start)?;
+        if let Some((start, _)) = moved_to {
+            check_instant("startsAt", start)?;
+        }
         if !meeting.has_occurrence_at(original_start) {
             return Err(InvalidInput::new(
                 "occurrenceStart",

@@ -62,7 +62,11 @@ impl Store {
         }
         .insert(&txn)
         .await?;
-        let meeting = meeting_from_row(row.clone())?;
+        // The mails' invitations must carry the series' exceptions, or calendars would
+        // replace the series without them.
+        let meeting = with_exceptions(&txn, vec![meeting_from_row(row.clone())?])
+            .await?
+            .remove(0);
         enqueue_all(&txn, mails(&meeting)).await?;
         let event =
             append_activity(&txn, meeting_activity(actor, &row, "meeting.scheduled")).await?;
@@ -81,6 +85,16 @@ impl Store {
         let txn = self.begin_write().await?;
         let row = load_scheduled(&txn, id).await?;
         let sequence = row.sequence + 1;
+        let rescheduled = row.starts_at != draft.starts_at
+            || row.time_zone != draft.time_zone.name()
+            || row.recurrence.as_deref() != draft.recurrence.as_ref().map(|rule| rule.as_str());
+        if rescheduled {
+            // The occurrences the exceptions named no longer exist in the new schedule.
+            meeting_exception::Entity::delete_many()
+                .filter(meeting_exception::Column::MeetingId.eq(id.0))
+                .exec(&txn)
+                .await?;
+        }
         let mut update = row.into_active_model();
         update.title = Set(draft.title);
         update.description = Set(draft.description);
@@ -94,7 +108,11 @@ impl Store {
         update.sequence = Set(sequence);
         update.updated_at = Set(Utc::now());
         let row = update.update(&txn).await?;
-        let meeting = meeting_from_row(row.clone())?;
+        // The mails' invitations must carry the series' exceptions, or calendars would
+        // replace the series without them.
+        let meeting = with_exceptions(&txn, vec![meeting_from_row(row.clone())?])
+            .await?
+            .remove(0);
         enqueue_all(&txn, mails(&meeting)).await?;
         let event = append_activity(&txn, meeting_activity(actor, &row, "meeting.updated")).await?;
         txn.commit().await?;
@@ -118,7 +136,11 @@ impl Store {
         update.sequence = Set(sequence);
         update.updated_at = Set(Utc::now());
         let row = update.update(&txn).await?;
-        let meeting = meeting_from_row(row.clone())?;
+        // The mails' invitations must carry the series' exceptions, or calendars would
+        // replace the series without them.
+        let meeting = with_exceptions(&txn, vec![meeting_from_row(row.clone())?])
+            .await?
+            .remove(0);
         enqueue_all(&txn, mails(&meeting)).await?;
         let event =
             append_activity(&txn, meeting_activity(actor, &row, "meeting.cancelled")).await?;
@@ -133,38 +155,7 @@ impl Store {
             .await?
             .ok_or(StoreError::NotFound { entity: "meeting" })
             .and_then(meeting_from_row)?;
-        Ok(self.with_exceptions(vec![meeting]).await?.remove(0))
-    }
-
-    /// Attaches each series' cancelled and moved occurrences (one query for all).
-    async fn with_exceptions(
-        &self,
-        mut meetings: Vec<Meeting>,
-    ) -> Result<Vec<Meeting>, StoreError> {
-        let series: Vec<i32> = meetings
-            .iter()
-            .filter(|meeting| meeting.recurrence.is_some())
-            .map(|meeting| meeting.id.0)
-            .collect();
-        if series.is_empty() {
-            return Ok(meetings);
-        }
-        let rows = meeting_exception::Entity::find()
-            .filter(meeting_exception::Column::MeetingId.is_in(series))
-            .order_by_asc(meeting_exception::Column::OriginalStart)
-            .all(&self.db)
-            .await?;
-        for meeting in &mut meetings {
-            meeting.exceptions = rows
-                .iter()
-                .filter(|row| row.meeting_id == meeting.id.0)
-                .map(|row| OccurrenceException {
-                    original_start: row.original_start,
-                    moved_to: row.moved_start.zip(row.moved_end),
-                })
-                .collect();
-        }
-        Ok(meetings)
+        Ok(with_exceptions(&self.db, vec![meeting]).await?.remove(0))
     }
 
     /// Cancels (`moved_to` = `None`) or moves one occurrence of a series; the series'
@@ -196,7 +187,11 @@ impl Store {
         update.sequence = Set(sequence);
         update.updated_at = Set(Utc::now());
         let row = update.update(&txn).await?;
-        let meeting = meeting_from_row(row.clone())?;
+        // The mails' invitations must carry the series' exceptions, or calendars would
+        // replace the series without them.
+        let meeting = with_exceptions(&txn, vec![meeting_from_row(row.clone())?])
+            .await?
+            .remove(0);
         enqueue_all(&txn, mails(&meeting)).await?;
         let verb = if moved_to.is_some() {
             "meeting.occurrence_moved"
@@ -244,7 +239,7 @@ impl Store {
             .into_iter()
             .map(meeting_from_row)
             .collect::<Result<Vec<_>, _>>()?;
-        self.with_exceptions(meetings).await
+        with_exceptions(&self.db, meetings).await
     }
 
     /// Meetings in scope for a calendar feed: every series, and single meetings starting
@@ -411,6 +406,37 @@ impl Store {
             })
             .collect()
     }
+}
+
+/// Attaches each series' cancelled and moved occurrences (one query for all).
+async fn with_exceptions(
+    db: &impl ConnectionTrait,
+    mut meetings: Vec<Meeting>,
+) -> Result<Vec<Meeting>, StoreError> {
+    let series: Vec<i32> = meetings
+        .iter()
+        .filter(|meeting| meeting.recurrence.is_some())
+        .map(|meeting| meeting.id.0)
+        .collect();
+    if series.is_empty() {
+        return Ok(meetings);
+    }
+    let rows = meeting_exception::Entity::find()
+        .filter(meeting_exception::Column::MeetingId.is_in(series))
+        .order_by_asc(meeting_exception::Column::OriginalStart)
+        .all(db)
+        .await?;
+    for meeting in &mut meetings {
+        meeting.exceptions = rows
+            .iter()
+            .filter(|row| row.meeting_id == meeting.id.0)
+            .map(|row| OccurrenceException {
+                original_start: row.original_start,
+                moved_to: row.moved_start.zip(row.moved_end),
+            })
+            .collect();
+    }
+    Ok(meetings)
 }
 
 /// Builds a meeting change's mails from the meeting as it will be stored (its UID and

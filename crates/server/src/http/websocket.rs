@@ -431,9 +431,14 @@ impl Connection {
                     } else {
                         json!({ "errors": errors })
                     };
-                    let _ = outgoing.try_send(Outgoing::Json(
-                        json!({ "id": task_id, "type": "error", "payload": payload }),
-                    ));
+                    if outgoing
+                        .try_send(Outgoing::Json(
+                            json!({ "id": task_id, "type": "error", "payload": payload }),
+                        ))
+                        .is_err()
+                    {
+                        too_slow.send_replace(true);
+                    }
                     if let Ok(mut ops) = operations.lock() {
                         ops.remove(&task_id);
                     }
@@ -448,7 +453,12 @@ impl Connection {
                     return;
                 }
             }
-            let _ = outgoing.try_send(Outgoing::Json(json!({ "id": task_id, "type": "complete" })));
+            if outgoing
+                .try_send(Outgoing::Json(json!({ "id": task_id, "type": "complete" })))
+                .is_err()
+            {
+                too_slow.send_replace(true);
+            }
             if let Ok(mut ops) = operations.lock() {
                 ops.remove(&task_id);
             }
