@@ -48,6 +48,28 @@ async fn setting(backend: coalition_tests::Backend) -> Setting {
     }
 }
 
+/// Tuesdays at 10:00 in Paris, four times from 16 March 2027 (across the change to summer
+/// time on the 28th), public.
+fn weekly_series() -> Value {
+    input(
+        "Weekly check-in",
+        "2027-03-16T09:00:00Z",
+        json!({ "recurrence": "FREQ=WEEKLY;BYDAY=TU;COUNT=4", "visibility": "PUBLIC" }),
+    )
+}
+
+/// Schedules a meeting of the first group as its coordinator; returns the response body.
+async fn schedule_as_coordinator(s: &Setting, input: Value) -> Value {
+    s.app
+        .graphql_as(
+            &s.coordinator,
+            SCHEDULE,
+            json!({ "group": s.group_id, "input": input }),
+        )
+        .await
+        .1
+}
+
 fn input(title: &str, starts_at: &str, extra: Value) -> Value {
     let mut input = json!({
         "title": title,
@@ -186,18 +208,7 @@ async fn a_weekly_series_keeps_its_local_time_across_the_spring_change() {
         let s = setting(backend).await;
         let app = &s.app;
         // Tuesdays at 10:00 in Paris, across 28 March 2027 (CET → CEST).
-        let series = input(
-            "Weekly check-in",
-            "2027-03-16T09:00:00Z",
-            json!({ "recurrence": "FREQ=WEEKLY;BYDAY=TU;COUNT=4", "visibility": "PUBLIC" }),
-        );
-        let (_, body) = app
-            .graphql_as(
-                &s.coordinator,
-                SCHEDULE,
-                json!({ "group": s.group_id, "input": series }),
-            )
-            .await;
+        let body = schedule_as_coordinator(&s, weekly_series()).await;
         assert_eq!(
             body["data"]["scheduleMeeting"]["recurrence"], "FREQ=WEEKLY;BYDAY=TU;COUNT=4",
             "{body}"
@@ -680,18 +691,7 @@ async fn single_occurrences_are_cancelled_or_moved() {
     for backend in backends() {
         let s = setting(backend).await;
         let app = &s.app;
-        let series = input(
-            "Weekly check-in",
-            "2027-03-16T09:00:00Z",
-            json!({ "recurrence": "FREQ=WEEKLY;BYDAY=TU;COUNT=4", "visibility": "PUBLIC" }),
-        );
-        let (_, body) = app
-            .graphql_as(
-                &s.coordinator,
-                SCHEDULE,
-                json!({ "group": s.group_id, "input": series }),
-            )
-            .await;
+        let body = schedule_as_coordinator(&s, weekly_series()).await;
         let id = body["data"]["scheduleMeeting"]["id"]
             .as_str()
             .unwrap()
