@@ -290,7 +290,6 @@ async fn group_members_see_its_activity_until_they_leave() {
             .subscribe("m", GROUP_ACTIVITY, json!({ "group": group_id }))
             .await;
         tokio::time::sleep(Duration::from_millis(400)).await;
-        let _ = person_id(&member_id);
         app.graphql_as(&coordinator, REMOVE, json!({ "id": membership_id }))
             .await;
         let last = member_socket.message().await;

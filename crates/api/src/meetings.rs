@@ -214,39 +214,39 @@ impl Meeting {
         ctx: &Context<'_>,
         occurrence_start: Option<DateTime<Utc>>,
     ) -> Result<Vec<Person>, ApiError> {
-        let action = match self.0.working_group {
-            Some(group) => Action::CoordinateGroup(group),
-            None => Action::ScheduleCoalitionMeeting,
-        };
-        policy::ensure(viewer(ctx), action).map_err(coalition_services::ServiceError::from)?;
+        policy::ensure(viewer(ctx), Action::organise_meeting(self.0.working_group))
+            .map_err(coalition_services::ServiceError::from)?;
         let store = &api(ctx)?.store;
-        let mut people = Vec::new();
-        for person in store
+        let attended = store
             .attendance(self.0.id, occurrence_start.unwrap_or(self.0.starts_at))
+            .await?;
+        Ok(store
+            .people(&attended)
             .await?
-        {
-            people.push(Person(store.person(person).await?));
-        }
-        Ok(people)
+            .into_iter()
+            .map(Person)
+            .collect())
     }
 
     /// Every answer, by person. For the organisers (the group's coordinators, or
     /// administrators for a plenary).
     async fn rsvps(&self, ctx: &Context<'_>) -> Result<Vec<Rsvp>, ApiError> {
-        let action = match self.0.working_group {
-            Some(group) => Action::CoordinateGroup(group),
-            None => Action::ScheduleCoalitionMeeting,
-        };
-        policy::ensure(viewer(ctx), action).map_err(coalition_services::ServiceError::from)?;
+        policy::ensure(viewer(ctx), Action::organise_meeting(self.0.working_group))
+            .map_err(coalition_services::ServiceError::from)?;
         let store = &api(ctx)?.store;
-        let mut answers = Vec::new();
-        for (person, answer) in store.rsvps(self.0.id).await? {
-            answers.push(Rsvp {
-                person: Person(store.person(person).await?),
-                response: answer.into(),
-            });
-        }
-        Ok(answers)
+        let answers = store.rsvps(self.0.id).await?;
+        let ids: Vec<_> = answers.iter().map(|(person, _)| *person).collect();
+        let people = store.people(&ids).await?;
+        Ok(answers
+            .into_iter()
+            .filter_map(|(id, answer)| {
+                let person = people.iter().find(|person| person.id == id)?.clone();
+                Some(Rsvp {
+                    person: Person(person),
+                    response: answer.into(),
+                })
+            })
+            .collect())
     }
 }
 

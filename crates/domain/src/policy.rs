@@ -94,6 +94,17 @@ pub enum Action {
     ScheduleCoalitionMeeting,
 }
 
+impl Action {
+    /// Running a meeting: its group's coordinators, or for a plenary (`None`) the
+    /// administrators.
+    pub fn organise_meeting(group: Option<WorkingGroupId>) -> Action {
+        match group {
+            Some(group) => Action::CoordinateGroup(group),
+            None => Action::ScheduleCoalitionMeeting,
+        }
+    }
+}
+
 /// Why the policy said no.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Denied {

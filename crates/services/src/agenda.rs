@@ -13,13 +13,6 @@ use coalition_domain::policy::{self, Action, Viewer};
 
 use crate::{ServiceError, Services};
 
-fn organise(meeting: &Meeting) -> Action {
-    match meeting.working_group {
-        Some(group) => Action::CoordinateGroup(group),
-        None => Action::ScheduleCoalitionMeeting,
-    }
-}
-
 impl Services {
     /// The meeting, if the viewer organises it; its organiser's id.
     async fn organised(
@@ -28,10 +21,8 @@ impl Services {
         id: MeetingId,
     ) -> Result<(Meeting, PersonId), ServiceError> {
         let meeting = self.meeting_for(viewer, id).await?;
-        policy::ensure(viewer, organise(&meeting))?;
-        let actor = viewer
-            .person_id()
-            .ok_or(ServiceError::Unauthenticated("sign in first"))?;
+        policy::ensure(viewer, Action::organise_meeting(meeting.working_group))?;
+        let actor = crate::actor(viewer)?;
         Ok((meeting, actor))
     }
 
@@ -143,11 +134,9 @@ impl Services {
     ) -> Result<ActionItem, ServiceError> {
         let item = self.store.action_item(id).await?;
         let meeting = self.meeting_for(viewer, item.meeting).await?;
-        let actor = viewer
-            .person_id()
-            .ok_or(ServiceError::Unauthenticated("sign in first"))?;
+        let actor = crate::actor(viewer)?;
         if item.owner != Some(actor) {
-            policy::ensure(viewer, organise(&meeting))?;
+            policy::ensure(viewer, Action::organise_meeting(meeting.working_group))?;
         }
         let recorded = self.store.set_action_status(actor, id, status).await?;
         Ok(self.announce(recorded).await)

@@ -43,6 +43,16 @@ pub struct Services {
     pub accounts: AccountSettings,
 }
 
+/// The signed-in person acting; `UNAUTHENTICATED` for anonymous viewers.
+pub(crate) fn actor(
+    viewer: &coalition_domain::policy::Viewer,
+) -> Result<coalition_domain::people::PersonId, ServiceError> {
+    coalition_domain::policy::ensure(viewer, coalition_domain::policy::Action::ManageOwnAccount)?;
+    viewer
+        .person_id()
+        .ok_or(ServiceError::Unauthenticated("sign in first"))
+}
+
 impl Services {
     /// Publishes what a committed change recorded, and hands back its result.
     pub async fn announce<T>(&self, recorded: Recorded<T>) -> T {

@@ -3,7 +3,7 @@
 //! Delivery is best-effort (at most once): the activity log and mail are the durable record.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use coalition_domain::events::{EVENT_FORMAT_VERSION, Event, EventEnvelope};
@@ -64,7 +64,6 @@ pub struct RedisBus {
     channel: String,
     local: broadcast::Sender<Arc<Event>>,
     connected: Arc<AtomicBool>,
-    dropped: Arc<AtomicU64>,
 }
 
 impl RedisBus {
@@ -78,7 +77,6 @@ impl RedisBus {
             channel: channel.clone(),
             local: local.clone(),
             connected: connected.clone(),
-            dropped: Arc::new(AtomicU64::new(0)),
         };
         let (ready, subscribed) = tokio::sync::oneshot::channel();
         tokio::spawn(listen(client, channel, local, connected, Some(ready)));
@@ -86,11 +84,6 @@ impl RedisBus {
         // start-up are not missed by this instance.
         let _ = tokio::time::timeout(Duration::from_secs(5), subscribed).await;
         bus
-    }
-
-    /// Events that could not be published since start.
-    pub fn dropped(&self) -> u64 {
-        self.dropped.load(Ordering::Relaxed)
     }
 }
 
@@ -117,7 +110,6 @@ impl EventBus for RedisBus {
             )))
         });
         if let Err(error) = sent {
-            self.dropped.fetch_add(1, Ordering::Relaxed);
             tracing::warn!(event = event.id, verb = %event.verb, %error, "live event dropped: Redis unavailable");
         }
     }

@@ -34,14 +34,6 @@ pub fn can_see(viewer: &Viewer, meeting: &Meeting) -> bool {
     }
 }
 
-/// The action that lets a viewer run a meeting of `group` (a plenary when `None`).
-fn organise(group: Option<WorkingGroupId>) -> Action {
-    match group {
-        Some(group) => Action::CoordinateGroup(group),
-        None => Action::ScheduleCoalitionMeeting,
-    }
-}
-
 fn check_window(from: DateTime<Utc>, to: DateTime<Utc>) -> Result<(), ServiceError> {
     check_instant("from", from)?;
     check_instant("to", to)?;
@@ -109,10 +101,8 @@ impl Services {
         group: Option<WorkingGroupId>,
         fields: MeetingFields,
     ) -> Result<Meeting, ServiceError> {
-        policy::ensure(viewer, organise(group))?;
-        let actor = viewer
-            .person_id()
-            .ok_or(ServiceError::Unauthenticated("sign in first"))?;
+        policy::ensure(viewer, Action::organise_meeting(group))?;
+        let actor = crate::actor(viewer)?;
         if let Some(group) = group {
             self.store.working_group(group).await?;
         }
@@ -133,10 +123,8 @@ impl Services {
         fields: MeetingFields,
     ) -> Result<Meeting, ServiceError> {
         let meeting = self.store.meeting(id).await?;
-        policy::ensure(viewer, organise(meeting.working_group))?;
-        let actor = viewer
-            .person_id()
-            .ok_or(ServiceError::Unauthenticated("sign in first"))?;
+        policy::ensure(viewer, Action::organise_meeting(meeting.working_group))?;
+        let actor = crate::actor(viewer)?;
         let draft = MeetingDraft::parse(fields, Utc::now())?;
         let mails = self.meeting_mails(meeting.working_group, "changed").await?;
         let recorded = self.store.update_meeting(actor, id, draft, mails).await?;
@@ -151,10 +139,8 @@ impl Services {
         reason: &str,
     ) -> Result<Meeting, ServiceError> {
         let meeting = self.store.meeting(id).await?;
-        policy::ensure(viewer, organise(meeting.working_group))?;
-        let actor = viewer
-            .person_id()
-            .ok_or(ServiceError::Unauthenticated("sign in first"))?;
+        policy::ensure(viewer, Action::organise_meeting(meeting.working_group))?;
+        let actor = crate::actor(viewer)?;
         let reason = parse_short_text("reason", reason, 2_000)?;
         let mails = self
             .meeting_mails(meeting.working_group, "cancelled")
@@ -173,10 +159,8 @@ impl Services {
         moved_to: Option<(DateTime<Utc>, Option<i64>)>,
     ) -> Result<Meeting, ServiceError> {
         let meeting = self.store.meeting(id).await?;
-        policy::ensure(viewer, organise(meeting.working_group))?;
-        let actor = viewer
-            .person_id()
-            .ok_or(ServiceError::Unauthenticated("sign in first"))?;
+        policy::ensure(viewer, Action::organise_meeting(meeting.working_group))?;
+        let actor = crate::actor(viewer)?;
         check_instant("occurrenceStart", original_start)?;
         if let Some((start, _)) = moved_to {
             check_instant("startsAt", start)?;
@@ -225,10 +209,7 @@ impl Services {
         id: MeetingId,
         response: RsvpResponse,
     ) -> Result<RsvpResponse, ServiceError> {
-        policy::ensure(viewer, Action::ManageOwnAccount)?;
-        let person = viewer
-            .person_id()
-            .ok_or(ServiceError::Unauthenticated("sign in first"))?;
+        let person = crate::actor(viewer)?;
         let meeting = self.meeting_for(viewer, id).await?;
         if let Some(group) = meeting.working_group {
             policy::ensure(viewer, Action::ReadGroupInternals(group)).map_err(|_| {
@@ -424,12 +405,12 @@ impl Services {
         to: DateTime<Utc>,
     ) -> Result<Vec<(Person, Vec<Occurrence>)>, ServiceError> {
         let members = self.active_members(group).await?;
+        let ids: Vec<PersonId> = members.iter().map(|member| member.id).collect();
         let mut groups_of: BTreeMap<PersonId, Vec<WorkingGroupId>> = BTreeMap::new();
         let mut all_groups = HashSet::new();
-        for member in &members {
-            let groups = self.active_groups(member.id).await?;
-            all_groups.extend(groups.iter().copied());
-            groups_of.insert(member.id, groups);
+        for (person, group) in self.store.active_groups_of(&ids).await? {
+            all_groups.insert(group);
+            groups_of.entry(person).or_default().push(group);
         }
         let scope = MeetingScope {
             groups: all_groups.into_iter().collect(),
@@ -502,10 +483,7 @@ impl Services {
 
     /// Creates (or replaces) the signed-in person's private calendar URL; returns it.
     pub async fn create_calendar_feed(&self, viewer: &Viewer) -> Result<String, ServiceError> {
-        policy::ensure(viewer, Action::ManageOwnAccount)?;
-        let person = viewer
-            .person_id()
-            .ok_or(ServiceError::Unauthenticated("sign in first"))?;
+        let person = crate::actor(viewer)?;
         let token = crate::secrets::new_token();
         self.store
             .replace_calendar_feed(person, crate::secrets::token_hash(&token))
@@ -518,10 +496,7 @@ impl Services {
 
     /// Ends the signed-in person's private calendar URL.
     pub async fn revoke_calendar_feed(&self, viewer: &Viewer) -> Result<bool, ServiceError> {
-        policy::ensure(viewer, Action::ManageOwnAccount)?;
-        let person = viewer
-            .person_id()
-            .ok_or(ServiceError::Unauthenticated("sign in first"))?;
+        let person = crate::actor(viewer)?;
         Ok(self.store.revoke_calendar_feed(person).await?)
     }
 

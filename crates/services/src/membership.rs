@@ -19,13 +19,6 @@ use crate::{ServiceError, Services};
 /// Longest motivation or rejection reason accepted, in characters.
 const MAX_NOTE_CHARS: usize = 2_000;
 
-fn signed_in_person(viewer: &Viewer) -> Result<coalition_domain::people::PersonId, ServiceError> {
-    policy::ensure(viewer, Action::ManageOwnAccount)?;
-    viewer
-        .person_id()
-        .ok_or(ServiceError::Unauthenticated("sign in first"))
-}
-
 fn optional_note(
     field: &'static str,
     text: Option<String>,
@@ -45,7 +38,7 @@ impl Services {
         join_policy: JoinPolicy,
     ) -> Result<WorkingGroup, ServiceError> {
         policy::ensure(viewer, Action::CoordinateGroup(group))?;
-        let actor = signed_in_person(viewer)?;
+        let actor = crate::actor(viewer)?;
         let recorded = self
             .store
             .set_join_policy(actor, group, join_policy)
@@ -60,7 +53,7 @@ impl Services {
         group: WorkingGroupId,
         motivation: Option<String>,
     ) -> Result<Membership, ServiceError> {
-        let person = signed_in_person(viewer)?;
+        let person = crate::actor(viewer)?;
         let motivation = optional_note("motivation", motivation)?;
         let mails = self
             .join_request_mails(person, group, motivation.as_deref())
@@ -112,7 +105,7 @@ impl Services {
         viewer: &Viewer,
         group: WorkingGroupId,
     ) -> Result<Membership, ServiceError> {
-        let person = signed_in_person(viewer)?;
+        let person = crate::actor(viewer)?;
         let membership = self
             .store
             .membership_of(person, group)
@@ -155,7 +148,7 @@ impl Services {
         role: MembershipRole,
     ) -> Result<Invitation, ServiceError> {
         policy::ensure(viewer, Action::CoordinateGroup(group))?;
-        let actor = signed_in_person(viewer)?;
+        let actor = crate::actor(viewer)?;
         let email = Email::parse(email)?;
         let group_record = self.store.working_group(group).await?;
         let token = new_token();
@@ -190,7 +183,7 @@ impl Services {
         viewer: &Viewer,
         token: &str,
     ) -> Result<Membership, ServiceError> {
-        let person_id = signed_in_person(viewer)?;
+        let person_id = crate::actor(viewer)?;
         let person = self.store.person(person_id).await?;
         let recorded = self
             .store
@@ -207,7 +200,7 @@ impl Services {
     ) -> Result<Invitation, ServiceError> {
         let invitation = self.store.invitation(id).await?;
         policy::ensure(viewer, Action::CoordinateGroup(invitation.working_group_id))?;
-        let actor = signed_in_person(viewer)?;
+        let actor = crate::actor(viewer)?;
         let recorded = self.store.revoke_invitation(actor, id).await?;
         Ok(self.announce(recorded).await)
     }
@@ -284,7 +277,7 @@ impl Services {
         viewer: &Viewer,
         id: MembershipId,
     ) -> Result<coalition_domain::people::PersonId, ServiceError> {
-        let actor = signed_in_person(viewer)?;
+        let actor = crate::actor(viewer)?;
         let membership = self.store.membership(id).await?;
         policy::ensure(viewer, Action::CoordinateGroup(membership.working_group_id))?;
         Ok(actor)

@@ -17,10 +17,7 @@ impl Services {
         &self,
         viewer: &Viewer,
     ) -> Result<Vec<(NotificationCategory, DeliveryMode)>, ServiceError> {
-        policy::ensure(viewer, Action::ManageOwnAccount)?;
-        let person = viewer
-            .person_id()
-            .ok_or(ServiceError::Unauthenticated("sign in first"))?;
+        let person = crate::actor(viewer)?;
         Ok(self.store.notification_preferences(person).await?)
     }
 
@@ -30,10 +27,7 @@ impl Services {
         viewer: &Viewer,
         changes: Vec<(NotificationCategory, DeliveryMode)>,
     ) -> Result<Vec<(NotificationCategory, DeliveryMode)>, ServiceError> {
-        policy::ensure(viewer, Action::ManageOwnAccount)?;
-        let person = viewer
-            .person_id()
-            .ok_or(ServiceError::Unauthenticated("sign in first"))?;
+        let person = crate::actor(viewer)?;
         for (category, mode) in &changes {
             check_preference(*category, *mode)?;
         }

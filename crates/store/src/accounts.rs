@@ -2,7 +2,8 @@
 
 use chrono::{DateTime, Utc};
 use coalition_domain::accounts::{Account, SessionId, SessionRecord, TokenProblem, TokenPurpose};
-use coalition_domain::membership::Membership;
+use coalition_domain::coalition::WorkingGroupId;
+use coalition_domain::membership::{Membership, MembershipStatus};
 use coalition_domain::people::{Email, NewPerson, Person, PersonId};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -346,6 +347,30 @@ impl Store {
         let event = append_activity(&txn, entry).await?;
         txn.commit().await?;
         Ok(Recorded::new(account_from_row(row), vec![event]))
+    }
+
+    /// The groups each of `people` is an active member of, in one query.
+    pub async fn active_groups_of(
+        &self,
+        people: &[PersonId],
+    ) -> Result<Vec<(PersonId, WorkingGroupId)>, StoreError> {
+        if people.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows = membership::Entity::find()
+            .filter(membership::Column::PersonId.is_in(people.iter().map(|p| p.0)))
+            .filter(membership::Column::Status.eq(MembershipStatus::Active.as_str()))
+            .all(&self.db)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| {
+                (
+                    PersonId(row.person_id),
+                    WorkingGroupId(row.working_group_id),
+                )
+            })
+            .collect())
     }
 
     /// Every membership of a person, whatever its status.

@@ -138,11 +138,6 @@ async fn preference(
 }
 
 impl Store {
-    /// Queues a message on its own (for changes that write nothing else).
-    pub async fn enqueue_mail(&self, mail: NewMail) -> Result<Option<i32>, StoreError> {
-        enqueue(&self.db, mail, Utc::now()).await
-    }
-
     /// A person's preference for every category (defaults included).
     pub async fn notification_preferences(
         &self,

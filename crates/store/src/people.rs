@@ -5,7 +5,7 @@ use coalition_domain::geography::CountryCode;
 use coalition_domain::language::Language;
 use coalition_domain::people::{Email, NewPerson, Person, PersonId, SelfDescribedGender, TimeZone};
 use coalition_domain::stakeholder::StakeholderType;
-use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 
 use crate::Store;
 use crate::entities::person;
@@ -25,6 +25,23 @@ impl Store {
             .await?
             .ok_or(StoreError::NotFound { entity: "person" })
             .and_then(person_from_row)
+    }
+
+    /// Several people in one query, in the order of `ids` (unknown ids are skipped).
+    pub async fn people(&self, ids: &[PersonId]) -> Result<Vec<Person>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows = person::Entity::find()
+            .filter(person::Column::Id.is_in(ids.iter().map(|id| id.0)))
+            .all(&self.db)
+            .await?;
+        let mut people = rows
+            .into_iter()
+            .map(person_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        people.sort_by_key(|person| ids.iter().position(|id| *id == person.id));
+        Ok(people)
     }
 }
 
