@@ -93,17 +93,7 @@ async fn coordinators_hear_of_requests_and_members_of_decisions() {
         let app = TestApp::spawn_with(backend, |settings| fast_retries(settings, &smtp)).await;
         let (group, group_id) = app.group(0).await;
         // Accounts are created through the API; their verification mails arrive first.
-        let (claire_id, coordinator) =
-            signed_up_via_smtp(&app, &smtp, "Claire Martin", "claire@example.fr").await;
-        app.store
-            .insert_membership(
-                group,
-                person_id(&claire_id),
-                MembershipRole::Coordinator,
-                MembershipStatus::Active,
-            )
-            .await
-            .unwrap();
+        let coordinator = coordinator_via_smtp(&app, &smtp, group).await;
         let (_, member) = signed_up_via_smtp(&app, &smtp, "Amina Diallo", "amina@example.sn").await;
         let before = smtp.wait_for(2).await.len();
 
@@ -319,6 +309,26 @@ async fn refusals_are_retried_or_failed_by_their_code() {
         );
         app.finish().await;
     }
+}
+
+/// Signs Claire Martin up through the listener and makes her a coordinator of `group`;
+/// returns her session token.
+async fn coordinator_via_smtp(
+    app: &TestApp,
+    smtp: &SmtpServer,
+    group: coalition_domain::coalition::WorkingGroupId,
+) -> String {
+    let (id, token) = signed_up_via_smtp(app, smtp, "Claire Martin", "claire@example.fr").await;
+    app.store
+        .insert_membership(
+            group,
+            person_id(&id),
+            MembershipRole::Coordinator,
+            MembershipStatus::Active,
+        )
+        .await
+        .unwrap();
+    token
 }
 
 /// Signs someone up while the listener accepts, following the mailed link; returns the
@@ -670,17 +680,7 @@ async fn each_meeting_is_reminded_of_once() {
         let smtp = SmtpServer::start().await;
         let app = TestApp::spawn_with(backend, |settings| fast_retries(settings, &smtp)).await;
         let (group, group_id) = app.group(0).await;
-        let (claire_id, coordinator) =
-            signed_up_via_smtp(&app, &smtp, "Claire Martin", "claire@example.fr").await;
-        app.store
-            .insert_membership(
-                group,
-                person_id(&claire_id),
-                MembershipRole::Coordinator,
-                MembershipStatus::Active,
-            )
-            .await
-            .unwrap();
+        let coordinator = coordinator_via_smtp(&app, &smtp, group).await;
         let soon = (chrono::Utc::now() + chrono::Duration::hours(2))
             .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         let schedule = "mutation ($g: ID!, $at: DateTime!) { scheduleMeeting(groupId: $g, input: { title: \"Budget check\", startsAt: $at, durationMinutes: 30, timeZone: \"Europe/Paris\" }) { id } }";
