@@ -2,15 +2,24 @@
 
 CARGO ?= cargo
 
-.PHONY: run test lint fmt schema build bench audit clean-data
+.PHONY: run test test-future lint fmt schema build bench audit clean-data
 
 ## run: serve on http://127.0.0.1:8080 (SQLite under data/, seeded on first start)
 run:
 	$(CARGO) run --bin coalition -- serve
 
-## test: every test; PostgreSQL too when TEST_DATABASE_URL is set
+## test: every test; PostgreSQL too when TEST_DATABASE_URL is set. The end-to-end tests
+## start the built `coalition` binary, so it is built first.
 test:
+	$(CARGO) build --bin coalition
 	$(CARGO) test --workspace
+
+## test-future: the whole suite with the machine's clock 400 days ahead (needs faketime):
+## no test may depend on today's date. Built first, so cargo itself runs on real time.
+test-future:
+	$(CARGO) build --bin coalition
+	$(CARGO) test --workspace --no-run
+	FAKETIME_DONT_FAKE_MONOTONIC=1 faketime -f +400d $(CARGO) test --workspace
 
 ## lint: formatting and clippy, warnings as errors
 lint:

@@ -282,9 +282,10 @@ async fn limits_body_size_depth_and_complexity() {
         body["errors"][0]["message"]
             .as_str()
             .unwrap()
-            .contains("nested too deep"),
+            .contains("nests fields 7 levels deep; the limit is 6 (setting graphql.max_depth)"),
         "{body}"
     );
+    assert_eq!(error_code(&body), "BAD_USER_INPUT");
 
     let wide = "{ workingGroups { members(first: 100) { edges { node { person { displayName country region } } } } } }";
     let body = json!({ "query": wide }).to_string();
@@ -300,8 +301,128 @@ async fn limits_body_size_depth_and_complexity() {
         body["errors"][0]["message"]
             .as_str()
             .unwrap()
-            .contains("complex"),
+            .contains("the limit is 300 (setting graphql.max_complexity"),
         "{body}"
+    );
+    app.finish().await;
+}
+
+/// The introspection queries that GraphiQL, code generators and API tools send, as their
+/// libraries build them (`tests/fixtures/introspection/`), fit the default limits; depth,
+/// complexity and aliases still bound data queries, and introspection has a bound of its own.
+#[tokio::test]
+async fn standard_introspection_fits_while_limits_hold() {
+    let app = app().await;
+    let folder = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/introspection");
+    let mut fixtures: Vec<_> = std::fs::read_dir(folder)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .collect();
+    fixtures.sort();
+    assert!(!fixtures.is_empty());
+    for path in fixtures {
+        let query = std::fs::read_to_string(&path).unwrap();
+        let body = json!({ "query": query, "operationName": "IntrospectionQuery" }).to_string();
+        let (status, _, body) = post_raw(
+            &app,
+            Some(GRAPHQL_RESPONSE),
+            Some("application/json"),
+            &body,
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{}: {body}", path.display());
+        assert!(body["errors"].is_null(), "{}: {body}", path.display());
+        let types = body["data"]["__schema"]["types"].as_array().unwrap();
+        assert!(types.iter().any(|t| t["name"] == "WorkingGroup"));
+    }
+
+    // Introspection nested past any standard client's needs is still refused.
+    let mut deep = String::from("{ __schema { types { fields { type { name } } } } }");
+    for _ in 0..12 {
+        deep = deep.replace("type { name }", "type { fields { type { name } } }");
+    }
+    let body = app.graphql(&deep, json!({})).await;
+    assert_eq!(error_code(&body), "BAD_USER_INPUT", "{body}");
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("introspection"),
+        "{body}"
+    );
+
+    // Aliases repeat work without nesting: bounded.
+    let aliases: String = (0..31)
+        .map(|i| format!("a{i}: coalition {{ slug }} "))
+        .collect();
+    let body = app.graphql(&format!("{{ {aliases} }}"), json!({})).await;
+    assert_eq!(error_code(&body), "BAD_USER_INPUT", "{body}");
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("31 aliases; the limit is 30 (setting graphql.max_aliases)"),
+        "{body}"
+    );
+    app.finish().await;
+}
+
+/// Errors say what the client wrote and what would be accepted; data keeps the order of
+/// the selection (GraphQL spec, "Serialized Map Ordering").
+#[tokio::test]
+async fn errors_name_arguments_and_valid_values_and_fields_keep_their_order() {
+    let app = app().await;
+    let body = app
+        .graphql(
+            "mutation { requestToJoin(groupId: \"1\") { id } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(error_code(&body), "BAD_USER_INPUT", "{body}");
+    assert_eq!(
+        body["errors"][0]["extensions"]["field"], "groupId",
+        "{body}"
+    );
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("groupId:"),
+        "{body}"
+    );
+
+    let body = app
+        .graphql("{ coalition { workingGroups { members(filter: { stakeholderType: ACADEMIA }) { totalCount } } } }", json!({}))
+        .await;
+    let message = body["errors"][0]["message"].as_str().unwrap();
+    assert!(message.contains("ACADEMIA"), "{body}");
+    assert!(
+        message.contains("valid values: MEMBER_STATE, NATIONAL_COMMISSION"),
+        "{body}"
+    );
+    let body = app
+        .graphql(
+            "query ($t: StakeholderType) { coalition { workingGroups { members(filter: { stakeholderType: $t }) { totalCount } } } }",
+            json!({ "t": "ACADEMIA" }),
+        )
+        .await;
+    let message = body["errors"][0]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("valid values: MEMBER_STATE"), "{body}");
+
+    let response = app
+        .client
+        .post(app.url("/graphql"))
+        .json(&json!({ "query": "{ coalition { slug name __typename id } }" }))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let at = |key: &str| response.find(&format!("\"{key}\"")).unwrap();
+    assert!(
+        at("slug") < at("name") && at("name") < at("__typename") && at("__typename") < at("id"),
+        "the selection's order: {response}"
     );
     app.finish().await;
 }

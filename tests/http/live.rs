@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use coalition_tests::accounts::{coordinator_of, person_id, signed_up};
+use coalition_tests::redis_server::OwnRedis;
 use coalition_tests::ws::{Received, WsClient};
 use coalition_tests::{Backend, TestApp, backends};
 use serde_json::{Value, json};
@@ -345,58 +346,6 @@ async fn two_instances_share_events_through_redis() {
         second.finish().await;
         first.finish().await;
         coalition_tests::remove_redis_keys(&redis_url, &prefix).await;
-    }
-}
-
-/// A Redis server of the test's own, on a free loopback port.
-struct OwnRedis {
-    port: u16,
-    process: std::process::Child,
-}
-
-impl OwnRedis {
-    fn start(port: Option<u16>) -> Self {
-        let port = port.unwrap_or_else(|| {
-            std::net::TcpListener::bind("127.0.0.1:0")
-                .unwrap()
-                .local_addr()
-                .unwrap()
-                .port()
-        });
-        let process = std::process::Command::new("redis-server")
-            .args([
-                "--port",
-                &port.to_string(),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ])
-            .stdout(std::process::Stdio::null())
-            .spawn()
-            .expect("redis-server is installed");
-        for _ in 0..100 {
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        Self { port, process }
-    }
-
-    fn stop(mut self) -> u16 {
-        let _ = self.process.kill();
-        let _ = self.process.wait();
-        self.port
-    }
-}
-
-impl Drop for OwnRedis {
-    fn drop(&mut self) {
-        let _ = self.process.kill();
-        let _ = self.process.wait();
     }
 }
 

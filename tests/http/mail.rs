@@ -563,7 +563,7 @@ async fn daily_digests_gather_the_days_items() {
             2
         );
 
-        let tomorrow = chrono::Utc::now() + chrono::Duration::days(1);
+        let tomorrow = app.clock.now() + chrono::Duration::days(1);
         assert_eq!(
             worker.send_digests(tomorrow).await.unwrap(),
             1,
@@ -681,7 +681,7 @@ async fn each_meeting_is_reminded_of_once() {
         let app = TestApp::spawn_with(backend, |settings| fast_retries(settings, &smtp)).await;
         let (group, group_id) = app.group(0).await;
         let coordinator = coordinator_via_smtp(&app, &smtp, group).await;
-        let soon = (chrono::Utc::now() + chrono::Duration::hours(2))
+        let soon = (app.clock.now() + chrono::Duration::hours(2))
             .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         let schedule = "mutation ($g: ID!, $at: DateTime!) { scheduleMeeting(groupId: $g, input: { title: \"Budget check\", startsAt: $at, durationMinutes: 30, timeZone: \"Europe/Paris\" }) { id } }";
         let (_, body_json) = app
@@ -696,7 +696,7 @@ async fn each_meeting_is_reminded_of_once() {
         let lead = chrono::Duration::hours(24);
         assert_eq!(
             services
-                .send_meeting_reminders(chrono::Utc::now(), lead)
+                .send_meeting_reminders(app.clock.now(), lead)
                 .await
                 .unwrap(),
             1,
@@ -704,7 +704,7 @@ async fn each_meeting_is_reminded_of_once() {
         );
         assert_eq!(
             services
-                .send_meeting_reminders(chrono::Utc::now(), lead)
+                .send_meeting_reminders(app.clock.now(), lead)
                 .await
                 .unwrap(),
             0,

@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod accounts;
+mod binary;
 mod coalition;
 mod graphql_over_http;
 mod health;

@@ -8,11 +8,14 @@ pub mod accounts;
 mod database;
 pub mod fixtures;
 pub mod mail;
+pub mod process;
+pub mod redis_server;
 pub mod smtp;
 pub mod ws;
 
 use std::fmt;
 
+use coalition_domain::Clock;
 use coalition_domain::coalition::WorkingGroupId;
 use coalition_server::config::Settings;
 use coalition_server::{RunningServer, start};
@@ -48,6 +51,16 @@ pub fn backends() -> Vec<Backend> {
     backends
 }
 
+/// The instant the test servers' clocks read when they start: the suite's calendar
+/// (meetings on fixed dates in 2027) stays in the future whatever day the tests run on.
+pub const TEST_EPOCH: &str = "2026-12-01T08:00:00Z";
+
+/// A clock that reads [`TEST_EPOCH`] now and runs on from there.
+pub fn test_clock() -> Clock {
+    let start = chrono::DateTime::parse_from_rfc3339(TEST_EPOCH).expect("an RFC 3339 instant");
+    Clock::starting_at(start.to_utc())
+}
+
 /// The real server, started on `127.0.0.1:0` over a database of its own.
 pub struct TestApp {
     /// Which backend this instance runs on (for assertion messages).
@@ -64,8 +77,27 @@ pub struct TestApp {
     pub database_url: String,
     /// The settings the server started with.
     pub settings: Settings,
-    server: Option<RunningServer>,
+    /// The server's "now", shared with `store` (and with instances started beside it).
+    pub clock: Clock,
+    server: Option<Server>,
     _database: Option<TestDatabase>,
+}
+
+/// How a test server runs.
+enum Server {
+    /// Inside the test process, with a pinned clock.
+    InProcess(RunningServer),
+    /// The built `coalition` binary, as an operator runs it.
+    Binary(process::ServerProcess),
+}
+
+/// Where to run a test server.
+#[derive(Debug, Clone)]
+pub enum Launch {
+    /// In the test process, its clock reading the given one.
+    InProcess(Clock),
+    /// `coalition --config FILE serve`, with these extra environment variables.
+    Binary(Vec<(String, String)>),
 }
 
 impl TestApp {
@@ -79,11 +111,45 @@ impl TestApp {
         let database = TestDatabase::create(backend).await;
         let url = database.url.clone();
         let mail_dir = database.scratch_dir.join("mail");
-        Self::start(backend, url, mail_dir, Some(database), adjust).await
+        let launch = Launch::InProcess(test_clock());
+        Self::start(backend, url, mail_dir, Some(database), launch, adjust).await
     }
 
-    /// A second instance over the same database (several stateless servers).
+    /// Starts the built `coalition` binary on `backend` with the adjusted settings (written
+    /// to a configuration file) and extra `COALITION_*` environment variables. Its clock is
+    /// the machine's.
+    pub async fn spawn_binary(
+        backend: Backend,
+        env: &[(&str, &str)],
+        adjust: impl FnOnce(&mut Settings),
+    ) -> Self {
+        let database = TestDatabase::create(backend).await;
+        let url = database.url.clone();
+        let mail_dir = database.scratch_dir.join("mail");
+        let launch = Launch::Binary(
+            env.iter()
+                .map(|(key, value)| ((*key).to_owned(), (*value).to_owned()))
+                .collect(),
+        );
+        Self::start(backend, url, mail_dir, Some(database), launch, adjust).await
+    }
+
+    /// A second instance over the same database, run the same way as this one.
     pub async fn spawn_beside(&self, adjust: impl FnOnce(&mut Settings)) -> Self {
+        let launch = match &self.server {
+            Some(Server::Binary(_)) => Launch::Binary(Vec::new()),
+            _ => Launch::InProcess(self.clock.clone()),
+        };
+        self.spawn_beside_as(launch, adjust).await
+    }
+
+    /// A second instance over the same database (several stateless servers), run as
+    /// `launch` says.
+    pub async fn spawn_beside_as(
+        &self,
+        launch: Launch,
+        adjust: impl FnOnce(&mut Settings),
+    ) -> Self {
         // The same mail destination: either instance's worker may deliver a message.
         let mail_dir = self.mail_dir.clone();
         Self::start(
@@ -91,6 +157,7 @@ impl TestApp {
             self.database_url.clone(),
             mail_dir,
             None,
+            launch,
             adjust,
         )
         .await
@@ -101,6 +168,7 @@ impl TestApp {
         database_url: String,
         mail_dir: std::path::PathBuf,
         database: Option<TestDatabase>,
+        launch: Launch,
         adjust: impl FnOnce(&mut Settings),
     ) -> Self {
         let mut settings = Settings::default();
@@ -110,18 +178,40 @@ impl TestApp {
         settings.mail.file_dir = mail_dir.display().to_string();
         settings.mail.poll_interval_ms = 50;
         adjust(&mut settings);
-        let server = start(&settings).await.expect("server starts");
+        let (server, address, clock) = match launch {
+            Launch::InProcess(clock) => {
+                let server = start(&settings, clock.clone())
+                    .await
+                    .expect("server starts");
+                let address = format!("http://{}", server.local_addr);
+                (Server::InProcess(server), address, clock)
+            }
+            Launch::Binary(env) => {
+                let config = mail_dir
+                    .with_file_name(format!("coalition-{}.toml", uuid::Uuid::new_v4().simple()));
+                process::write_config(&settings, &config);
+                let env: Vec<(&str, &str)> = env
+                    .iter()
+                    .map(|(key, value)| (key.as_str(), value.as_str()))
+                    .collect();
+                let server = process::ServerProcess::start(&config, &env);
+                let address = server.address.clone();
+                (Server::Binary(server), address, Clock::system())
+            }
+        };
         let store = Store::connect(&settings.database_settings())
             .await
-            .expect("test store connects");
+            .expect("test store connects")
+            .with_clock(clock.clone());
         Self {
             backend,
-            address: format!("http://{}", server.local_addr),
+            address,
             client: reqwest::Client::new(),
             store,
             mail_dir,
             database_url,
             settings,
+            clock,
             server: Some(server),
             _database: database,
         }
@@ -203,10 +293,62 @@ impl TestApp {
         }
     }
 
+    /// The `content_type` part (decoded) of the newest mail to `address` whose subject
+    /// contains `subject` and whose part contains `needle`, waiting up to ten seconds for
+    /// the worker to deliver it.
+    pub async fn mail_part_containing(
+        &self,
+        address: &str,
+        subject: &str,
+        content_type: &str,
+        needle: &str,
+    ) -> String {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let found = mail::all(&self.mail_dir)
+                .into_iter()
+                .rev()
+                .find_map(|text| {
+                    let to = mail::header(&text, "To")?;
+                    let title = mail::header(&text, "Subject")?;
+                    let part = mail::part(&text, content_type)?;
+                    (to.contains(address) && title.contains(subject) && part.contains(needle))
+                        .then_some(part)
+                });
+            if let Some(part) = found {
+                return part;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "[{}] no mail to {address} about {subject:?} with {needle:?} in its {content_type}",
+                self.backend
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+
+    /// What the server process has written to stderr (empty for an in-process server).
+    pub fn server_log(&self) -> Vec<String> {
+        match &self.server {
+            Some(Server::Binary(server)) => server.process.log(),
+            _ => Vec::new(),
+        }
+    }
+
     /// Stops the server and closes the pools, so the database can be dropped.
     pub async fn finish(mut self) {
-        if let Some(server) = self.server.take() {
-            server.shutdown().await;
+        match self.server.take() {
+            Some(Server::InProcess(server)) => server.shutdown().await,
+            Some(Server::Binary(mut server)) => {
+                let status = server.process.stop();
+                assert!(
+                    status.is_some_and(|status| status.success()),
+                    "[{}] the server stops cleanly on SIGTERM ({status:?}):\n{}",
+                    self.backend,
+                    server.process.log().join("\n")
+                );
+            }
+            None => {}
         }
         let _ = self.store.clone().close().await;
     }

@@ -118,16 +118,20 @@ impl AgendaItemInput {
     }
 }
 
-fn meeting(id: &ID) -> Result<MeetingId, ApiError> {
-    Ok(MeetingId(decode_id_of(NodeKind::Meeting, id)?))
+fn meeting(id: &ID, argument: &'static str) -> Result<MeetingId, ApiError> {
+    Ok(MeetingId(decode_id_of(NodeKind::Meeting, id, argument)?))
 }
 
-fn item(id: &ID) -> Result<AgendaItemId, ApiError> {
-    Ok(AgendaItemId(decode_id_of(NodeKind::AgendaItem, id)?))
+fn item(id: &ID, argument: &'static str) -> Result<AgendaItemId, ApiError> {
+    Ok(AgendaItemId(decode_id_of(
+        NodeKind::AgendaItem,
+        id,
+        argument,
+    )?))
 }
 
-fn person(id: &ID) -> Result<PersonId, ApiError> {
-    Ok(PersonId(decode_id_of(NodeKind::Person, id)?))
+fn person(id: &ID, argument: &'static str) -> Result<PersonId, ApiError> {
+    Ok(PersonId(decode_id_of(NodeKind::Person, id, argument)?))
 }
 
 /// Agenda and minutes changes, by the meeting's organisers.
@@ -145,7 +149,11 @@ impl AgendaMutation {
     ) -> Result<AgendaItem, ApiError> {
         let added = api(ctx)?
             .services
-            .add_agenda_item(viewer(ctx), meeting(&meeting_id)?, input.draft()?)
+            .add_agenda_item(
+                viewer(ctx),
+                meeting(&meeting_id, "meetingId")?,
+                input.draft()?,
+            )
             .await?;
         Ok(AgendaItem(added))
     }
@@ -159,7 +167,7 @@ impl AgendaMutation {
     ) -> Result<AgendaItem, ApiError> {
         let changed = api(ctx)?
             .services
-            .update_agenda_item(viewer(ctx), item(&id)?, input.draft()?)
+            .update_agenda_item(viewer(ctx), item(&id, "id")?, input.draft()?)
             .await?;
         Ok(AgendaItem(changed))
     }
@@ -168,7 +176,7 @@ impl AgendaMutation {
     async fn remove_agenda_item(&self, ctx: &Context<'_>, id: ID) -> Result<bool, ApiError> {
         api(ctx)?
             .services
-            .remove_agenda_item(viewer(ctx), item(&id)?)
+            .remove_agenda_item(viewer(ctx), item(&id, "id")?)
             .await?;
         Ok(true)
     }
@@ -180,10 +188,13 @@ impl AgendaMutation {
         meeting_id: ID,
         item_ids: Vec<ID>,
     ) -> Result<Vec<AgendaItem>, ApiError> {
-        let order = item_ids.iter().map(item).collect::<Result<Vec<_>, _>>()?;
+        let order = item_ids
+            .iter()
+            .map(|id| item(id, "itemIds"))
+            .collect::<Result<Vec<_>, _>>()?;
         let items = api(ctx)?
             .services
-            .reorder_agenda(viewer(ctx), meeting(&meeting_id)?, order)
+            .reorder_agenda(viewer(ctx), meeting(&meeting_id, "meetingId")?, order)
             .await?;
         Ok(items.into_iter().map(AgendaItem).collect())
     }
@@ -198,7 +209,12 @@ impl AgendaMutation {
     ) -> Result<AgendaItem, ApiError> {
         let recorded = api(ctx)?
             .services
-            .record_minutes(viewer(ctx), item(&agenda_item_id)?, &minutes, &decisions)
+            .record_minutes(
+                viewer(ctx),
+                item(&agenda_item_id, "agendaItemId")?,
+                &minutes,
+                &decisions,
+            )
             .await?;
         Ok(AgendaItem(recorded))
     }
@@ -213,10 +229,19 @@ impl AgendaMutation {
         owner_id: Option<ID>,
         due_on: Option<NaiveDate>,
     ) -> Result<ActionItem, ApiError> {
-        let owner = owner_id.as_ref().map(person).transpose()?;
+        let owner = owner_id
+            .as_ref()
+            .map(|id| person(id, "ownerId"))
+            .transpose()?;
         let added = api(ctx)?
             .services
-            .add_action_item(viewer(ctx), meeting(&meeting_id)?, &title, owner, due_on)
+            .add_action_item(
+                viewer(ctx),
+                meeting(&meeting_id, "meetingId")?,
+                &title,
+                owner,
+                due_on,
+            )
             .await?;
         Ok(ActionItem(added))
     }
@@ -228,7 +253,7 @@ impl AgendaMutation {
         id: ID,
         status: ActionStatus,
     ) -> Result<ActionItem, ApiError> {
-        let id = ActionItemId(decode_id_of(NodeKind::ActionItem, &id)?);
+        let id = ActionItemId(decode_id_of(NodeKind::ActionItem, &id, "id")?);
         let changed = api(ctx)?
             .services
             .set_action_status(viewer(ctx), id, status.into())
@@ -246,11 +271,16 @@ impl AgendaMutation {
     ) -> Result<usize, ApiError> {
         let people = attendee_ids
             .iter()
-            .map(person)
+            .map(|id| person(id, "attendeeIds"))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(api(ctx)?
             .services
-            .record_attendance(viewer(ctx), meeting(&meeting_id)?, occurrence_start, people)
+            .record_attendance(
+                viewer(ctx),
+                meeting(&meeting_id, "meetingId")?,
+                occurrence_start,
+                people,
+            )
             .await?)
     }
 }

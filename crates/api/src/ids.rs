@@ -53,11 +53,18 @@ pub(crate) fn global_id(kind: NodeKind, id: i32) -> ID {
     ID(URL_SAFE_NO_PAD.encode(format!("{}:{id}", kind.name())))
 }
 
-/// Decodes any global ID into its kind and database id.
-pub(crate) fn decode_global_id(id: &ID) -> Result<(NodeKind, i32), ApiError> {
+/// Decodes any global ID into its kind and database id. `argument` names the argument or
+/// input field as the client wrote it (`groupId`), so a form can show the error beside it.
+pub(crate) fn decode_global_id(
+    id: &ID,
+    argument: &'static str,
+) -> Result<(NodeKind, i32), ApiError> {
     let malformed = || ApiError::BadUserInput {
-        field: Some("id"),
-        message: format!("id: '{}' is not an id issued by this API", id.as_str()),
+        field: Some(argument),
+        message: format!(
+            "{argument}: '{}' is not an id issued by this API",
+            id.as_str()
+        ),
     };
     let bytes = URL_SAFE_NO_PAD
         .decode(id.as_str())
@@ -76,14 +83,18 @@ pub(crate) fn decode_global_id(id: &ID) -> Result<(NodeKind, i32), ApiError> {
     Ok((kind, value))
 }
 
-/// Decodes a global ID that must name an object of `expected` kind.
-pub(crate) fn decode_id_of(expected: NodeKind, id: &ID) -> Result<i32, ApiError> {
-    match decode_global_id(id)? {
+/// Decodes a global ID that must name an object of `expected` kind, given as `argument`.
+pub(crate) fn decode_id_of(
+    expected: NodeKind,
+    id: &ID,
+    argument: &'static str,
+) -> Result<i32, ApiError> {
+    match decode_global_id(id, argument)? {
         (kind, value) if kind == expected => Ok(value),
         (kind, _) => Err(ApiError::BadUserInput {
-            field: Some("id"),
+            field: Some(argument),
             message: format!(
-                "id: '{}' names a {}, not a {}",
+                "{argument}: '{}' names a {}, not a {}",
                 id.as_str(),
                 kind.name(),
                 expected.name()
@@ -100,8 +111,11 @@ mod tests {
     fn ids_round_trip_and_are_opaque() {
         let id = global_id(NodeKind::WorkingGroup, 42);
         assert!(!id.as_str().contains("WorkingGroup"));
-        assert_eq!(decode_global_id(&id).unwrap(), (NodeKind::WorkingGroup, 42));
-        assert_eq!(decode_id_of(NodeKind::WorkingGroup, &id).unwrap(), 42);
+        assert_eq!(
+            decode_global_id(&id, "id").unwrap(),
+            (NodeKind::WorkingGroup, 42)
+        );
+        assert_eq!(decode_id_of(NodeKind::WorkingGroup, &id, "id").unwrap(), 42);
     }
 
     #[test]
@@ -113,15 +127,17 @@ mod tests {
             &URL_SAFE_NO_PAD.encode("Planet:1"),
             &URL_SAFE_NO_PAD.encode("Person:-3"),
         ] {
-            let error = decode_global_id(&ID(raw.to_owned())).unwrap_err();
+            let error = decode_global_id(&ID(raw.to_owned()), "id").unwrap_err();
             assert_eq!(error.code(), "BAD_USER_INPUT", "{raw}");
         }
         let person = global_id(NodeKind::Person, 1);
-        let error = decode_id_of(NodeKind::WorkingGroup, &person).unwrap_err();
+        let error = decode_id_of(NodeKind::WorkingGroup, &person, "groupId").unwrap_err();
         assert!(
             error
                 .message()
-                .contains("names a Person, not a WorkingGroup")
+                .contains("groupId: 'UGVyc29uOjE' names a Person, not a WorkingGroup"),
+            "{}",
+            error.message()
         );
     }
 }

@@ -6,9 +6,11 @@ mod accounts;
 mod agenda;
 mod coalition;
 mod context;
+mod diagnostics;
 mod error;
 mod ids;
 mod language;
+mod limits;
 mod live;
 mod meetings;
 mod membership;
@@ -20,6 +22,7 @@ use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
 
 pub use context::{ApiContext, RequestLanguage};
 pub use error::ApiError;
+pub use limits::{INTROSPECTION_MAX_DEPTH, QueryLimits};
 
 /// The root query: one part per feature, merged.
 #[derive(MergedObject, Default)]
@@ -48,24 +51,6 @@ pub struct Subscription(live::LiveSubscription);
 /// The schema served over HTTP and WebSocket, and exported as `schema.graphql`.
 pub type CoalitionSchema = Schema<Query, Mutation, Subscription>;
 
-/// Limits that keep one request from monopolising the server.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct QueryLimits {
-    /// Deepest selection nesting accepted.
-    pub max_depth: usize,
-    /// Highest complexity score accepted (fields weighted by page size).
-    pub max_complexity: usize,
-}
-
-impl Default for QueryLimits {
-    fn default() -> Self {
-        Self {
-            max_depth: 12,
-            max_complexity: 2_000,
-        }
-    }
-}
-
 fn builder() -> SchemaBuilder<Query, Mutation, Subscription> {
     Schema::build(
         Query::default(),
@@ -78,8 +63,8 @@ fn builder() -> SchemaBuilder<Query, Mutation, Subscription> {
 pub fn build_schema(context: ApiContext, limits: QueryLimits) -> CoalitionSchema {
     builder()
         .data(context)
-        .limit_depth(limits.max_depth)
-        .limit_complexity(limits.max_complexity)
+        .extension(limits::LimitsExtension(limits))
+        .extension(diagnostics::Diagnostics)
         .finish()
 }
 
@@ -99,6 +84,23 @@ mod tests {
         assert!(
             checked_in == super::sdl(),
             "schema.graphql is out of date: run `make schema` and commit the result"
+        );
+    }
+
+    /// async-graphql prints an argument without a description on the line of the one
+    /// before it when that one has a description (`after: String,\t\tfilter: …`): every
+    /// argument of a field whose arguments are described gets a description too.
+    #[test]
+    fn every_argument_of_the_sdl_stands_on_its_own_line() {
+        let sdl = super::sdl();
+        let crowded: Vec<&str> = sdl
+            .lines()
+            .filter(|line| line.trim_end().contains(",\t\t") || line.ends_with("(\t\t"))
+            .collect();
+        let crowded_open: Vec<&str> = sdl.lines().filter(|line| line.contains("(\t\t")).collect();
+        assert!(
+            crowded.is_empty() && crowded_open.is_empty(),
+            "arguments sharing a line: {crowded:?} {crowded_open:?}"
         );
     }
 }

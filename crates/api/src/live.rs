@@ -178,7 +178,7 @@ impl LiveSubscription {
         ctx: &Context<'_>,
         group_id: ID,
     ) -> Result<impl Stream<Item = Result<ActivityEvent, ApiError>>, ApiError> {
-        let group = WorkingGroupId(decode_id_of(NodeKind::WorkingGroup, &group_id)?);
+        let group = WorkingGroupId(decode_id_of(NodeKind::WorkingGroup, &group_id, "groupId")?);
         let api = api(ctx)?;
         let viewer = viewer(ctx).clone();
         policy::ensure(&viewer, Action::ReadGroupInternals(group))
@@ -199,7 +199,7 @@ impl LiveSubscription {
         ctx: &Context<'_>,
         meeting_id: ID,
     ) -> Result<impl Stream<Item = Result<Meeting, ApiError>>, ApiError> {
-        let id = MeetingId(decode_id_of(NodeKind::Meeting, &meeting_id)?);
+        let id = MeetingId(decode_id_of(NodeKind::Meeting, &meeting_id, "meetingId")?);
         let api = api(ctx)?;
         let viewer = viewer(ctx).clone();
         api.services.meeting_for(&viewer, id).await?;

@@ -364,8 +364,8 @@ impl MeetingInput {
     }
 }
 
-fn meeting_id(id: &ID) -> Result<MeetingId, ApiError> {
-    Ok(MeetingId(decode_id_of(NodeKind::Meeting, id)?))
+fn meeting_id(id: &ID, argument: &'static str) -> Result<MeetingId, ApiError> {
+    Ok(MeetingId(decode_id_of(NodeKind::Meeting, id, argument)?))
 }
 
 /// Resolves `WorkingGroup.meetings`.
@@ -405,7 +405,7 @@ impl MeetingsQuery {
     async fn meeting(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Meeting>, ApiError> {
         let meeting = api(ctx)?
             .services
-            .meeting_for(viewer(ctx), meeting_id(&id)?)
+            .meeting_for(viewer(ctx), meeting_id(&id, "id")?)
             .await?;
         Ok(Some(Meeting(meeting)))
     }
@@ -419,15 +419,19 @@ impl MeetingsQuery {
     async fn suggest_meeting_slots(
         &self,
         ctx: &Context<'_>,
-        group_id: ID,
+        #[graphql(desc = "The group whose members must attend.")] group_id: ID,
         #[graphql(desc = "Length in minutes (15 to 480).")] duration: i32,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-        #[graphql(default = 8)] working_hours_start: i32,
-        #[graphql(default = 18)] working_hours_end: i32,
+        #[graphql(desc = "Earliest start considered.")] from: DateTime<Utc>,
+        #[graphql(desc = "Latest end considered (at most 14 days after `from`).")] to: DateTime<
+            Utc,
+        >,
+        #[graphql(default = 8, desc = "Local hour a working day starts (0 to 24).")]
+        working_hours_start: i32,
+        #[graphql(default = 18, desc = "Local hour a working day ends (0 to 24).")]
+        working_hours_end: i32,
         #[graphql(default = 5, desc = "How many slots (1 to 20).")] first: i32,
     ) -> Result<Vec<SlotSuggestion>, ApiError> {
-        let group = WorkingGroupId(decode_id_of(NodeKind::WorkingGroup, &group_id)?);
+        let group = WorkingGroupId(decode_id_of(NodeKind::WorkingGroup, &group_id, "groupId")?);
         let hour = |field: &'static str, value: i32| {
             u32::try_from(value)
                 .ok()
@@ -465,7 +469,7 @@ impl MeetingsQuery {
         start: DateTime<Utc>,
         end: DateTime<Utc>,
     ) -> Result<Vec<MeetingConflict>, ApiError> {
-        let group = WorkingGroupId(decode_id_of(NodeKind::WorkingGroup, &group_id)?);
+        let group = WorkingGroupId(decode_id_of(NodeKind::WorkingGroup, &group_id, "groupId")?);
         let conflicts = api(ctx)?
             .services
             .meeting_conflicts(viewer(ctx), group, start, end)
@@ -490,7 +494,7 @@ impl MeetingsMutation {
     ) -> Result<Meeting, ApiError> {
         let group = group_id
             .as_ref()
-            .map(|id| decode_id_of(NodeKind::WorkingGroup, id).map(WorkingGroupId))
+            .map(|id| decode_id_of(NodeKind::WorkingGroup, id, "groupId").map(WorkingGroupId))
             .transpose()?;
         let meeting = api(ctx)?
             .services
@@ -508,7 +512,7 @@ impl MeetingsMutation {
     ) -> Result<Meeting, ApiError> {
         let meeting = api(ctx)?
             .services
-            .update_meeting(viewer(ctx), meeting_id(&id)?, input.into_fields())
+            .update_meeting(viewer(ctx), meeting_id(&id, "id")?, input.into_fields())
             .await?;
         Ok(Meeting(meeting))
     }
@@ -522,7 +526,7 @@ impl MeetingsMutation {
     ) -> Result<Meeting, ApiError> {
         let meeting = api(ctx)?
             .services
-            .cancel_meeting(viewer(ctx), meeting_id(&id)?, &reason)
+            .cancel_meeting(viewer(ctx), meeting_id(&id, "id")?, &reason)
             .await?;
         Ok(Meeting(meeting))
     }
@@ -538,7 +542,7 @@ impl MeetingsMutation {
             .services
             .change_occurrence(
                 viewer(ctx),
-                self::meeting_id(&meeting_id)?,
+                self::meeting_id(&meeting_id, "meetingId")?,
                 occurrence_start,
                 None,
             )
@@ -561,7 +565,7 @@ impl MeetingsMutation {
             .services
             .change_occurrence(
                 viewer(ctx),
-                self::meeting_id(&meeting_id)?,
+                self::meeting_id(&meeting_id, "meetingId")?,
                 occurrence_start,
                 moved_to,
             )
@@ -590,7 +594,11 @@ impl MeetingsMutation {
     ) -> Result<RsvpResponse, ApiError> {
         let answer = api(ctx)?
             .services
-            .rsvp(viewer(ctx), self::meeting_id(&meeting_id)?, response.into())
+            .rsvp(
+                viewer(ctx),
+                self::meeting_id(&meeting_id, "meetingId")?,
+                response.into(),
+            )
             .await?;
         Ok(answer.into())
     }

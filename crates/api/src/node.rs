@@ -36,7 +36,7 @@ impl NodeQuery {
     /// Fetches any object by its global ID; null with a `NOT_FOUND` error when unknown.
     async fn node(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Node>, ApiError> {
         let store = &api(ctx)?.store;
-        let node = match decode_global_id(&id)? {
+        let node = match decode_global_id(&id, "id")? {
             (NodeKind::Coalition, raw) => {
                 let coalition = store.coalition().await?;
                 if coalition.id.0 != raw {

@@ -150,7 +150,9 @@ impl NotificationsQuery {
     async fn outbox_messages(
         &self,
         ctx: &Context<'_>,
-        status: Option<OutboxStatus>,
+        #[graphql(desc = "Only mails in this state; all when not given.")] status: Option<
+            OutboxStatus,
+        >,
         #[graphql(default = 50, desc = "At most 200.")] first: i32,
     ) -> Result<Vec<OutboxMessage>, ApiError> {
         if !(0..=200).contains(&first) {

@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod agenda;
 pub mod balance;
+pub mod clock;
 pub mod coalition;
 pub mod error;
 pub mod events;
@@ -19,4 +20,5 @@ pub mod policy;
 pub mod scheduling;
 pub mod stakeholder;
 
+pub use clock::Clock;
 pub use error::InvalidInput;

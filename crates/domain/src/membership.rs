@@ -228,7 +228,7 @@ mod tests {
             person_id: PersonId(1),
             role: MembershipRole::Coordinator,
             status: MembershipStatus::Active,
-            since: chrono::Utc::now(),
+            since: chrono::DateTime::UNIX_EPOCH,
             motivation: None,
             decision_reason: None,
         }

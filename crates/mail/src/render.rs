@@ -232,9 +232,9 @@ mod tests {
             data: Some(data),
             status: OutboxStatus::Pending,
             attempts: 0,
-            next_attempt_at: chrono::Utc::now(),
+            next_attempt_at: chrono::DateTime::UNIX_EPOCH,
             last_error: None,
-            created_at: chrono::Utc::now(),
+            created_at: chrono::DateTime::UNIX_EPOCH,
             sent_at: None,
         }
     }

@@ -30,7 +30,17 @@ pub struct SmtpTransport {
 }
 
 impl SmtpTransport {
-    /// Builds the transport from a lettre SMTP URL, with a command timeout.
+    /// Checks that `url` is a lettre SMTP URL without building anything: the pooled
+    /// transport spawns a task, so it can only be built inside the async runtime, and
+    /// configuration is checked before the runtime starts.
+    pub fn check_url(url: &str) -> Result<(), String> {
+        AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+            .map(|_| ())
+            .map_err(|error| error.to_string())
+    }
+
+    /// Builds the transport from a lettre SMTP URL, with a command timeout. Must run inside
+    /// the Tokio runtime (the connection pool spawns a task).
     pub fn from_url(url: &str, timeout: Duration) -> Result<Self, String> {
         let inner = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
             .map_err(|error| error.to_string())?

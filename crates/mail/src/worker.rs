@@ -84,7 +84,7 @@ impl MailWorker {
         let mut next_digest_check = tokio::time::Instant::now();
         loop {
             if tokio::time::Instant::now() >= next_digest_check {
-                if let Err(error) = self.send_digests(Utc::now()).await {
+                if let Err(error) = self.send_digests(self.store.clock().now()).await {
                     tracing::error!(%error, "mail worker: digests not gathered");
                 }
                 next_digest_check = tokio::time::Instant::now() + Duration::from_secs(60);
@@ -190,7 +190,7 @@ impl MailWorker {
                     .settings
                     .backoff
                     .delay(message.attempts, rand::random::<f64>());
-                let at = Utc::now()
+                let at = self.store.clock().now()
                     + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::minutes(1));
                 DeliveryOutcome::RetryAt(at, error.message)
             }

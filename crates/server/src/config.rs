@@ -242,6 +242,9 @@ pub struct DatabaseConfig {
     pub acquire_timeout_secs: u64,
     /// How long SQLite waits on a lock, in milliseconds.
     pub sqlite_busy_timeout_ms: u64,
+    /// How long start-up keeps retrying a database that does not answer, in seconds,
+    /// before giving up (a database that starts after the server, as in a fresh deployment).
+    pub connect_retry_secs: u64,
     /// Apply pending migrations when the server starts.
     pub migrate_on_start: bool,
     /// Load the OER Dynamic Coalition when the server starts on an empty database.
@@ -256,6 +259,9 @@ pub struct GraphqlSettings {
     pub max_depth: usize,
     /// Highest complexity score accepted.
     pub max_complexity: usize,
+    /// Most aliased fields in one operation (aliases repeat work, e.g. a mutation that
+    /// hashes a password, without deepening the query).
+    pub max_aliases: usize,
     /// Page size of connections when the client names none.
     pub default_page_size: u32,
     /// Largest page a client may ask for.
@@ -302,6 +308,7 @@ impl Default for DatabaseConfig {
             max_connections: 8,
             acquire_timeout_secs: 10,
             sqlite_busy_timeout_ms: 5_000,
+            connect_retry_secs: 30,
             migrate_on_start: true,
             seed_on_start: true,
         }
@@ -315,6 +322,7 @@ impl Default for GraphqlSettings {
         Self {
             max_depth: query.max_depth,
             max_complexity: query.max_complexity,
+            max_aliases: query.max_aliases,
             default_page_size: page.default_size,
             max_page_size: page.max_size,
             max_batch_size: 10,
@@ -387,8 +395,14 @@ impl Settings {
                 "must not exceed graphql.max_page_size",
             );
         }
-        if self.graphql.max_depth == 0 || self.graphql.max_complexity == 0 {
-            return fail("graphql.max_depth", "limits must be at least 1");
+        for (key, limit) in [
+            ("graphql.max_depth", self.graphql.max_depth),
+            ("graphql.max_complexity", self.graphql.max_complexity),
+            ("graphql.max_aliases", self.graphql.max_aliases),
+        ] {
+            if limit == 0 {
+                return fail(key, "must be at least 1");
+            }
         }
         if self.graphql.max_batch_size == 0 {
             return fail("graphql.max_batch_size", "must be at least 1");
@@ -460,8 +474,7 @@ impl Settings {
             );
         }
         if !self.mail.smtp_url.is_empty()
-            && coalition_mail::SmtpTransport::from_url(&self.mail.smtp_url, Duration::from_secs(1))
-                .is_err()
+            && coalition_mail::SmtpTransport::check_url(&self.mail.smtp_url).is_err()
         {
             return fail(
                 "mail.smtp_url",
@@ -495,6 +508,7 @@ impl Settings {
         QueryLimits {
             max_depth: self.graphql.max_depth,
             max_complexity: self.graphql.max_complexity,
+            max_aliases: self.graphql.max_aliases,
         }
     }
 

@@ -3,11 +3,14 @@
 use std::process::ExitCode;
 
 use clap::Parser;
+use coalition_domain::Clock;
 use coalition_domain::people::Email;
 use coalition_domain::stakeholder::StakeholderType;
 use coalition_server::cli::{Cli, Command};
 use coalition_server::config::Settings;
-use coalition_server::{build_mail_worker, build_services, prepare_store, start, telemetry};
+use coalition_server::{
+    StartError, build_mail_worker, build_services, prepare_store, start, telemetry,
+};
 use coalition_services::accounts::AdminProfile;
 
 fn main() -> ExitCode {
@@ -35,29 +38,54 @@ fn main() -> ExitCode {
     };
     match runtime.block_on(run(cli.command.unwrap_or(Command::Serve), settings)) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            tracing::error!("{message}");
-            eprintln!("coalition: {message}");
-            ExitCode::FAILURE
+        Err(failure) => {
+            // One line, on standard error, whatever the log format: what an operator reads.
+            eprintln!("coalition: {}", failure.message);
+            ExitCode::from(failure.exit_code)
         }
     }
 }
 
-async fn run(command: Command, settings: Settings) -> Result<(), String> {
+/// Why a command failed, and the exit code that tells a supervisor whether to retry.
+struct Failure {
+    message: String,
+    exit_code: u8,
+}
+
+impl From<StartError> for Failure {
+    fn from(error: StartError) -> Self {
+        Self {
+            exit_code: error.exit_code(),
+            message: error.to_string(),
+        }
+    }
+}
+
+impl From<String> for Failure {
+    fn from(message: String) -> Self {
+        Self {
+            message,
+            exit_code: 1,
+        }
+    }
+}
+
+async fn run(command: Command, settings: Settings) -> Result<(), Failure> {
+    let clock = Clock::system();
     match command {
-        Command::Serve => serve(settings).await,
+        Command::Serve => serve(settings, clock).await,
         Command::Migrate => {
             let mut settings = settings;
             settings.database.seed_on_start = false;
             settings.database.migrate_on_start = true;
-            prepare_store(&settings).await.map_err(|e| e.to_string())?;
+            prepare_store(&settings, &clock).await?;
             tracing::info!("migrations applied");
             Ok(())
         }
         Command::Seed => {
             let mut settings = settings;
             settings.database.seed_on_start = false;
-            let store = prepare_store(&settings).await.map_err(|e| e.to_string())?;
+            let store = prepare_store(&settings, &clock).await?;
             let report = store.seed().await.map_err(|e| e.to_string())?;
             tracing::info!(
                 coalitions = report.coalitions,
@@ -75,17 +103,15 @@ async fn run(command: Command, settings: Settings) -> Result<(), String> {
             language,
             time_zone,
         } => {
-            let store = prepare_store(&settings).await.map_err(|e| e.to_string())?;
-            let services = build_services(&settings, store.clone(), None)
-                .await
-                .map_err(|e| e.to_string())?;
+            let store = prepare_store(&settings, &clock).await?;
+            let services = build_services(&settings, store.clone(), None).await?;
             let exists = match Email::parse(&email) {
                 Ok(address) => store
                     .account_by_email(&address)
                     .await
                     .map_err(|e| e.to_string())?
                     .is_some(),
-                Err(error) => return Err(error.to_string()),
+                Err(error) => return Err(error.to_string().into()),
             };
             let password = if exists { None } else { Some(read_password()?) };
             let profile = AdminProfile {
@@ -111,8 +137,8 @@ async fn run(command: Command, settings: Settings) -> Result<(), String> {
         Command::MailWorker => {
             let mut settings = settings;
             settings.database.seed_on_start = false;
-            let store = prepare_store(&settings).await.map_err(|e| e.to_string())?;
-            let worker = build_mail_worker(&settings, store).map_err(|e| e.to_string())?;
+            let store = prepare_store(&settings, &clock).await?;
+            let worker = build_mail_worker(&settings, store)?;
             let (stop, stopped) = tokio::sync::watch::channel(false);
             let running = tokio::spawn(worker.run(stopped));
             shutdown_signal().await;
@@ -124,10 +150,10 @@ async fn run(command: Command, settings: Settings) -> Result<(), String> {
     }
 }
 
-async fn serve(settings: Settings) -> Result<(), String> {
-    let mut server = start(&settings).await.map_err(|e| e.to_string())?;
+async fn serve(settings: Settings, clock: Clock) -> Result<(), Failure> {
+    let mut server = start(&settings, clock).await?;
     tokio::select! {
-        result = server.wait() => result.map_err(|e| format!("server failed: {e}")),
+        result = server.wait() => result.map_err(|e| format!("server failed: {e}").into()),
         () = shutdown_signal() => {
             tracing::info!("shutting down");
             server.shutdown().await;

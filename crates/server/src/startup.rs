@@ -6,6 +6,7 @@ use std::time::Duration;
 use coalition_api::{ApiContext, build_schema};
 use std::sync::Arc;
 
+use coalition_domain::Clock;
 use coalition_domain::notifications::Backoff;
 use coalition_mail::{
     FileTransport, MailTransport, MailWorker, Renderer, SmtpTransport, WorkerSettings,
@@ -15,7 +16,7 @@ use coalition_services::live::{EventBus, InProcessBus, RedisBus};
 use coalition_services::passwords::{HashCost, PasswordHasher};
 use coalition_services::rate_limit::{MemoryRateLimiter, RateLimiter, RedisRateLimiter};
 use coalition_store::{Store, StoreError};
-use redis::aio::ConnectionManager;
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use tokio::net::TcpListener;
 use tokio::sync::{oneshot, watch};
 use tokio::task::JoinHandle;
@@ -32,6 +33,14 @@ pub enum StartError {
     /// A component could not be set up; the text names the setting.
     #[error("{0}")]
     Setup(String),
+    /// The database did not answer within `database.connect_retry_secs`.
+    #[error("database unreachable after {waited_secs} s of retries ({reason}); check database.url")]
+    DatabaseUnreachable {
+        /// How long start-up retried.
+        waited_secs: u64,
+        /// The last failure, in one line.
+        reason: String,
+    },
     /// The listening address could not be bound.
     #[error("cannot listen on {address}: {source}")]
     Bind {
@@ -42,9 +51,22 @@ pub enum StartError {
     },
 }
 
-/// Opens the store and applies the configured start-up steps (migrate, seed when empty).
-pub async fn prepare_store(settings: &Settings) -> Result<Store, StartError> {
-    let store = Store::connect(&settings.database_settings()).await?;
+impl StartError {
+    /// The process exit code: 2 for what the operator must fix in the configuration or
+    /// environment (as for a bad setting), 1 otherwise.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            StartError::DatabaseUnreachable { .. } | StartError::Setup(_) => 2,
+            StartError::Store(StoreError::Corrupt { .. }) => 2,
+            StartError::Store(_) | StartError::Bind { .. } => 1,
+        }
+    }
+}
+
+/// Opens the store (waiting for a database that is not up yet) and applies the configured
+/// start-up steps (migrate, seed when empty). Every "now" the store reads comes from `clock`.
+pub async fn prepare_store(settings: &Settings, clock: &Clock) -> Result<Store, StartError> {
+    let store = connect_store(settings).await?.with_clock(clock.clone());
     if settings.database.migrate_on_start {
         store.migrate().await?;
     }
@@ -57,6 +79,42 @@ pub async fn prepare_store(settings: &Settings) -> Result<Store, StartError> {
         );
     }
     Ok(store)
+}
+
+/// Opens the pool and checks that the database answers, retrying with backoff (250 ms
+/// doubling to 5 s) for `database.connect_retry_secs`.
+async fn connect_store(settings: &Settings) -> Result<Store, StartError> {
+    let retry_for = Duration::from_secs(settings.database.connect_retry_secs);
+    let deadline = tokio::time::Instant::now() + retry_for;
+    let mut delay = Duration::from_millis(250);
+    loop {
+        let attempt = async {
+            let store = Store::connect(&settings.database_settings()).await?;
+            store.ping().await?;
+            Ok::<_, StoreError>(store)
+        };
+        let error = match attempt.await {
+            Ok(store) => return Ok(store),
+            // A URL we cannot use will not get better by waiting.
+            Err(error @ StoreError::Corrupt { .. }) => return Err(error.into()),
+            Err(error) => error,
+        };
+        let reason = one_line(&error.to_string());
+        if tokio::time::Instant::now() + delay > deadline {
+            return Err(StartError::DatabaseUnreachable {
+                waited_secs: retry_for.as_secs(),
+                reason,
+            });
+        }
+        tracing::warn!(%reason, retry_in_ms = delay.as_millis(), "database unreachable; retrying");
+        tokio::time::sleep(delay).await;
+        delay = (delay * 2).min(Duration::from_secs(5));
+    }
+}
+
+/// The first line of a message, so a log line or exit message stays on one line.
+fn one_line(text: &str) -> String {
+    text.lines().next().unwrap_or_default().trim().to_owned()
 }
 
 /// Builds the use cases over `store`: password hasher, mailer, rate limiter, event bus.
@@ -98,16 +156,22 @@ pub struct RedisConnection {
     pub manager: ConnectionManager,
 }
 
-/// Opens the Redis connection when one is configured. It reconnects on its own later.
-pub async fn connect_redis(settings: &Settings) -> Result<Option<RedisConnection>, StartError> {
+/// The Redis connection when one is configured. It connects lazily and reconnects on its
+/// own, so a Redis that is down at start-up leaves the server running, degraded (live
+/// updates stay local, `/readyz` says so), until Redis comes.
+pub fn connect_redis(settings: &Settings) -> Result<Option<RedisConnection>, StartError> {
     if settings.redis.url.is_empty() {
         return Ok(None);
     }
     let client = redis::Client::open(settings.redis.url.as_str())
         .map_err(|error| StartError::Setup(format!("redis.url: {error}")))?;
-    let manager = ConnectionManager::new(client.clone())
-        .await
-        .map_err(|error| StartError::Setup(format!("redis.url: cannot connect: {error}")))?;
+    let config = ConnectionManagerConfig::new()
+        .set_connection_timeout(Some(Duration::from_secs(2)))
+        .set_response_timeout(Some(Duration::from_secs(2)))
+        .set_number_of_retries(2)
+        .set_max_delay(Duration::from_millis(500));
+    let manager = ConnectionManager::new_lazy_with_config(client.clone(), config)
+        .map_err(|error| StartError::Setup(format!("redis.url: {error}")))?;
     Ok(Some(RedisConnection { client, manager }))
 }
 
@@ -154,10 +218,7 @@ pub fn build_mail_worker(settings: &Settings, store: Store) -> Result<MailWorker
 /// Queues meeting reminders once a minute until shut down.
 async fn remind(services: Services, lead: chrono::Duration, mut shutdown: watch::Receiver<bool>) {
     loop {
-        if let Err(error) = services
-            .send_meeting_reminders(chrono::Utc::now(), lead)
-            .await
-        {
+        if let Err(error) = services.send_meeting_reminders(services.now(), lead).await {
             tracing::error!(%error, "meeting reminders not queued");
         }
         tokio::select! {
@@ -203,10 +264,11 @@ impl RunningServer {
     }
 }
 
-/// Prepares the store, binds the configured address and serves in the background.
-pub async fn start(settings: &Settings) -> Result<RunningServer, StartError> {
-    let store = prepare_store(settings).await?;
-    let redis = connect_redis(settings).await?;
+/// Prepares the store, binds the configured address and serves in the background; `clock`
+/// is the server's "now" (the system clock outside tests).
+pub async fn start(settings: &Settings, clock: Clock) -> Result<RunningServer, StartError> {
+    let store = prepare_store(settings, &clock).await?;
+    let redis = connect_redis(settings)?;
     let services = build_services(settings, store.clone(), redis.as_ref()).await?;
     let schema = build_schema(
         ApiContext {

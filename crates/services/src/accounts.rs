@@ -82,7 +82,7 @@ const SESSION_ENDED: &str = "this session has ended or is not valid; sign in aga
 
 impl Services {
     async fn limit(&self, key: String, rule: RateRule) -> Result<(), ServiceError> {
-        self.rate_limiter.hit(&key, rule).await
+        self.rate_limiter.hit(&key, rule, self.now()).await
     }
 
     /// Signs a person up and mails them a link to prove their address.
@@ -125,7 +125,7 @@ impl Services {
         let verification = NewToken {
             purpose: TokenPurpose::VerifyEmail,
             token_hash: token_hash(&token),
-            expires_at: Utc::now() + self.accounts.verification_lifetime,
+            expires_at: self.now() + self.accounts.verification_lifetime,
         };
         let public_url = self.accounts.public_url.clone();
         let mail: NewMailFor = Box::new(move |person: &Person| {
@@ -196,7 +196,7 @@ impl Services {
             }
         }
         let token = new_token();
-        let expires_at = Utc::now() + self.accounts.session_lifetime;
+        let expires_at = self.now() + self.accounts.session_lifetime;
         self.store
             .create_session(person.id, token_hash(&token), expires_at)
             .await?;
@@ -210,7 +210,7 @@ impl Services {
     /// Finds who a bearer token belongs to. An unknown, revoked, idle or expired session,
     /// or one whose account was disabled, is refused.
     pub async fn authenticate(&self, token: &str) -> Result<Viewer, ServiceError> {
-        let now = Utc::now();
+        let now = self.now();
         let Some((session, memberships)) =
             self.store.session_by_token_hash(&token_hash(token)).await?
         else {
@@ -322,7 +322,7 @@ impl Services {
                 NewToken {
                     purpose: TokenPurpose::ResetPassword,
                     token_hash: token_hash(&token),
-                    expires_at: Utc::now() + self.accounts.reset_lifetime,
+                    expires_at: self.now() + self.accounts.reset_lifetime,
                 },
                 mail,
             )
@@ -414,7 +414,7 @@ impl Services {
                 time_zone: TimeZone::parse(&profile.time_zone)?,
             },
             password_hash: self.passwords.hash(&password).await?,
-            email_verified_at: Some(Utc::now()),
+            email_verified_at: Some(self.now()),
             is_admin: true,
         };
         let person = self

@@ -168,7 +168,7 @@ impl Services {
             )
             .into());
         }
-        if occurrence_start > Utc::now() {
+        if occurrence_start > self.now() {
             return Err(InvalidInput::new(
                 "occurrenceStart",
                 "attendance is recorded once the meeting has begun",

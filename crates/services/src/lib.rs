@@ -54,6 +54,11 @@ pub(crate) fn actor(
 }
 
 impl Services {
+    /// The current time, from the store's clock: the one "now" of every use case.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.store.clock().now()
+    }
+
     /// Publishes what a committed change recorded, and hands back its result.
     pub async fn announce<T>(&self, recorded: Recorded<T>) -> T {
         for event in &recorded.events {

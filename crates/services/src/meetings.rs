@@ -106,7 +106,7 @@ impl Services {
         if let Some(group) = group {
             self.store.working_group(group).await?;
         }
-        let draft = MeetingDraft::parse(fields, Utc::now())?;
+        let draft = MeetingDraft::parse(fields, self.now())?;
         let mails = self.meeting_mails(group, "scheduled").await?;
         let recorded = self
             .store
@@ -125,7 +125,7 @@ impl Services {
         let meeting = self.store.meeting(id).await?;
         policy::ensure(viewer, Action::organise_meeting(meeting.working_group))?;
         let actor = crate::actor(viewer)?;
-        let draft = MeetingDraft::parse(fields, Utc::now())?;
+        let draft = MeetingDraft::parse(fields, self.now())?;
         let mails = self.meeting_mails(meeting.working_group, "changed").await?;
         let recorded = self.store.update_meeting(actor, id, draft, mails).await?;
         Ok(self.announce(recorded).await)
@@ -175,7 +175,7 @@ impl Services {
         let moved_to = match moved_to {
             None => None,
             Some((start, minutes)) => {
-                if start < Utc::now() {
+                if start < self.now() {
                     return Err(InvalidInput::new(
                         "startsAt",
                         "an occurrence cannot move into the past",
@@ -265,7 +265,7 @@ impl Services {
         days: i64,
     ) -> Result<Vec<Occurrence>, ServiceError> {
         policy::ensure(viewer, Action::ViewPrivateProfile(person))?;
-        let from = Utc::now();
+        let from = self.now();
         let to = from + Duration::days(days.clamp(1, MAX_WINDOW_DAYS));
         let scope = MeetingScope {
             groups: self.active_groups(person).await?,
@@ -335,7 +335,7 @@ impl Services {
             .into());
         }
         let calendars = self.member_calendars(group, from, to).await?;
-        let now = Utc::now();
+        let now = self.now();
         let recent = self
             .store
             .meetings_overlapping(
@@ -443,7 +443,7 @@ impl Services {
             groups: vec![group],
             plenaries: false,
         };
-        let now = Utc::now();
+        let now = self.now();
         let mut meetings = self
             .store
             .meetings_for_feed(&scope, now - Duration::days(90))
@@ -469,7 +469,7 @@ impl Services {
             groups: self.active_groups(person).await?,
             plenaries: true,
         };
-        let now = Utc::now();
+        let now = self.now();
         let meetings = self
             .store
             .meetings_for_feed(&scope, now - Duration::days(90))
@@ -521,8 +521,9 @@ impl Services {
             }
         };
         let public_url = self.accounts.public_url.trim_end_matches('/').to_owned();
+        let clock = self.store.clock().clone();
         Ok(Box::new(move |meeting: &Meeting| {
-            let now = Utc::now();
+            let now = clock.now();
             // A reminder changes nothing in calendars: no invitation rides along.
             let ics =
                 (kind != "reminder").then(|| crate::calendar::render_invitation(meeting, now));

@@ -1,6 +1,5 @@
 //! Joining and running working groups: requests, decisions, invitations, roles.
 
-use chrono::Utc;
 use coalition_domain::InvalidInput;
 use coalition_domain::coalition::{JoinPolicy, WorkingGroup, WorkingGroupId};
 use coalition_domain::language::Language;
@@ -169,7 +168,7 @@ impl Services {
                     email,
                     role,
                     token_hash: token_hash(&token),
-                    expires_at: Utc::now() + self.accounts.invitation_lifetime,
+                    expires_at: self.now() + self.accounts.invitation_lifetime,
                 },
                 mail,
             )

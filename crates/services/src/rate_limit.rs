@@ -3,7 +3,9 @@
 
 use std::collections::HashMap;
 use std::sync::Mutex;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
 
 use redis::aio::ConnectionManager;
 
@@ -36,16 +38,14 @@ pub struct RateLimits {
 /// Counts one attempt for `key` under `rule`; refuses with the seconds to wait when over.
 #[async_trait::async_trait]
 pub trait RateLimiter: Send + Sync {
-    /// Records an attempt; `Err(RateLimited)` when the window's allowance is spent.
-    async fn hit(&self, key: &str, rule: RateRule) -> Result<(), ServiceError>;
+    /// Records an attempt made at `now`; `Err(RateLimited)` when the window's allowance is
+    /// spent.
+    async fn hit(&self, key: &str, rule: RateRule, now: DateTime<Utc>) -> Result<(), ServiceError>;
 }
 
-/// The current window of `rule` and the seconds left in it.
-fn window(rule: RateRule) -> (u64, u64) {
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default()
-        .as_secs();
+/// The window of `rule` that `now` falls in, and the seconds left in it.
+fn window(rule: RateRule, now: DateTime<Utc>) -> (u64, u64) {
+    let now = u64::try_from(now.timestamp()).unwrap_or_default();
     let length = rule.window.as_secs().max(1);
     (now / length, length - now % length)
 }
@@ -71,8 +71,8 @@ const PRUNE_ABOVE: usize = 10_000;
 
 #[async_trait::async_trait]
 impl RateLimiter for MemoryRateLimiter {
-    async fn hit(&self, key: &str, rule: RateRule) -> Result<(), ServiceError> {
-        let (current, seconds_left) = window(rule);
+    async fn hit(&self, key: &str, rule: RateRule, now: DateTime<Utc>) -> Result<(), ServiceError> {
+        let (current, seconds_left) = window(rule, now);
         let count = {
             let mut counts = self
                 .counts
@@ -112,8 +112,8 @@ impl RedisRateLimiter {
 
 #[async_trait::async_trait]
 impl RateLimiter for RedisRateLimiter {
-    async fn hit(&self, key: &str, rule: RateRule) -> Result<(), ServiceError> {
-        let (current, seconds_left) = window(rule);
+    async fn hit(&self, key: &str, rule: RateRule, now: DateTime<Utc>) -> Result<(), ServiceError> {
+        let (current, seconds_left) = window(rule, now);
         let redis_key = format!("{}ratelimit:{key}:{current}", self.prefix);
         let mut connection = self.connection.clone();
         let mut pipeline = redis::pipe();
@@ -153,13 +153,17 @@ mod tests {
             max: 2,
             window: Duration::from_secs(3600),
         };
-        limiter.hit("login:a", rule).await.unwrap();
-        limiter.hit("login:a", rule).await.unwrap();
-        let refused = limiter.hit("login:a", rule).await.unwrap_err();
+        // Ten minutes into an hour-long window: 50 minutes left.
+        let now = DateTime::from_timestamp(3600 * 500_000 + 600, 0).unwrap_or_default();
+        limiter.hit("login:a", rule, now).await.unwrap();
+        limiter.hit("login:a", rule, now).await.unwrap();
+        let refused = limiter.hit("login:a", rule, now).await.unwrap_err();
         assert!(
-            matches!(refused, ServiceError::RateLimited { retry_after_secs } if retry_after_secs <= 3600)
+            matches!(refused, ServiceError::RateLimited { retry_after_secs } if retry_after_secs == 3000)
         );
-        // Another key has its own allowance.
-        limiter.hit("login:b", rule).await.unwrap();
+        // Another key has its own allowance, and the next window a new one.
+        limiter.hit("login:b", rule, now).await.unwrap();
+        let next_window = now + chrono::Duration::hours(1);
+        limiter.hit("login:a", rule, next_window).await.unwrap();
     }
 }

@@ -68,9 +68,9 @@ impl Store {
         token: Option<NewToken>,
         mail: Option<NewMailFor>,
     ) -> Result<Person, StoreError> {
-        let now = Utc::now();
+        let now = self.clock.now();
         let txn = self.begin_write().await?;
-        let person = insert_person(&txn, new.person).await?;
+        let person = insert_person(&txn, new.person, now).await?;
         account::ActiveModel {
             person_id: Set(person.id.0),
             password_hash: Set(new.password_hash),
@@ -89,6 +89,7 @@ impl Store {
         }
         append_activity(
             &txn,
+            self.clock.now(),
             NewActivity {
                 actor: Some(person.id),
                 verb: "person.registered".to_owned(),
@@ -152,7 +153,7 @@ impl Store {
         password_hash: String,
         keep: Option<SessionId>,
     ) -> Result<u64, StoreError> {
-        let now = Utc::now();
+        let now = self.clock.now();
         let txn = self.begin_write().await?;
         account::Entity::update_many()
             .col_expr(account::Column::PasswordHash, Expr::value(password_hash))
@@ -162,6 +163,7 @@ impl Store {
         let ended = revoke_sessions(&txn, person, keep, now).await?;
         append_activity(
             &txn,
+            self.clock.now(),
             account_activity(person, person, "account.password_changed"),
         )
         .await?;
@@ -176,7 +178,7 @@ impl Store {
         token_hash: String,
         expires_at: DateTime<Utc>,
     ) -> Result<SessionId, StoreError> {
-        let now = Utc::now();
+        let now = self.clock.now();
         let row = session::ActiveModel {
             person_id: Set(person.0),
             token_hash: Set(token_hash),
@@ -229,7 +231,7 @@ impl Store {
     /// Ends one session.
     pub async fn revoke_session(&self, id: SessionId) -> Result<(), StoreError> {
         session::Entity::update_many()
-            .col_expr(session::Column::RevokedAt, Expr::value(Utc::now()))
+            .col_expr(session::Column::RevokedAt, Expr::value(self.clock.now()))
             .filter(session::Column::Id.eq(id.0))
             .filter(session::Column::RevokedAt.is_null())
             .exec(&self.db)
@@ -243,7 +245,7 @@ impl Store {
         person: PersonId,
         keep: Option<SessionId>,
     ) -> Result<u64, StoreError> {
-        revoke_sessions(&self.db, person, keep, Utc::now()).await
+        revoke_sessions(&self.db, person, keep, self.clock.now()).await
     }
 
     /// Stores a single-use token for `person` and queues the mail that carries it, in one
@@ -254,7 +256,7 @@ impl Store {
         token: NewToken,
         mail: NewMail,
     ) -> Result<(), StoreError> {
-        let now = Utc::now();
+        let now = self.clock.now();
         let txn = self.begin_write().await?;
         insert_token(&txn, person, token, now).await?;
         enqueue(&txn, mail, now).await?;
@@ -264,7 +266,7 @@ impl Store {
 
     /// Spends a verification token and marks the address verified, in one transaction.
     pub async fn verify_email(&self, token_hash: &str) -> Result<PersonId, StoreError> {
-        let now = Utc::now();
+        let now = self.clock.now();
         let txn = self.begin_write().await?;
         let person = spend_token(&txn, TokenPurpose::VerifyEmail, token_hash, now).await?;
         account::Entity::update_many()
@@ -275,6 +277,7 @@ impl Store {
             .await?;
         append_activity(
             &txn,
+            self.clock.now(),
             account_activity(person, person, "account.email_verified"),
         )
         .await?;
@@ -289,7 +292,7 @@ impl Store {
         token_hash: &str,
         password_hash: String,
     ) -> Result<PersonId, StoreError> {
-        let now = Utc::now();
+        let now = self.clock.now();
         let txn = self.begin_write().await?;
         let person = spend_token(&txn, TokenPurpose::ResetPassword, token_hash, now).await?;
         let row = account::Entity::find_by_id(person.0)
@@ -304,6 +307,7 @@ impl Store {
         revoke_sessions(&txn, person, None, now).await?;
         append_activity(
             &txn,
+            self.clock.now(),
             account_activity(person, person, "account.password_reset"),
         )
         .await?;
@@ -319,7 +323,7 @@ impl Store {
         person: PersonId,
         change: AccountChange,
     ) -> Result<Recorded<Account>, StoreError> {
-        let now = Utc::now();
+        let now = self.clock.now();
         let txn = self.begin_write().await?;
         let row = account::Entity::find_by_id(person.0)
             .one(&txn)
@@ -344,7 +348,7 @@ impl Store {
         let row = update.update(&txn).await?;
         let mut entry = account_activity(person, person, verb);
         entry.actor = actor;
-        let event = append_activity(&txn, entry).await?;
+        let event = append_activity(&txn, self.clock.now(), entry).await?;
         txn.commit().await?;
         Ok(Recorded::new(account_from_row(row), vec![event]))
     }

@@ -1,7 +1,7 @@
 //! The activity log: the durable record of what happened, written in the same transaction
 //! as the change it describes.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use coalition_domain::coalition::WorkingGroupId;
 use coalition_domain::events::Event;
 use coalition_domain::people::PersonId;
@@ -91,10 +91,11 @@ impl Store {
 /// Appends an entry inside the caller's transaction; returns it as an event.
 pub(crate) async fn append_activity(
     db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
     entry: NewActivity,
 ) -> Result<Event, StoreError> {
     let row = activity::ActiveModel {
-        occurred_at: Set(Utc::now()),
+        occurred_at: Set(now),
         actor_id: Set(entry.actor.map(|actor| actor.0)),
         verb: Set(entry.verb),
         subject_type: Set(entry.subject_type),

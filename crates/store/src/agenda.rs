@@ -60,13 +60,14 @@ impl Store {
             notes: Set(draft.notes),
             minutes: Set(None),
             decisions: Set(json!([])),
-            created_at: Set(Utc::now()),
+            created_at: Set(self.clock.now()),
             ..Default::default()
         }
         .insert(&txn)
         .await?;
         let event = append_activity(
             &txn,
+            self.clock.now(),
             meeting_entry(&txn, actor, meeting, "meeting.agenda_changed").await?,
         )
         .await?;
@@ -92,6 +93,7 @@ impl Store {
         let row = update.update(&txn).await?;
         let event = append_activity(
             &txn,
+            self.clock.now(),
             meeting_entry(&txn, actor, meeting, "meeting.agenda_changed").await?,
         )
         .await?;
@@ -117,6 +119,7 @@ impl Store {
         renumber(&txn, &remaining).await?;
         let event = append_activity(
             &txn,
+            self.clock.now(),
             meeting_entry(&txn, actor, meeting, "meeting.agenda_changed").await?,
         )
         .await?;
@@ -149,6 +152,7 @@ impl Store {
         renumber(&txn, &ordered).await?;
         let event = append_activity(
             &txn,
+            self.clock.now(),
             meeting_entry(&txn, actor, meeting, "meeting.agenda_changed").await?,
         )
         .await?;
@@ -178,6 +182,7 @@ impl Store {
         let row = update.update(&txn).await?;
         let event = append_activity(
             &txn,
+            self.clock.now(),
             meeting_entry(&txn, actor, meeting, "meeting.minutes_recorded").await?,
         )
         .await?;
@@ -195,7 +200,7 @@ impl Store {
         due_on: Option<NaiveDate>,
     ) -> Result<Recorded<ActionItem>, StoreError> {
         let txn = self.begin_write().await?;
-        let now = Utc::now();
+        let now = self.clock.now();
         let row = action_item::ActiveModel {
             meeting_id: Set(meeting.id.0),
             working_group_id: Set(meeting.working_group.map(|group| group.0)),
@@ -212,6 +217,7 @@ impl Store {
         .await?;
         let event = append_activity(
             &txn,
+            self.clock.now(),
             meeting_entry(&txn, actor, meeting.id, "meeting.action_item_added").await?,
         )
         .await?;
@@ -247,10 +253,11 @@ impl Store {
         let meeting = MeetingId(row.meeting_id);
         let mut update = row.into_active_model();
         update.status = Set(status.as_str().to_owned());
-        update.done_at = Set((status == ActionStatus::Done).then(Utc::now));
+        update.done_at = Set((status == ActionStatus::Done).then(|| self.clock.now()));
         let row = update.update(&txn).await?;
         let event = append_activity(
             &txn,
+            self.clock.now(),
             meeting_entry(&txn, actor, meeting, "meeting.action_item_updated").await?,
         )
         .await?;
@@ -322,7 +329,7 @@ impl Store {
         }
         let mut entry = meeting_entry(&txn, actor, meeting, "meeting.attendance_recorded").await?;
         entry.payload["attended"] = json!(unique.len());
-        let event = append_activity(&txn, entry).await?;
+        let event = append_activity(&txn, self.clock.now(), entry).await?;
         txn.commit().await?;
         Ok(Recorded::new(unique.len(), vec![event]))
     }

@@ -3,6 +3,7 @@
 use std::path::Path;
 use std::time::Duration;
 
+use coalition_domain::Clock;
 use coalition_migrations::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
@@ -51,6 +52,8 @@ impl Backend {
 pub struct Store {
     pub(crate) db: DatabaseConnection,
     backend: Backend,
+    /// "Now" for every timestamp written and every expiry checked.
+    pub(crate) clock: Clock,
 }
 
 impl Store {
@@ -81,7 +84,11 @@ impl Store {
             });
         }
         let db = Database::connect(options).await?;
-        Ok(Self { db, backend })
+        Ok(Self {
+            db,
+            backend,
+            clock: Clock::system(),
+        })
     }
 
     /// Wraps an open connection (tests and tools that manage their own pool).
@@ -90,7 +97,23 @@ impl Store {
             DbBackend::Postgres => Backend::Postgres,
             _ => Backend::Sqlite,
         };
-        Self { db, backend }
+        Self {
+            db,
+            backend,
+            clock: Clock::system(),
+        }
+    }
+
+    /// The same store reading "now" from `clock` (tests pin it; production uses the system
+    /// clock).
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The clock this store reads "now" from.
+    pub fn clock(&self) -> &Clock {
+        &self.clock
     }
 
     /// Which engine this store talks to.

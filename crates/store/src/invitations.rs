@@ -44,7 +44,7 @@ impl Store {
         new: NewInvitation,
         mail: NewMail,
     ) -> Result<Recorded<Invitation>, StoreError> {
-        let now = Utc::now();
+        let now = self.clock.now();
         let txn = self.begin_write().await?;
         let invitee = person::Entity::find()
             .filter(person::Column::EmailNormalized.eq(new.email.normalized()))
@@ -82,8 +82,12 @@ impl Store {
         .insert(&txn)
         .await?;
         enqueue(&txn, mail, now).await?;
-        let event =
-            append_activity(&txn, invitation_activity(actor, &row, "invitation.sent")).await?;
+        let event = append_activity(
+            &txn,
+            self.clock.now(),
+            invitation_activity(actor, &row, "invitation.sent"),
+        )
+        .await?;
         txn.commit().await?;
         Ok(Recorded::new(invitation_from_row(row)?, vec![event]))
     }
@@ -116,10 +120,14 @@ impl Store {
             return Err(StoreError::Token(TokenProblem::AlreadyUsed));
         }
         let mut update = row.into_active_model();
-        update.revoked_at = Set(Some(Utc::now()));
+        update.revoked_at = Set(Some(self.clock.now()));
         let row = update.update(&txn).await?;
-        let event =
-            append_activity(&txn, invitation_activity(actor, &row, "invitation.revoked")).await?;
+        let event = append_activity(
+            &txn,
+            self.clock.now(),
+            invitation_activity(actor, &row, "invitation.revoked"),
+        )
+        .await?;
         txn.commit().await?;
         Ok(Recorded::new(invitation_from_row(row)?, vec![event]))
     }
@@ -132,7 +140,7 @@ impl Store {
         person: PersonId,
         email: &Email,
     ) -> Result<Recorded<Membership>, StoreError> {
-        let now = Utc::now();
+        let now = self.clock.now();
         let txn = self.begin_write().await?;
         let row = invitation::Entity::find()
             .filter(invitation::Column::TokenHash.eq(token_hash))
@@ -187,6 +195,7 @@ impl Store {
         accepted.update(&txn).await?;
         let event = append_activity(
             &txn,
+            self.clock.now(),
             membership_activity(
                 Some(person),
                 &membership_row,

@@ -2,7 +2,6 @@
 //! transaction with its activity entry. The rules themselves live in the domain
 //! (`coalition_domain::membership`); this module loads, locks and saves around them.
 
-use chrono::Utc;
 use coalition_domain::coalition::{JoinPolicy, WorkingGroup, WorkingGroupId};
 use coalition_domain::membership::{
     Membership, MembershipId, MembershipRefusal, MembershipRole, MembershipStatus,
@@ -92,6 +91,7 @@ impl Store {
         let row = update.update(&txn).await?;
         let event = append_activity(
             &txn,
+            self.clock.now(),
             NewActivity {
                 actor: Some(actor),
                 verb: "group.join_policy_changed".to_owned(),
@@ -115,7 +115,7 @@ impl Store {
         motivation: Option<String>,
         mails_if_pending: Vec<NewMail>,
     ) -> Result<Recorded<Membership>, StoreError> {
-        let now = Utc::now();
+        let now = self.clock.now();
         let txn = self.begin_write().await?;
         let group_row = working_group::Entity::find_by_id(group.0)
             .one(&txn)
@@ -167,6 +167,7 @@ impl Store {
         };
         let event = append_activity(
             &txn,
+            self.clock.now(),
             membership_activity(Some(person), &row, verb, json!({})),
         )
         .await?;
@@ -188,7 +189,7 @@ impl Store {
             return Err(StoreError::Membership(MembershipRefusal::NotPending));
         }
         let mut update = row.into_active_model();
-        update.since = Set(Utc::now());
+        update.since = Set(self.clock.now());
         update.decided_by = Set(Some(actor.0));
         let (verb, payload) = match decision {
             Decision::Approve => {
@@ -203,10 +204,14 @@ impl Store {
         };
         let row = update.update(&txn).await?;
         if let Some(mail) = mail {
-            enqueue(&txn, mail, Utc::now()).await?;
+            enqueue(&txn, mail, self.clock.now()).await?;
         }
-        let event =
-            append_activity(&txn, membership_activity(Some(actor), &row, verb, payload)).await?;
+        let event = append_activity(
+            &txn,
+            self.clock.now(),
+            membership_activity(Some(actor), &row, verb, payload),
+        )
+        .await?;
         txn.commit().await?;
         Ok(Recorded::new(membership_from_row(row)?, vec![event]))
     }
@@ -226,6 +231,7 @@ impl Store {
         let payload = json!({ "from": current.role.as_str(), "to": role.as_str() });
         let event = append_activity(
             &txn,
+            self.clock.now(),
             membership_activity(Some(actor), &row, "membership.role_changed", payload),
         )
         .await?;
@@ -244,7 +250,7 @@ impl Store {
         let (row, current) = load_active_keeping_a_coordinator(&txn, id, None).await?;
         let mut update = row.into_active_model();
         update.status = Set(MembershipStatus::Ended.as_str().to_owned());
-        update.since = Set(Utc::now());
+        update.since = Set(self.clock.now());
         let row = update.update(&txn).await?;
         let verb = if actor == current.person_id {
             "membership.left"
@@ -253,6 +259,7 @@ impl Store {
         };
         let event = append_activity(
             &txn,
+            self.clock.now(),
             membership_activity(Some(actor), &row, verb, json!({})),
         )
         .await?;

@@ -38,7 +38,7 @@ impl Store {
         draft: MeetingDraft,
         mails: MeetingMails,
     ) -> Result<Recorded<Meeting>, StoreError> {
-        let now = Utc::now();
+        let now = self.clock.now();
         let txn = self.begin_write().await?;
         let row = meeting::ActiveModel {
             working_group_id: Set(group.map(|group| group.0)),
@@ -67,9 +67,13 @@ impl Store {
         let meeting = with_exceptions(&txn, vec![meeting_from_row(row.clone())?])
             .await?
             .remove(0);
-        enqueue_all(&txn, mails(&meeting)).await?;
-        let event =
-            append_activity(&txn, meeting_activity(actor, &row, "meeting.scheduled")).await?;
+        enqueue_all(&txn, self.clock.now(), mails(&meeting)).await?;
+        let event = append_activity(
+            &txn,
+            self.clock.now(),
+            meeting_activity(actor, &row, "meeting.scheduled"),
+        )
+        .await?;
         txn.commit().await?;
         Ok(Recorded::new(meeting, vec![event]))
     }
@@ -106,15 +110,20 @@ impl Store {
         update.visibility = Set(draft.visibility.as_str().to_owned());
         update.recurrence = Set(draft.recurrence.map(|rule| rule.as_str().to_owned()));
         update.sequence = Set(sequence);
-        update.updated_at = Set(Utc::now());
+        update.updated_at = Set(self.clock.now());
         let row = update.update(&txn).await?;
         // The mails' invitations must carry the series' exceptions, or calendars would
         // replace the series without them.
         let meeting = with_exceptions(&txn, vec![meeting_from_row(row.clone())?])
             .await?
             .remove(0);
-        enqueue_all(&txn, mails(&meeting)).await?;
-        let event = append_activity(&txn, meeting_activity(actor, &row, "meeting.updated")).await?;
+        enqueue_all(&txn, self.clock.now(), mails(&meeting)).await?;
+        let event = append_activity(
+            &txn,
+            self.clock.now(),
+            meeting_activity(actor, &row, "meeting.updated"),
+        )
+        .await?;
         txn.commit().await?;
         Ok(Recorded::new(meeting, vec![event]))
     }
@@ -134,16 +143,20 @@ impl Store {
         update.status = Set(MeetingStatus::Cancelled.as_str().to_owned());
         update.cancel_reason = Set(Some(reason));
         update.sequence = Set(sequence);
-        update.updated_at = Set(Utc::now());
+        update.updated_at = Set(self.clock.now());
         let row = update.update(&txn).await?;
         // The mails' invitations must carry the series' exceptions, or calendars would
         // replace the series without them.
         let meeting = with_exceptions(&txn, vec![meeting_from_row(row.clone())?])
             .await?
             .remove(0);
-        enqueue_all(&txn, mails(&meeting)).await?;
-        let event =
-            append_activity(&txn, meeting_activity(actor, &row, "meeting.cancelled")).await?;
+        enqueue_all(&txn, self.clock.now(), mails(&meeting)).await?;
+        let event = append_activity(
+            &txn,
+            self.clock.now(),
+            meeting_activity(actor, &row, "meeting.cancelled"),
+        )
+        .await?;
         txn.commit().await?;
         Ok(Recorded::new(meeting, vec![event]))
     }
@@ -178,21 +191,21 @@ impl Store {
             original_start: Set(original_start),
             moved_start: Set(moved_to.map(|(start, _)| start)),
             moved_end: Set(moved_to.map(|(_, end)| end)),
-            created_at: Set(Utc::now()),
+            created_at: Set(self.clock.now()),
         }
         .insert(&txn)
         .await?;
         let sequence = row.sequence + 1;
         let mut update = row.into_active_model();
         update.sequence = Set(sequence);
-        update.updated_at = Set(Utc::now());
+        update.updated_at = Set(self.clock.now());
         let row = update.update(&txn).await?;
         // The mails' invitations must carry the series' exceptions, or calendars would
         // replace the series without them.
         let meeting = with_exceptions(&txn, vec![meeting_from_row(row.clone())?])
             .await?
             .remove(0);
-        enqueue_all(&txn, mails(&meeting)).await?;
+        enqueue_all(&txn, self.clock.now(), mails(&meeting)).await?;
         let verb = if moved_to.is_some() {
             "meeting.occurrence_moved"
         } else {
@@ -200,7 +213,7 @@ impl Store {
         };
         let mut entry = meeting_activity(actor, &row, verb);
         entry.payload["originalStart"] = json!(original_start);
-        let event = append_activity(&txn, entry).await?;
+        let event = append_activity(&txn, self.clock.now(), entry).await?;
         txn.commit().await?;
         Ok(Recorded::new(meeting, vec![event]))
     }
@@ -268,7 +281,7 @@ impl Store {
         calendar_feed::ActiveModel {
             person_id: Set(person.0),
             token_hash: Set(token_hash),
-            created_at: Set(Utc::now()),
+            created_at: Set(self.clock.now()),
         }
         .insert(&txn)
         .await?;
@@ -324,7 +337,7 @@ impl Store {
         let marked = meeting_reminder::ActiveModel {
             meeting_id: Set(id.0),
             occurrence_start: Set(start),
-            sent_at: Set(Utc::now()),
+            sent_at: Set(self.clock.now()),
         }
         .insert(&txn)
         .await;
@@ -334,7 +347,7 @@ impl Store {
             Err(StoreError::Conflict { .. }) => return Ok(false),
             Err(error) => return Err(error),
         }
-        enqueue_all(&txn, mails).await?;
+        enqueue_all(&txn, self.clock.now(), mails).await?;
         txn.commit().await?;
         Ok(true)
     }
@@ -346,7 +359,7 @@ impl Store {
         id: MeetingId,
         response: RsvpResponse,
     ) -> Result<Recorded<RsvpResponse>, StoreError> {
-        let now = Utc::now();
+        let now = self.clock.now();
         let txn = self.begin_write().await?;
         let row = load_scheduled(&txn, id).await?;
         rsvp::Entity::delete_by_id((id.0, person.0))
@@ -363,7 +376,7 @@ impl Store {
         let mut entry = meeting_activity(person, &row, "meeting.rsvp");
         entry.payload =
             json!({ "version": 1, "personId": person.0, "response": response.as_str() });
-        let event = append_activity(&txn, entry).await?;
+        let event = append_activity(&txn, self.clock.now(), entry).await?;
         txn.commit().await?;
         Ok(Recorded::new(response, vec![event]))
     }
@@ -443,8 +456,11 @@ async fn with_exceptions(
 /// sequence are known only inside the transaction).
 pub type MeetingMails = Box<dyn FnOnce(&Meeting) -> Vec<NewMail> + Send>;
 
-async fn enqueue_all(db: &impl ConnectionTrait, mails: Vec<NewMail>) -> Result<(), StoreError> {
-    let now = Utc::now();
+async fn enqueue_all(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    mails: Vec<NewMail>,
+) -> Result<(), StoreError> {
     for mail in mails {
         enqueue(db, mail, now).await?;
     }

@@ -1,6 +1,5 @@
 //! Memberships of people in working groups, and the paged lists of members.
 
-use chrono::Utc;
 use coalition_domain::coalition::WorkingGroupId;
 use coalition_domain::membership::{
     Member, MemberFilter, Membership, MembershipId, MembershipRole, MembershipStatus,
@@ -28,7 +27,7 @@ impl Store {
         role: MembershipRole,
         status: MembershipStatus,
     ) -> Result<Membership, StoreError> {
-        let now = Utc::now();
+        let now = self.clock.now();
         let row = membership::ActiveModel {
             person_id: Set(person.0),
             working_group_id: Set(group.0),

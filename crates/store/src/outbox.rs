@@ -180,7 +180,7 @@ impl Store {
         limit: u64,
         lease: chrono::Duration,
     ) -> Result<Vec<OutboxMessage>, StoreError> {
-        let now = Utc::now();
+        let now = self.clock.now();
         let until = now + lease;
         let txn = self.begin_write().await?;
         let ids: Vec<i32> = if txn.get_database_backend() == DbBackend::Postgres {
@@ -263,7 +263,7 @@ impl Store {
                     outbox::Column::Status,
                     Expr::value(OutboxStatus::Sent.as_str()),
                 )
-                .col_expr(outbox::Column::SentAt, Expr::value(Utc::now()))
+                .col_expr(outbox::Column::SentAt, Expr::value(self.clock.now()))
                 .col_expr(
                     outbox::Column::LastError,
                     Expr::value(Option::<String>::None),
@@ -364,7 +364,7 @@ impl Store {
     /// Queues a digest in place of the held messages it gathers, in one transaction: the
     /// digest is due at once and the items are marked sent (with it).
     pub async fn release_digest(&self, items: &[i32], digest: NewMail) -> Result<i32, StoreError> {
-        let now = Utc::now();
+        let now = self.clock.now();
         let txn = self.begin_write().await?;
         let row = outbox::ActiveModel {
             message_id: Set(format!("<{}@coalition.outbox>", uuid::Uuid::new_v4())),
@@ -430,7 +430,7 @@ impl Store {
         let mut update: outbox::ActiveModel = row.into();
         update.status = Set(OutboxStatus::Pending.as_str().to_owned());
         update.attempts = Set(0);
-        update.next_attempt_at = Set(Utc::now());
+        update.next_attempt_at = Set(self.clock.now());
         message_from_row(update.update(&self.db).await?)
     }
 }

@@ -1,6 +1,6 @@
 //! Recording and reading people.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use coalition_domain::geography::CountryCode;
 use coalition_domain::language::Language;
 use coalition_domain::people::{Email, NewPerson, Person, PersonId, SelfDescribedGender, TimeZone};
@@ -15,7 +15,7 @@ impl Store {
     /// Records a new person. A second person with the same address (in any letter case)
     /// is refused with [`StoreError::Conflict`] on `email`.
     pub async fn insert_person(&self, new: NewPerson) -> Result<Person, StoreError> {
-        insert_person(&self.db, new).await
+        insert_person(&self.db, new, self.clock.now()).await
     }
 
     /// One person.
@@ -48,8 +48,8 @@ impl Store {
 pub(crate) async fn insert_person(
     db: &impl ConnectionTrait,
     new: NewPerson,
+    now: DateTime<Utc>,
 ) -> Result<Person, StoreError> {
-    let now = Utc::now();
     let row = person::ActiveModel {
         display_name_normalized: Set(new.display_name.to_lowercase()),
         display_name: Set(new.display_name),

@@ -2,7 +2,7 @@
 //! Rows are matched by natural key (slug, area number), so seeding twice changes nothing
 //! and a partly seeded database is completed.
 
-use chrono::{NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter,
     Set,
@@ -148,10 +148,11 @@ impl Store {
     /// Loads whatever part of the OER Dynamic Coalition is missing, in one transaction.
     pub async fn seed(&self) -> Result<SeedReport, StoreError> {
         let txn = self.begin_write().await?;
-        let report = seed_in(&txn).await?;
+        let report = seed_in(&txn, self.clock.now()).await?;
         if !report.is_empty() {
             append_activity(
                 &txn,
+                self.clock.now(),
                 NewActivity {
                     actor: None,
                     verb: "coalition.seeded".to_owned(),
@@ -184,9 +185,8 @@ async fn seeded_coalition_id(txn: &DatabaseTransaction) -> Result<i32, StoreErro
         })
 }
 
-async fn seed_in(txn: &DatabaseTransaction) -> Result<SeedReport, StoreError> {
+async fn seed_in(txn: &DatabaseTransaction, now: DateTime<Utc>) -> Result<SeedReport, StoreError> {
     let mut report = SeedReport::default();
-    let now = Utc::now();
     let coalition_id = match coalition::Entity::find()
         .filter(coalition::Column::Slug.eq(COALITION_SLUG))
         .one(txn)

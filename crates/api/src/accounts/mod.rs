@@ -165,7 +165,7 @@ impl AccountsMutation {
 
     /// Disables an account and ends its sessions. Administrators only.
     async fn disable_account(&self, ctx: &Context<'_>, person_id: ID) -> Result<Person, ApiError> {
-        let person = PersonId(decode_id_of(NodeKind::Person, &person_id)?);
+        let person = PersonId(decode_id_of(NodeKind::Person, &person_id, "personId")?);
         let person = api(ctx)?
             .services
             .set_account_disabled(viewer(ctx), person, true)
@@ -175,7 +175,7 @@ impl AccountsMutation {
 
     /// Lets a disabled account sign in again. Administrators only.
     async fn enable_account(&self, ctx: &Context<'_>, person_id: ID) -> Result<Person, ApiError> {
-        let person = PersonId(decode_id_of(NodeKind::Person, &person_id)?);
+        let person = PersonId(decode_id_of(NodeKind::Person, &person_id, "personId")?);
         let person = api(ctx)?
             .services
             .set_account_disabled(viewer(ctx), person, false)

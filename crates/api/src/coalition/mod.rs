@@ -34,7 +34,7 @@ impl CoalitionQuery {
         ctx: &Context<'_>,
         id: ID,
     ) -> Result<Option<WorkingGroup>, ApiError> {
-        let id = WorkingGroupId(decode_id_of(NodeKind::WorkingGroup, &id)?);
+        let id = WorkingGroupId(decode_id_of(NodeKind::WorkingGroup, &id, "id")?);
         Ok(Some(WorkingGroup(api(ctx)?.store.working_group(id).await?)))
     }
 }

@@ -177,7 +177,9 @@ impl WorkingGroup {
         #[graphql(desc = "Page size; at most the server's maximum (100 by default).")]
         first: Option<i32>,
         #[graphql(desc = "The `endCursor` of the previous page.")] after: Option<String>,
-        filter: Option<MemberFilterInput>,
+        #[graphql(desc = "Narrows the list; every criterion given must hold.")] filter: Option<
+            MemberFilterInput,
+        >,
     ) -> Result<MembershipConnection, ApiError> {
         members_page(ctx, self.0.id, first, after, filter).await
     }

@@ -21,12 +21,20 @@ pub(crate) enum JoinPolicy {
     Moderated,
 }
 
-fn parse_group_id(id: &ID) -> Result<WorkingGroupId, ApiError> {
-    Ok(WorkingGroupId(decode_id_of(NodeKind::WorkingGroup, id)?))
+fn parse_group_id(id: &ID, argument: &'static str) -> Result<WorkingGroupId, ApiError> {
+    Ok(WorkingGroupId(decode_id_of(
+        NodeKind::WorkingGroup,
+        id,
+        argument,
+    )?))
 }
 
-fn parse_membership_id(id: &ID) -> Result<MembershipId, ApiError> {
-    Ok(MembershipId(decode_id_of(NodeKind::Membership, id)?))
+fn parse_membership_id(id: &ID, argument: &'static str) -> Result<MembershipId, ApiError> {
+    Ok(MembershipId(decode_id_of(
+        NodeKind::Membership,
+        id,
+        argument,
+    )?))
 }
 
 async fn with_person(
@@ -47,13 +55,17 @@ impl MembershipMutation {
     async fn request_to_join(
         &self,
         ctx: &Context<'_>,
-        group_id: ID,
+        #[graphql(desc = "The group to join.")] group_id: ID,
         #[graphql(desc = "Why you want to join, for the coordinators (up to 2,000 characters).")]
         motivation: Option<String>,
     ) -> Result<Membership, ApiError> {
         let membership = api(ctx)?
             .services
-            .request_to_join(viewer(ctx), parse_group_id(&group_id)?, motivation)
+            .request_to_join(
+                viewer(ctx),
+                parse_group_id(&group_id, "groupId")?,
+                motivation,
+            )
             .await?;
         with_person(ctx, membership).await
     }
@@ -66,7 +78,10 @@ impl MembershipMutation {
     ) -> Result<Membership, ApiError> {
         let membership = api(ctx)?
             .services
-            .approve_membership(viewer(ctx), parse_membership_id(&membership_id)?)
+            .approve_membership(
+                viewer(ctx),
+                parse_membership_id(&membership_id, "membershipId")?,
+            )
             .await?;
         with_person(ctx, membership).await
     }
@@ -80,7 +95,11 @@ impl MembershipMutation {
     ) -> Result<Membership, ApiError> {
         let membership = api(ctx)?
             .services
-            .reject_membership(viewer(ctx), parse_membership_id(&membership_id)?, reason)
+            .reject_membership(
+                viewer(ctx),
+                parse_membership_id(&membership_id, "membershipId")?,
+                reason,
+            )
             .await?;
         with_person(ctx, membership).await
     }
@@ -89,7 +108,7 @@ impl MembershipMutation {
     async fn leave_group(&self, ctx: &Context<'_>, group_id: ID) -> Result<Membership, ApiError> {
         let membership = api(ctx)?
             .services
-            .leave_group(viewer(ctx), parse_group_id(&group_id)?)
+            .leave_group(viewer(ctx), parse_group_id(&group_id, "groupId")?)
             .await?;
         with_person(ctx, membership).await
     }
@@ -103,7 +122,11 @@ impl MembershipMutation {
     ) -> Result<WorkingGroup, ApiError> {
         let group = api(ctx)?
             .services
-            .set_join_policy(viewer(ctx), parse_group_id(&group_id)?, join_policy.into())
+            .set_join_policy(
+                viewer(ctx),
+                parse_group_id(&group_id, "groupId")?,
+                join_policy.into(),
+            )
             .await?;
         Ok(WorkingGroup(group))
     }
@@ -119,7 +142,12 @@ impl MembershipMutation {
     ) -> Result<Invitation, ApiError> {
         let invitation = api(ctx)?
             .services
-            .invite_member(viewer(ctx), parse_group_id(&group_id)?, &email, role.into())
+            .invite_member(
+                viewer(ctx),
+                parse_group_id(&group_id, "groupId")?,
+                &email,
+                role.into(),
+            )
             .await?;
         Ok(Invitation(invitation))
     }
@@ -144,7 +172,11 @@ impl MembershipMutation {
         ctx: &Context<'_>,
         invitation_id: ID,
     ) -> Result<Invitation, ApiError> {
-        let id = InvitationId(decode_id_of(NodeKind::Invitation, &invitation_id)?);
+        let id = InvitationId(decode_id_of(
+            NodeKind::Invitation,
+            &invitation_id,
+            "invitationId",
+        )?);
         let invitation = api(ctx)?
             .services
             .revoke_invitation(viewer(ctx), id)
@@ -163,7 +195,7 @@ impl MembershipMutation {
             .services
             .change_member_role(
                 viewer(ctx),
-                parse_membership_id(&membership_id)?,
+                parse_membership_id(&membership_id, "membershipId")?,
                 role.into(),
             )
             .await?;
@@ -178,7 +210,10 @@ impl MembershipMutation {
     ) -> Result<Membership, ApiError> {
         let membership = api(ctx)?
             .services
-            .remove_member(viewer(ctx), parse_membership_id(&membership_id)?)
+            .remove_member(
+                viewer(ctx),
+                parse_membership_id(&membership_id, "membershipId")?,
+            )
             .await?;
         with_person(ctx, membership).await
     }

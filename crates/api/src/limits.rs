@@ -1,0 +1,313 @@
+//! What one operation may ask for: nesting depth, complexity and aliases, checked before
+//! anything runs.
+//!
+//! Depth and aliases are counted on data fields only. Introspection (`__schema`, `__type`)
+//! has a depth bound of its own, because the query every standard client sends (graphql-js
+//! `getIntrospectionQuery()`, used by GraphiQL, code generators, Postman) nests `ofType`
+//! nine levels below `__schema { types { fields { type`, deeper than any sane data query.
+//! Complexity counts every field, introspection included, so the breadth of an
+//! introspection query stays bounded too.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use async_graphql::extensions::{
+    Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextPrepareRequest,
+    NextValidation,
+};
+use async_graphql::parser::types::{
+    DocumentOperations, ExecutableDocument, FragmentDefinition, Selection, SelectionSet,
+};
+use async_graphql::{
+    ErrorExtensionValues, Name, Positioned, Request, ServerError, ServerResult, ValidationResult,
+    Variables,
+};
+
+/// Limits that keep one request from monopolising the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueryLimits {
+    /// Deepest nesting of data fields accepted.
+    pub max_depth: usize,
+    /// Highest complexity score accepted (fields weighted by page size).
+    pub max_complexity: usize,
+    /// Most aliased data fields in one operation.
+    pub max_aliases: usize,
+}
+
+impl Default for QueryLimits {
+    fn default() -> Self {
+        Self {
+            max_depth: 12,
+            max_complexity: 2_000,
+            max_aliases: 30,
+        }
+    }
+}
+
+/// Deepest nesting accepted below `__schema` or `__type`: room for the standard
+/// introspection queries (14 levels with graphql-js's nine `ofType`s) and a margin for
+/// clients that ask for deeper type references.
+pub const INTROSPECTION_MAX_DEPTH: usize = 24;
+
+/// Installs the checks on a schema.
+pub(crate) struct LimitsExtension(pub(crate) QueryLimits);
+
+impl ExtensionFactory for LimitsExtension {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(LimitsCheck {
+            limits: self.0,
+            operation_name: Mutex::default(),
+        })
+    }
+}
+
+/// The checks for one request.
+struct LimitsCheck {
+    limits: QueryLimits,
+    /// The operation the request names, learnt before the document is parsed.
+    operation_name: Mutex<Option<String>>,
+}
+
+#[async_trait::async_trait]
+impl Extension for LimitsCheck {
+    async fn prepare_request(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        request: Request,
+        next: NextPrepareRequest<'_>,
+    ) -> ServerResult<Request> {
+        *self
+            .operation_name
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = request.operation_name.clone();
+        next.run(ctx, request).await
+    }
+
+    async fn parse_query(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        query: &str,
+        variables: &Variables,
+        next: NextParseQuery<'_>,
+    ) -> ServerResult<ExecutableDocument> {
+        let document = next.run(ctx, query, variables).await?;
+        let operation_name = self
+            .operation_name
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        let shape = Shape::of(&document, operation_name.as_deref());
+        let limits = self.limits;
+        if shape.depth > limits.max_depth {
+            return Err(refusal(format!(
+                "the query nests fields {} levels deep; the limit is {} (setting graphql.max_depth)",
+                shape.depth, limits.max_depth
+            )));
+        }
+        if shape.introspection_depth > INTROSPECTION_MAX_DEPTH {
+            return Err(refusal(format!(
+                "the introspection query nests fields {} levels deep; the limit is {INTROSPECTION_MAX_DEPTH}",
+                shape.introspection_depth
+            )));
+        }
+        if shape.aliases > limits.max_aliases {
+            return Err(refusal(format!(
+                "the query uses {} aliases; the limit is {} (setting graphql.max_aliases)",
+                shape.aliases, limits.max_aliases
+            )));
+        }
+        Ok(document)
+    }
+
+    async fn validation(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        next: NextValidation<'_>,
+    ) -> Result<ValidationResult, Vec<ServerError>> {
+        let result = next.run(ctx).await?;
+        if result.complexity > self.limits.max_complexity {
+            return Err(vec![refusal(format!(
+                "the query's complexity is {}; the limit is {} (setting graphql.max_complexity; \
+                 lists count once per item of the page asked for)",
+                result.complexity, self.limits.max_complexity
+            ))]);
+        }
+        Ok(result)
+    }
+}
+
+fn refusal(message: String) -> ServerError {
+    let mut error = ServerError::new(message, None);
+    let mut extensions = ErrorExtensionValues::default();
+    extensions.set("code", "BAD_USER_INPUT");
+    error.extensions = Some(extensions);
+    error
+}
+
+/// What the limits look at in a document.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+struct Shape {
+    /// Deepest nesting of data fields.
+    depth: usize,
+    /// Deepest nesting inside `__schema` / `__type`, counted from them.
+    introspection_depth: usize,
+    /// Aliased data fields, each fragment counted once per use.
+    aliases: usize,
+}
+
+impl Shape {
+    /// The shape of the operation `operation_name` names (of every operation when the
+    /// document has several and the request names none: validation refuses it anyway).
+    fn of(document: &ExecutableDocument, operation_name: Option<&str>) -> Self {
+        let mut walker = Walker {
+            fragments: &document.fragments,
+            memo: HashMap::new(),
+            visiting: Vec::new(),
+        };
+        let selection_sets: Vec<&SelectionSet> = match &document.operations {
+            DocumentOperations::Single(operation) => vec![&operation.node.selection_set.node],
+            DocumentOperations::Multiple(operations) => operations
+                .iter()
+                .filter(|(name, _)| operation_name.is_none_or(|wanted| name.as_str() == wanted))
+                .map(|(_, operation)| &operation.node.selection_set.node)
+                .collect(),
+        };
+        selection_sets
+            .into_iter()
+            .map(|set| walker.selection_set(set))
+            .fold(Shape::default(), Shape::max)
+    }
+
+    fn max(self, other: Shape) -> Shape {
+        Shape {
+            depth: self.depth.max(other.depth),
+            introspection_depth: self.introspection_depth.max(other.introspection_depth),
+            aliases: self.aliases.max(other.aliases),
+        }
+    }
+}
+
+/// Walks selection sets, following fragment spreads once each (their shape is remembered,
+/// so a document that spreads fragments into each other cannot make the walk explode).
+struct Walker<'a> {
+    fragments: &'a HashMap<Name, Positioned<FragmentDefinition>>,
+    memo: HashMap<&'a str, Shape>,
+    visiting: Vec<&'a str>,
+}
+
+impl<'a> Walker<'a> {
+    fn selection_set(&mut self, set: &'a SelectionSet) -> Shape {
+        let mut shape = Shape::default();
+        for selection in &set.items {
+            let inner = match &selection.node {
+                Selection::Field(field) => {
+                    let field = &field.node;
+                    let below = self.selection_set(&field.selection_set.node);
+                    if matches!(field.name.node.as_str(), "__schema" | "__type") {
+                        Shape {
+                            depth: 0,
+                            introspection_depth: 1 + below.depth.max(below.introspection_depth),
+                            aliases: 0,
+                        }
+                    } else {
+                        Shape {
+                            depth: 1 + below.depth,
+                            introspection_depth: below.introspection_depth,
+                            aliases: below.aliases + usize::from(field.alias.is_some()),
+                        }
+                    }
+                }
+                Selection::FragmentSpread(spread) => self.fragment(&spread.node.fragment_name.node),
+                Selection::InlineFragment(inline) => {
+                    self.selection_set(&inline.node.selection_set.node)
+                }
+            };
+            shape = Shape {
+                depth: shape.depth.max(inner.depth),
+                introspection_depth: shape.introspection_depth.max(inner.introspection_depth),
+                aliases: shape.aliases.saturating_add(inner.aliases),
+            };
+        }
+        shape
+    }
+
+    fn fragment(&mut self, name: &'a Name) -> Shape {
+        let key = name.as_str();
+        if let Some(shape) = self.memo.get(key) {
+            return *shape;
+        }
+        // A cycle or an unknown fragment is for validation to report; count nothing here.
+        if self.visiting.contains(&key) {
+            return Shape::default();
+        }
+        let Some(definition) = self.fragments.get(name) else {
+            return Shape::default();
+        };
+        self.visiting.push(key);
+        let shape = self.selection_set(&definition.node.selection_set.node);
+        self.visiting.pop();
+        self.memo.insert(key, shape);
+        shape
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use async_graphql::parser::parse_query;
+
+    fn shape(query: &str) -> Shape {
+        let document = parse_query(query).unwrap_or_else(|error| panic!("{error}"));
+        Shape::of(&document, None)
+    }
+
+    #[test]
+    fn data_fields_count_depth_and_aliases() {
+        let found = shape("{ a { b { c } } x: a { y: b { c } } }");
+        assert_eq!(found.depth, 3);
+        assert_eq!(found.aliases, 2);
+        assert_eq!(found.introspection_depth, 0);
+    }
+
+    #[test]
+    fn fragments_count_where_they_are_spread() {
+        let found = shape("{ a { ...F } b { ...F } } fragment F on T { x: c { d } }");
+        assert_eq!(found.depth, 3);
+        assert_eq!(found.aliases, 2);
+    }
+
+    #[test]
+    fn introspection_is_measured_apart_from_data() {
+        let found = shape(
+            "{ __schema { types { fields { type { ofType { ofType { ofType { name } } } } } } } \
+               a { __typename } }",
+        );
+        assert_eq!(found.depth, 2);
+        assert_eq!(found.introspection_depth, 8);
+    }
+
+    #[test]
+    fn the_standard_introspection_query_fits() {
+        let query = include_str!("../../../tests/fixtures/introspection/standard.graphql");
+        let found = shape(query);
+        assert_eq!(found.depth, 0);
+        assert!(
+            found.introspection_depth <= INTROSPECTION_MAX_DEPTH,
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn fragment_cycles_end() {
+        let found = shape("{ a { ...F } } fragment F on T { b { ...G } } fragment G on T { ...F }");
+        assert_eq!(found.depth, 2);
+    }
+
+    #[test]
+    fn only_the_named_operation_counts() {
+        let document = parse_query("query Shallow { a } query Deep { a { b { c } } }")
+            .unwrap_or_else(|error| panic!("{error}"));
+        assert_eq!(Shape::of(&document, Some("Shallow")).depth, 1);
+        assert_eq!(Shape::of(&document, Some("Deep")).depth, 3);
+    }
+}
