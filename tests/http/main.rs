@@ -7,6 +7,7 @@
 
 mod accounts;
 mod coalition;
+mod graphiql;
 mod graphql_over_http;
 mod health;
 mod live;
