@@ -40,7 +40,8 @@ bench:
 	ulimit -n 65536 2>/dev/null || true; \
 	  "$${CARGO_TARGET_DIR:-target}/release/bench-subscribers" --server "$${CARGO_TARGET_DIR:-target}/release/coalition" $(BENCH_ARGS)
 
-## audit: the graphql-http audit suite and the graphql-ws client against a real server (needs Node.js)
+## audit: graphql-http audit suite, graphql-ws client, standard introspection queries and GraphiQL in
+##   headless Chromium, against a real server (needs Node.js and /usr/bin/chromium or $CHROMIUM)
 audit:
 	$(CARGO) build --bin coalition
 	tests/audit/run.sh "$${CARGO_TARGET_DIR:-target}/debug/coalition"

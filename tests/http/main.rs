@@ -8,6 +8,7 @@
 mod accounts;
 mod binary;
 mod coalition;
+mod graphiql;
 mod graphql_over_http;
 mod health;
 mod live;

@@ -3,7 +3,6 @@
 
 use std::collections::HashMap;
 
-use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::parse_query;
 use async_graphql::parser::types::{DocumentOperations, OperationDefinition, OperationType};
 use async_graphql::{ServerError, Variables};
@@ -17,7 +16,7 @@ use axum::http::header::{
     ACCEPT_LANGUAGE, ALLOW, AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, VARY, WWW_AUTHENTICATE,
 };
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use coalition_api::RequestLanguage;
 use coalition_domain::language::Language;
 use coalition_domain::policy::Viewer;
@@ -202,7 +201,7 @@ pub async fn get(
         return super::websocket::upgrade(state, websocket, &headers, peer);
     }
     if !query.contains_key("query") && wants_html(&headers) {
-        return Html(GraphiQLSource::build().endpoint("/graphql").finish()).into_response();
+        return super::graphiql::page();
     }
     let Some(media) = ResponseMediaType::negotiate(&headers) else {
         return not_acceptable();

@@ -1,6 +1,7 @@
 //! The HTTP surface: routes, shared state and the middleware every request passes through.
 
 mod calendar;
+mod graphiql;
 mod graphql;
 mod health;
 pub mod media;
@@ -106,6 +107,7 @@ pub fn router(state: AppState, limits: HttpLimits) -> Router {
         .layer(DefaultBodyLimit::max(limits.max_body_bytes));
     Router::new()
         .route("/graphql", get(graphql::get).post(graphql::post))
+        .route("/graphiql/{file}", get(graphiql::asset))
         .route("/calendar/groups/{file}", get(calendar::group))
         .route("/calendar/people/{file}", get(calendar::person))
         .route("/healthz", get(health::healthz))
