@@ -117,8 +117,7 @@ async fn two_processes_share_live_events_through_redis() {
             .subscribe("g", GROUP_ACTIVITY, json!({ "group": group_id }))
             .await;
         wait_until_ready(&second).await;
-        // The subscription must be listening before the event is published.
-        tokio::time::sleep(Duration::from_millis(500)).await;
+        second.wait_for_subscribers(1).await;
         let (_, body) = first
             .graphql_as(&member, REQUEST, json!({ "group": group_id }))
             .await;

@@ -245,8 +245,8 @@ async fn group_members_see_its_activity_until_they_leave() {
             .await;
         let mut notified = WsClient::initialised(&app, Some(&member)).await;
         notified.subscribe("n", MY_NOTIFICATIONS, json!({})).await;
-        // Let both subscriptions reach the bus before the first change.
-        tokio::time::sleep(Duration::from_millis(400)).await;
+        // Both subscriptions listen before the first change.
+        app.wait_for_subscribers(2).await;
 
         let (_, body) = app
             .graphql_as(&member, REQUEST, json!({ "group": group_id }))
@@ -290,7 +290,7 @@ async fn group_members_see_its_activity_until_they_leave() {
         member_socket
             .subscribe("m", GROUP_ACTIVITY, json!({ "group": group_id }))
             .await;
-        tokio::time::sleep(Duration::from_millis(400)).await;
+        app.wait_for_subscribers(3).await;
         app.graphql_as(&coordinator, REMOVE, json!({ "id": membership_id }))
             .await;
         let last = member_socket.message().await;
@@ -334,7 +334,7 @@ async fn two_instances_share_events_through_redis() {
         on_second
             .subscribe("g", GROUP_ACTIVITY, json!({ "group": group_id }))
             .await;
-        tokio::time::sleep(Duration::from_millis(400)).await;
+        second.wait_for_subscribers(1).await;
         first
             .graphql_as(&member, REQUEST, json!({ "group": group_id }))
             .await;
@@ -378,7 +378,7 @@ async fn survives_a_redis_outage_and_resumes_delivery() {
         socket
             .subscribe("g", GROUP_ACTIVITY, json!({ "group": group_id }))
             .await;
-        tokio::time::sleep(Duration::from_millis(400)).await;
+        app.wait_for_subscribers(1).await;
         assert_eq!(readiness(&app).await["status"], "ready");
 
         let port = redis.stop();
@@ -471,7 +471,7 @@ async fn meeting_subscribers_see_changes_and_answers() {
         socket
             .subscribe("m", subscription, json!({ "m": meeting }))
             .await;
-        tokio::time::sleep(Duration::from_millis(400)).await;
+        app.wait_for_subscribers(1).await;
         app.graphql_as(
             &member,
             "mutation ($m: ID!) { rsvp(meetingId: $m, response: YES) }",

@@ -327,6 +327,26 @@ impl TestApp {
         }
     }
 
+    /// Waits until `count` live subscriptions listen on the server, so an event published
+    /// next reaches them (up to ten seconds). A binary server cannot be asked: it gets a
+    /// second.
+    pub async fn wait_for_subscribers(&self, count: usize) {
+        let Some(Server::InProcess(server)) = &self.server else {
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            return;
+        };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while server.live_subscribers() < count {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "[{}] {count} subscriptions expected, {} listening",
+                self.backend,
+                server.live_subscribers()
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+    }
+
     /// What the server process has written to stderr (empty for an in-process server).
     pub fn server_log(&self) -> Vec<String> {
         match &self.server {

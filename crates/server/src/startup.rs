@@ -232,16 +232,30 @@ async fn remind(services: Services, lead: chrono::Duration, mut shutdown: watch:
 }
 
 /// A server accepting connections in the background.
-#[derive(Debug)]
 pub struct RunningServer {
     /// Where it actually listens (port 0 resolved).
     pub local_addr: SocketAddr,
+    events: Arc<dyn EventBus>,
     shutdown: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
     workers: watch::Sender<bool>,
 }
 
+impl std::fmt::Debug for RunningServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunningServer")
+            .field("local_addr", &self.local_addr)
+            .finish_non_exhaustive()
+    }
+}
+
 impl RunningServer {
+    /// How many live subscriptions listen on this server now (tests wait on it instead of
+    /// sleeping before they publish).
+    pub fn live_subscribers(&self) -> usize {
+        self.events.subscriber_count()
+    }
+
     /// Stops accepting, lets requests in flight finish, and waits.
     pub async fn shutdown(mut self) {
         let _ = self.workers.send(true);
@@ -309,6 +323,7 @@ pub async fn start(settings: &Settings, clock: Clock) -> Result<RunningServer, S
         .map_err(|source| StartError::Bind { address, source })?;
     tracing::info!("listening on http://{local_addr}");
     let (shutdown, shutdown_signal) = oneshot::channel::<()>();
+    let events = state.services.events.clone();
     let app = router(state, limits);
     let task = tokio::spawn(async move {
         axum::serve(
@@ -322,6 +337,7 @@ pub async fn start(settings: &Settings, clock: Clock) -> Result<RunningServer, S
     });
     Ok(RunningServer {
         local_addr,
+        events,
         shutdown: Some(shutdown),
         task,
         workers,

@@ -24,6 +24,8 @@ pub trait EventBus: Send + Sync {
     fn subscribe(&self) -> broadcast::Receiver<Arc<Event>>;
     /// Whether events currently flow between instances (always true in process).
     fn is_connected(&self) -> bool;
+    /// How many live subscriptions of this process are listening now.
+    fn subscriber_count(&self) -> usize;
 }
 
 /// One process, one broadcast channel: the embedded default.
@@ -53,6 +55,10 @@ impl EventBus for InProcessBus {
 
     fn is_connected(&self) -> bool {
         true
+    }
+
+    fn subscriber_count(&self) -> usize {
+        self.sender.receiver_count()
     }
 }
 
@@ -120,6 +126,10 @@ impl EventBus for RedisBus {
 
     fn is_connected(&self) -> bool {
         self.connected.load(Ordering::Relaxed)
+    }
+
+    fn subscriber_count(&self) -> usize {
+        self.local.receiver_count()
     }
 }
 
