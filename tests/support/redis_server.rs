@@ -20,6 +20,10 @@ impl OwnRedis {
                 .port()
         });
         let process = std::process::Command::new("redis-server")
+            // Redis is a service beside the server, not code under test: under `faketime`
+            // (make test-future) its allocator and libfaketime recurse, so it keeps real time.
+            .env_remove("LD_PRELOAD")
+            .env_remove("FAKETIME")
             .args([
                 "--port",
                 &port.to_string(),
