@@ -4,6 +4,47 @@ use coalition_domain::InvalidInput;
 use coalition_services::ServiceError;
 use coalition_store::StoreError;
 
+/// The codes clients read from `extensions.code`: the one list, used by resolvers and by
+/// the HTTP and WebSocket handlers alike.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorCode {
+    /// The client sent a value (or a document) the API cannot accept.
+    BadUserInput,
+    /// The request needs a valid sign-in.
+    Unauthenticated,
+    /// The viewer may not do this.
+    Forbidden,
+    /// Too many attempts.
+    RateLimited,
+    /// The thing asked for does not exist or is not visible.
+    NotFound,
+    /// The change collides with existing data.
+    Conflict,
+    /// Something failed inside the server.
+    Internal,
+}
+
+impl ErrorCode {
+    /// The code as written in `extensions.code`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::BadUserInput => "BAD_USER_INPUT",
+            ErrorCode::Unauthenticated => "UNAUTHENTICATED",
+            ErrorCode::Forbidden => "FORBIDDEN",
+            ErrorCode::RateLimited => "RATE_LIMITED",
+            ErrorCode::NotFound => "NOT_FOUND",
+            ErrorCode::Conflict => "CONFLICT",
+            ErrorCode::Internal => "INTERNAL",
+        }
+    }
+
+    /// A GraphQL error object (`{"message", "extensions": {"code"}}`) for the handlers'
+    /// own refusals, made before anything executes.
+    pub fn error_json(self, message: &str) -> serde_json::Value {
+        serde_json::json!({ "message": message, "extensions": { "code": self.as_str() } })
+    }
+}
+
 /// Why a resolver refused or failed. The variants are the codes clients see.
 ///
 /// It deliberately does not implement `Display`: async-graphql converts any `Display` type
@@ -84,14 +125,19 @@ impl ApiError {
 
     /// The code clients read from `extensions.code`.
     pub fn code(&self) -> &'static str {
+        self.error_code().as_str()
+    }
+
+    /// The code, typed.
+    pub fn error_code(&self) -> ErrorCode {
         match self {
-            ApiError::BadUserInput { .. } => "BAD_USER_INPUT",
-            ApiError::NotFound { .. } => "NOT_FOUND",
-            ApiError::Unauthenticated { .. } => "UNAUTHENTICATED",
-            ApiError::Forbidden { .. } => "FORBIDDEN",
-            ApiError::RateLimited { .. } => "RATE_LIMITED",
-            ApiError::Conflict { .. } => "CONFLICT",
-            ApiError::Internal { .. } => "INTERNAL",
+            ApiError::BadUserInput { .. } => ErrorCode::BadUserInput,
+            ApiError::NotFound { .. } => ErrorCode::NotFound,
+            ApiError::Unauthenticated { .. } => ErrorCode::Unauthenticated,
+            ApiError::Forbidden { .. } => ErrorCode::Forbidden,
+            ApiError::RateLimited { .. } => ErrorCode::RateLimited,
+            ApiError::Conflict { .. } => ErrorCode::Conflict,
+            ApiError::Internal { .. } => ErrorCode::Internal,
         }
     }
 }

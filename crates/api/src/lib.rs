@@ -21,7 +21,7 @@ mod people;
 use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
 
 pub use context::{ApiContext, RequestLanguage};
-pub use error::ApiError;
+pub use error::{ApiError, ErrorCode};
 pub use limits::{INTROSPECTION_MAX_DEPTH, QueryLimits};
 
 /// The root query: one part per feature, merged.

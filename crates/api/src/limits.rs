@@ -139,7 +139,7 @@ impl Extension for LimitsCheck {
 fn refusal(message: String) -> ServerError {
     let mut error = ServerError::new(message, None);
     let mut extensions = ErrorExtensionValues::default();
-    extensions.set("code", "BAD_USER_INPUT");
+    extensions.set("code", crate::ErrorCode::BadUserInput.as_str());
     error.extensions = Some(extensions);
     error
 }

@@ -17,7 +17,7 @@ use axum::http::header::{
 };
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use coalition_api::RequestLanguage;
+use coalition_api::{ErrorCode, RequestLanguage};
 use coalition_domain::language::Language;
 use coalition_domain::policy::Viewer;
 use coalition_services::ServiceError;
@@ -373,7 +373,7 @@ impl Outcome {
 
 async fn execute(state: &AppState, params: GraphqlParams, caller: &Caller) -> Outcome {
     if let Some(message) = missing_required_variable(&params) {
-        let error = json!({ "message": message, "extensions": { "code": "BAD_USER_INPUT" } });
+        let error = ErrorCode::BadUserInput.error_json(&message);
         return Outcome {
             request_error: true,
             body: json!({ "errors": [error] }),
@@ -421,7 +421,7 @@ pub(super) fn request_error_of(response: &async_graphql::Response) -> bool {
 pub(super) fn error_json(mut error: ServerError) -> Value {
     let extensions = error.extensions.get_or_insert_with(Default::default);
     if extensions.get("code").is_none() {
-        extensions.set("code", "BAD_USER_INPUT");
+        extensions.set("code", ErrorCode::BadUserInput.as_str());
     }
     serde_json::to_value(&error).unwrap_or_else(|_| json!({ "message": "internal error" }))
 }
@@ -445,14 +445,14 @@ fn reply(media: ResponseMediaType, status: StatusCode, body: Value) -> Response 
 
 fn refuse(media: ResponseMediaType, refusal: Refusal) -> Response {
     let body = json!({
-        "errors": [{ "message": refusal.message, "extensions": { "code": "BAD_USER_INPUT" } }]
+        "errors": [ErrorCode::BadUserInput.error_json(&refusal.message)]
     });
     reply(media, refusal.status, body)
 }
 
 fn unauthorized(media: ResponseMediaType, message: &str) -> Response {
     let body = json!({
-        "errors": [{ "message": message, "extensions": { "code": "UNAUTHENTICATED" } }]
+        "errors": [ErrorCode::Unauthenticated.error_json(message)]
     });
     let mut response = reply(media, StatusCode::UNAUTHORIZED, body);
     response.headers_mut().insert(
@@ -464,7 +464,7 @@ fn unauthorized(media: ResponseMediaType, message: &str) -> Response {
 
 fn internal(media: ResponseMediaType) -> Response {
     let body = json!({
-        "errors": [{ "message": "internal error", "extensions": { "code": "INTERNAL" } }]
+        "errors": [ErrorCode::Internal.error_json("internal error")]
     });
     reply(media, StatusCode::INTERNAL_SERVER_ERROR, body)
 }

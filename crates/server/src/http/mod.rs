@@ -15,7 +15,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, Request, Response, StatusCode, header};
 use axum::routing::get;
-use coalition_api::CoalitionSchema;
+use coalition_api::{CoalitionSchema, ErrorCode};
 use coalition_services::Services;
 use coalition_store::Store;
 use redis::aio::ConnectionManager;
@@ -130,7 +130,7 @@ fn loggable_path(path: &str) -> &str {
 fn panic_response(_panic: Box<dyn std::any::Any + Send + 'static>) -> Response<axum::body::Body> {
     tracing::error!("a request handler panicked");
     let body = json!({
-        "errors": [{ "message": "internal error", "extensions": { "code": "INTERNAL" } }]
+        "errors": [ErrorCode::Internal.error_json("internal error")]
     });
     let mut response = Response::new(axum::body::Body::from(body.to_string()));
     *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;

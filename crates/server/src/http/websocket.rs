@@ -11,7 +11,7 @@ use std::time::Duration;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use coalition_api::RequestLanguage;
+use coalition_api::{ErrorCode, RequestLanguage};
 use coalition_domain::language::Language;
 use coalition_domain::policy::Viewer;
 use coalition_services::ServiceError;
@@ -471,7 +471,7 @@ impl Connection {
     }
 
     async fn send_error(&self, id: &str, message: &str) -> Result<(), Option<Closing>> {
-        let error = json!({ "message": message, "extensions": { "code": "BAD_USER_INPUT" } });
+        let error = ErrorCode::BadUserInput.error_json(&message);
         let payload = if self.protocol == Protocol::TransportWs {
             json!([error])
         } else {
