@@ -127,13 +127,13 @@ async fn coordinators_schedule_change_and_cancel_meetings() {
         );
 
         let group = app.store.working_groups().await.unwrap().remove(0).id;
-        let verbs: Vec<String> = app
+        let verbs: Vec<&str> = app
             .store
             .group_activity(group, 3)
             .await
             .unwrap()
             .into_iter()
-            .map(|e| e.verb)
+            .map(|e| e.change.verb())
             .collect();
         assert_eq!(
             verbs,

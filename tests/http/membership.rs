@@ -113,13 +113,13 @@ async fn a_request_waits_for_a_coordinator_who_approves_it() {
             .await;
         assert_eq!(error_code(&body), "CONFLICT", "already a member");
 
-        let verbs: Vec<String> = app
+        let verbs: Vec<&str> = app
             .store
             .group_activity(group, 10)
             .await
             .unwrap()
             .into_iter()
-            .map(|entry| entry.verb)
+            .map(|entry| entry.change.verb())
             .collect();
         assert_eq!(
             verbs,

@@ -44,7 +44,7 @@ async fn a_fresh_database_is_seeded_completely_once() {
             1,
             "[{backend}] one entry for the one seed that added rows"
         );
-        assert_eq!(log[0].verb, "coalition.seeded");
+        assert_eq!(log[0].change.verb(), "coalition.seeded");
         app.finish().await;
     }
 }

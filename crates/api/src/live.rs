@@ -7,7 +7,7 @@ use std::sync::Arc;
 use async_graphql::{Context, ID, Object, SimpleObject, Subscription};
 use chrono::{DateTime, Utc};
 use coalition_domain::coalition::WorkingGroupId;
-use coalition_domain::events::Event;
+use coalition_domain::events::{Change, Event, Subject};
 use coalition_domain::policy::{self, Action, Viewer};
 use futures_util::Stream;
 use futures_util::stream;
@@ -51,7 +51,7 @@ impl ActivityEvent {
     /// `membership.role_changed`, `membership.left`, `membership.removed`,
     /// `membership.invitation_accepted`, `invitation.sent`, `group.join_policy_changed`, …
     async fn verb(&self) -> &str {
-        &self.0.verb
+        self.0.change.verb()
     }
 
     /// Who did it; null for the system.
@@ -64,22 +64,22 @@ impl ActivityEvent {
     /// The group concerned.
     async fn working_group_id(&self) -> Option<ID> {
         self.0
-            .working_group
+            .working_group()
             .map(|group| global_id(NodeKind::WorkingGroup, group.0))
     }
 
     /// The global ID of what it happened to (a Membership, an Invitation, …).
     async fn subject_id(&self) -> Option<ID> {
-        let kind = match self.0.subject_type.as_str() {
-            "membership" => NodeKind::Membership,
-            "invitation" => NodeKind::Invitation,
-            "person" => NodeKind::Person,
-            "working_group" => NodeKind::WorkingGroup,
-            "coalition" => NodeKind::Coalition,
-            "meeting" => NodeKind::Meeting,
-            _ => return None,
+        let subject = self.0.change.subject();
+        let kind = match subject {
+            Subject::Membership(_) => NodeKind::Membership,
+            Subject::Invitation(_) => NodeKind::Invitation,
+            Subject::Person(_) => NodeKind::Person,
+            Subject::WorkingGroup(_) => NodeKind::WorkingGroup,
+            Subject::Coalition(_) => NodeKind::Coalition,
+            Subject::Meeting(_) => NodeKind::Meeting,
         };
-        Some(global_id(kind, self.0.subject_id))
+        Some(global_id(kind, subject.id()))
     }
 
     /// The membership after the change, for membership events.
@@ -109,7 +109,7 @@ struct GroupInterest(WorkingGroupId);
 impl Interest for GroupInterest {
     fn wants(&self, viewer: &Viewer, event: &Event) -> Option<bool> {
         policy::allows(viewer, Action::ReadGroupInternals(self.0))
-            .then(|| event.working_group == Some(self.0))
+            .then(|| event.working_group() == Some(self.0))
     }
 }
 
@@ -119,8 +119,8 @@ impl Interest for PersonalInterest {
     fn wants(&self, viewer: &Viewer, event: &Event) -> Option<bool> {
         let me = viewer.person_id()?;
         let coordinates = |group| policy::allows(viewer, Action::CoordinateGroup(group));
-        let request_to_decide = event.verb == "membership.requested"
-            && event.working_group.is_some_and(coordinates)
+        let request_to_decide = matches!(event.change, Change::MembershipRequested(_))
+            && event.working_group().is_some_and(coordinates)
             && !event.concerns(me);
         Some(event.concerns(me) || request_to_decide)
     }
@@ -222,7 +222,7 @@ impl LiveSubscription {
                         Err(RecvError::Closed) => return None,
                     };
                     viewer.apply(&event);
-                    if event.subject_type != "meeting" || event.subject_id != id.0 {
+                    if event.change.meeting().map(|meeting| meeting.meeting) != Some(id) {
                         continue;
                     }
                     // Reloaded, so the answer carries the change and current counts; and

@@ -116,7 +116,7 @@ impl EventBus for RedisBus {
             )))
         });
         if let Err(error) = sent {
-            tracing::warn!(event = event.id, verb = %event.verb, %error, "live event dropped: Redis unavailable");
+            tracing::warn!(event = event.id, verb = event.change.verb(), %error, "live event dropped: Redis unavailable");
         }
     }
 

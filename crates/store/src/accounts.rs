@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use coalition_domain::accounts::{Account, SessionId, SessionRecord, TokenProblem, TokenPurpose};
 use coalition_domain::coalition::WorkingGroupId;
+use coalition_domain::events::{AccountFacts, Change};
 use coalition_domain::membership::{Membership, MembershipStatus};
 use coalition_domain::people::{Email, NewPerson, Person, PersonId};
 use sea_orm::sea_query::Expr;
@@ -10,7 +11,6 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
     QueryOrder, Set,
 };
-use serde_json::json;
 
 use crate::Store;
 use crate::outbox::{NewMail, enqueue};
@@ -18,7 +18,7 @@ use crate::outbox::{NewMail, enqueue};
 /// Builds the mail for a person created in the same transaction (their id is known only
 /// then).
 pub type NewMailFor = Box<dyn FnOnce(&Person) -> NewMail + Send>;
-use crate::activity::{NewActivity, Recorded, append_activity};
+use crate::activity::{Recorded, append_activity};
 use crate::entities::{account, membership, one_time_token, person, session};
 use crate::error::StoreError;
 use crate::membership::membership_from_row;
@@ -90,13 +90,10 @@ impl Store {
         append_activity(
             &txn,
             self.clock.now(),
-            NewActivity {
-                actor: Some(person.id),
-                verb: "person.registered".to_owned(),
-                subject_type: "person".to_owned(),
-                subject_id: person.id.0,
-                working_group: None,
-                payload: json!({ "version": 1, "admin": new.is_admin }),
+            Some(person.id),
+            Change::PersonRegistered {
+                person: person.id,
+                admin: new.is_admin,
             },
         )
         .await?;
@@ -164,7 +161,8 @@ impl Store {
         append_activity(
             &txn,
             self.clock.now(),
-            account_activity(person, person, "account.password_changed"),
+            Some(person),
+            Change::PasswordChanged(account(person)),
         )
         .await?;
         txn.commit().await?;
@@ -278,7 +276,8 @@ impl Store {
         append_activity(
             &txn,
             self.clock.now(),
-            account_activity(person, person, "account.email_verified"),
+            Some(person),
+            Change::EmailVerified(account(person)),
         )
         .await?;
         txn.commit().await?;
@@ -308,7 +307,8 @@ impl Store {
         append_activity(
             &txn,
             self.clock.now(),
-            account_activity(person, person, "account.password_reset"),
+            Some(person),
+            Change::PasswordReset(account(person)),
         )
         .await?;
         txn.commit().await?;
@@ -330,25 +330,23 @@ impl Store {
             .await?
             .ok_or(StoreError::NotFound { entity: "account" })?;
         let mut update = row.into_active_model();
-        let verb = match change {
+        let recorded = match change {
             AccountChange::GrantAdmin => {
                 update.is_admin = Set(true);
-                "account.admin_granted"
+                Change::AdminGranted(account(person))
             }
             AccountChange::Disable => {
                 update.disabled_at = Set(Some(now));
                 revoke_sessions(&txn, person, None, now).await?;
-                "account.disabled"
+                Change::AccountDisabled(account(person))
             }
             AccountChange::Enable => {
                 update.disabled_at = Set(None);
-                "account.enabled"
+                Change::AccountEnabled(account(person))
             }
         };
         let row = update.update(&txn).await?;
-        let mut entry = account_activity(person, person, verb);
-        entry.actor = actor;
-        let event = append_activity(&txn, self.clock.now(), entry).await?;
+        let event = append_activity(&txn, self.clock.now(), actor, recorded).await?;
         txn.commit().await?;
         Ok(Recorded::new(account_from_row(row), vec![event]))
     }
@@ -390,15 +388,9 @@ impl Store {
     }
 }
 
-fn account_activity(actor: PersonId, subject: PersonId, verb: &str) -> NewActivity {
-    NewActivity {
-        actor: Some(actor),
-        verb: verb.to_owned(),
-        subject_type: "person".to_owned(),
-        subject_id: subject.0,
-        working_group: None,
-        payload: json!({ "version": 1 }),
-    }
+/// The account a change concerns.
+fn account(person: PersonId) -> AccountFacts {
+    AccountFacts { person }
 }
 
 async fn insert_token(

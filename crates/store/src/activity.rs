@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use coalition_domain::coalition::WorkingGroupId;
-use coalition_domain::events::Event;
+use coalition_domain::events::{Change, Event};
 use coalition_domain::people::PersonId;
 use sea_orm::sea_query::IntoCondition;
 use sea_orm::{
@@ -14,23 +14,6 @@ use sea_orm::{
 use crate::Store;
 use crate::entities::activity;
 use crate::error::StoreError;
-
-/// An entry to append to the activity log.
-#[derive(Debug, Clone, PartialEq)]
-pub struct NewActivity {
-    /// Who did it; `None` for the system itself.
-    pub actor: Option<PersonId>,
-    /// What happened, as `subject.past_tense_verb` (e.g. `membership.approved`).
-    pub verb: String,
-    /// The kind of thing it happened to (e.g. `membership`).
-    pub subject_type: String,
-    /// The id of that thing.
-    pub subject_id: i32,
-    /// The group concerned, if any.
-    pub working_group: Option<WorkingGroupId>,
-    /// Details, as versioned JSON.
-    pub payload: serde_json::Value,
-}
 
 /// A change and the events it recorded, returned once the transaction committed, so
 /// the caller can announce exactly what was written.
@@ -84,40 +67,55 @@ impl Store {
             .limit(limit)
             .all(&self.db)
             .await?;
-        Ok(rows.into_iter().map(event_from_row).collect())
+        rows.into_iter().map(event_from_row).collect()
     }
 }
 
-/// Appends an entry inside the caller's transaction; returns it as an event.
+/// Records `change`, made by `actor` (`None` for the system), inside the caller's
+/// transaction; returns it as an event.
 pub(crate) async fn append_activity(
     db: &impl ConnectionTrait,
     now: DateTime<Utc>,
-    entry: NewActivity,
+    actor: Option<PersonId>,
+    change: Change,
 ) -> Result<Event, StoreError> {
-    let row = activity::ActiveModel {
+    let subject = change.subject();
+    activity::ActiveModel {
         occurred_at: Set(now),
-        actor_id: Set(entry.actor.map(|actor| actor.0)),
-        verb: Set(entry.verb),
-        subject_type: Set(entry.subject_type),
-        subject_id: Set(entry.subject_id),
-        working_group_id: Set(entry.working_group.map(|group| group.0)),
-        payload: Set(entry.payload),
+        actor_id: Set(actor.map(|actor| actor.0)),
+        verb: Set(change.verb().to_owned()),
+        subject_type: Set(subject.kind().to_owned()),
+        subject_id: Set(subject.id()),
+        working_group_id: Set(change.working_group().map(|group| group.0)),
+        payload: Set(change.to_json()),
         ..Default::default()
     }
     .insert(db)
-    .await?;
-    Ok(event_from_row(row))
+    .await
+    .map(|row| Event {
+        id: row.id,
+        occurred_at: row.occurred_at,
+        actor,
+        change,
+    })
+    .map_err(StoreError::from)
 }
 
-fn event_from_row(row: activity::Model) -> Event {
-    Event {
+fn event_from_row(row: activity::Model) -> Result<Event, StoreError> {
+    let change = Change::from_log(
+        &row.verb,
+        row.subject_id,
+        row.working_group_id.map(WorkingGroupId),
+        &row.payload,
+    )
+    .map_err(|error| StoreError::Corrupt {
+        field: "activity.payload",
+        reason: format!("{}: {error}", row.verb),
+    })?;
+    Ok(Event {
         id: row.id,
         occurred_at: row.occurred_at,
         actor: row.actor_id.map(PersonId),
-        verb: row.verb,
-        subject_type: row.subject_type,
-        subject_id: row.subject_id,
-        working_group: row.working_group_id.map(WorkingGroupId),
-        payload: row.payload,
-    }
+        change,
+    })
 }

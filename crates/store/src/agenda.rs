@@ -6,6 +6,7 @@ use coalition_domain::agenda::{
     ActionItem, ActionItemId, ActionStatus, AgendaItem, AgendaItemDraft, AgendaItemId,
 };
 use coalition_domain::coalition::WorkingGroupId;
+use coalition_domain::events::{Change, MeetingRef};
 use coalition_domain::meetings::{Meeting, MeetingId};
 use coalition_domain::people::PersonId;
 use sea_orm::sea_query::Expr;
@@ -16,7 +17,7 @@ use sea_orm::{
 use serde_json::json;
 
 use crate::Store;
-use crate::activity::{NewActivity, Recorded, append_activity};
+use crate::activity::{Recorded, append_activity};
 use crate::entities::{action_item, agenda_item, attendance, meeting};
 use crate::error::{StoreError, corrupt};
 
@@ -68,7 +69,8 @@ impl Store {
         let event = append_activity(
             &txn,
             self.clock.now(),
-            meeting_entry(&txn, actor, meeting, "meeting.agenda_changed").await?,
+            Some(actor),
+            Change::AgendaChanged(meeting_entry(&txn, meeting).await?),
         )
         .await?;
         txn.commit().await?;
@@ -94,7 +96,8 @@ impl Store {
         let event = append_activity(
             &txn,
             self.clock.now(),
-            meeting_entry(&txn, actor, meeting, "meeting.agenda_changed").await?,
+            Some(actor),
+            Change::AgendaChanged(meeting_entry(&txn, meeting).await?),
         )
         .await?;
         txn.commit().await?;
@@ -120,7 +123,8 @@ impl Store {
         let event = append_activity(
             &txn,
             self.clock.now(),
-            meeting_entry(&txn, actor, meeting, "meeting.agenda_changed").await?,
+            Some(actor),
+            Change::AgendaChanged(meeting_entry(&txn, meeting).await?),
         )
         .await?;
         txn.commit().await?;
@@ -153,7 +157,8 @@ impl Store {
         let event = append_activity(
             &txn,
             self.clock.now(),
-            meeting_entry(&txn, actor, meeting, "meeting.agenda_changed").await?,
+            Some(actor),
+            Change::AgendaChanged(meeting_entry(&txn, meeting).await?),
         )
         .await?;
         let items = agenda_rows(&txn, meeting)
@@ -183,7 +188,8 @@ impl Store {
         let event = append_activity(
             &txn,
             self.clock.now(),
-            meeting_entry(&txn, actor, meeting, "meeting.minutes_recorded").await?,
+            Some(actor),
+            Change::MinutesRecorded(meeting_entry(&txn, meeting).await?),
         )
         .await?;
         txn.commit().await?;
@@ -218,7 +224,8 @@ impl Store {
         let event = append_activity(
             &txn,
             self.clock.now(),
-            meeting_entry(&txn, actor, meeting.id, "meeting.action_item_added").await?,
+            Some(actor),
+            Change::ActionItemAdded(meeting_entry(&txn, meeting.id).await?),
         )
         .await?;
         txn.commit().await?;
@@ -258,7 +265,8 @@ impl Store {
         let event = append_activity(
             &txn,
             self.clock.now(),
-            meeting_entry(&txn, actor, meeting, "meeting.action_item_updated").await?,
+            Some(actor),
+            Change::ActionItemUpdated(meeting_entry(&txn, meeting).await?),
         )
         .await?;
         txn.commit().await?;
@@ -327,9 +335,11 @@ impl Store {
             .insert(&txn)
             .await?;
         }
-        let mut entry = meeting_entry(&txn, actor, meeting, "meeting.attendance_recorded").await?;
-        entry.payload["attended"] = json!(unique.len());
-        let event = append_activity(&txn, self.clock.now(), entry).await?;
+        let change = Change::AttendanceRecorded {
+            meeting: meeting_entry(&txn, meeting).await?,
+            attended: unique.len() as u64,
+        };
+        let event = append_activity(&txn, self.clock.now(), Some(actor), change).await?;
         txn.commit().await?;
         Ok(Recorded::new(unique.len(), vec![event]))
     }
@@ -391,24 +401,12 @@ async fn renumber(db: &impl ConnectionTrait, ids: &[i32]) -> Result<(), StoreErr
 }
 
 /// An activity entry about a meeting (so `meetingUpdated` and `groupActivity` hear it).
-async fn meeting_entry(
-    db: &impl ConnectionTrait,
-    actor: PersonId,
-    id: MeetingId,
-    verb: &str,
-) -> Result<NewActivity, StoreError> {
+async fn meeting_entry(db: &impl ConnectionTrait, id: MeetingId) -> Result<MeetingRef, StoreError> {
     let row = meeting::Entity::find_by_id(id.0)
         .one(db)
         .await?
         .ok_or(StoreError::NotFound { entity: "meeting" })?;
-    Ok(NewActivity {
-        actor: Some(actor),
-        verb: verb.to_owned(),
-        subject_type: "meeting".to_owned(),
-        subject_id: id.0,
-        working_group: row.working_group_id.map(WorkingGroupId),
-        payload: json!({ "version": 1 }),
-    })
+    Ok(crate::meetings::meeting_ref(&row))
 }
 
 fn item_from_row(row: agenda_item::Model) -> Result<AgendaItem, StoreError> {

@@ -4,19 +4,19 @@
 use chrono::{DateTime, Utc};
 use coalition_domain::accounts::TokenProblem;
 use coalition_domain::coalition::WorkingGroupId;
+use coalition_domain::events::{Change, InvitationFacts};
 use coalition_domain::membership::{
     Invitation, InvitationId, Membership, MembershipRefusal, MembershipRole, MembershipStatus,
 };
 use coalition_domain::people::{Email, PersonId};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Set};
-use serde_json::json;
 
 use crate::Store;
-use crate::activity::{NewActivity, Recorded, append_activity};
+use crate::activity::{Recorded, append_activity};
 use crate::entities::{invitation, membership, person};
 use crate::error::{StoreError, corrupt};
-use crate::joining::{find_membership, membership_activity};
+use crate::joining::{find_membership, membership_facts};
 use crate::membership::membership_from_row;
 use crate::outbox::{NewMail, enqueue};
 
@@ -85,7 +85,8 @@ impl Store {
         let event = append_activity(
             &txn,
             self.clock.now(),
-            invitation_activity(actor, &row, "invitation.sent"),
+            Some(actor),
+            Change::InvitationSent(invitation_facts(&row)?),
         )
         .await?;
         txn.commit().await?;
@@ -125,7 +126,8 @@ impl Store {
         let event = append_activity(
             &txn,
             self.clock.now(),
-            invitation_activity(actor, &row, "invitation.revoked"),
+            Some(actor),
+            Change::InvitationRevoked(invitation_facts(&row)?),
         )
         .await?;
         txn.commit().await?;
@@ -196,12 +198,8 @@ impl Store {
         let event = append_activity(
             &txn,
             self.clock.now(),
-            membership_activity(
-                Some(person),
-                &membership_row,
-                "membership.invitation_accepted",
-                json!({}),
-            ),
+            Some(person),
+            Change::InvitationAccepted(membership_facts(&membership_row)?),
         )
         .await?;
         txn.commit().await?;
@@ -212,16 +210,14 @@ impl Store {
     }
 }
 
-fn invitation_activity(actor: PersonId, row: &invitation::Model, verb: &str) -> NewActivity {
-    NewActivity {
-        actor: Some(actor),
-        verb: verb.to_owned(),
-        subject_type: "invitation".to_owned(),
-        subject_id: row.id,
-        working_group: Some(WorkingGroupId(row.working_group_id)),
-        // The address stays out of the log: the invitation row holds it.
-        payload: json!({ "version": 1, "role": row.role }),
-    }
+/// An invitation row as the activity log describes it (the address stays out of the log:
+/// the invitation row holds it).
+fn invitation_facts(row: &invitation::Model) -> Result<InvitationFacts, StoreError> {
+    Ok(InvitationFacts {
+        invitation: InvitationId(row.id),
+        group: WorkingGroupId(row.working_group_id),
+        role: MembershipRole::parse(&row.role).map_err(corrupt("invitation.role"))?,
+    })
 }
 
 fn invitation_from_row(row: invitation::Model) -> Result<Invitation, StoreError> {

@@ -3,6 +3,7 @@
 //! (`coalition_domain::membership`); this module loads, locks and saves around them.
 
 use coalition_domain::coalition::{JoinPolicy, WorkingGroup, WorkingGroupId};
+use coalition_domain::events::{Change, MembershipFacts};
 use coalition_domain::membership::{
     Membership, MembershipId, MembershipRefusal, MembershipRole, MembershipStatus,
     ensure_coordinator_remains, request_outcome,
@@ -12,13 +13,12 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
     QueryOrder, QuerySelect, Set,
 };
-use serde_json::json;
 
 use crate::Store;
-use crate::activity::{NewActivity, Recorded, append_activity};
+use crate::activity::{Recorded, append_activity};
 use crate::coalition::group_from_row;
 use crate::entities::{membership, person, working_group};
-use crate::error::StoreError;
+use crate::error::{StoreError, corrupt};
 use crate::membership::membership_from_row;
 use crate::outbox::{NewMail, enqueue};
 use crate::people::person_from_row;
@@ -92,13 +92,10 @@ impl Store {
         let event = append_activity(
             &txn,
             self.clock.now(),
-            NewActivity {
-                actor: Some(actor),
-                verb: "group.join_policy_changed".to_owned(),
-                subject_type: "working_group".to_owned(),
-                subject_id: group.0,
-                working_group: Some(group),
-                payload: json!({ "version": 1, "joinPolicy": policy.as_str() }),
+            Some(actor),
+            Change::JoinPolicyChanged {
+                group,
+                join_policy: policy,
             },
         )
         .await?;
@@ -156,21 +153,17 @@ impl Store {
                 .await?
             }
         };
-        let verb = if status == MembershipStatus::Active {
-            "membership.joined"
+        let facts = membership_facts(&row)?;
+        let change = if status == MembershipStatus::Active {
+            Change::MembershipJoined(facts)
         } else {
             // Only a request waits for someone: only then are the coordinators told.
             for mail in mails_if_pending {
                 enqueue(&txn, mail, now).await?;
             }
-            "membership.requested"
+            Change::MembershipRequested(facts)
         };
-        let event = append_activity(
-            &txn,
-            self.clock.now(),
-            membership_activity(Some(person), &row, verb, json!({})),
-        )
-        .await?;
+        let event = append_activity(&txn, self.clock.now(), Some(person), change).await?;
         txn.commit().await?;
         Ok(Recorded::new(membership_from_row(row)?, vec![event]))
     }
@@ -191,27 +184,27 @@ impl Store {
         let mut update = row.into_active_model();
         update.since = Set(self.clock.now());
         update.decided_by = Set(Some(actor.0));
-        let (verb, payload) = match decision {
+        let rejection = match decision {
             Decision::Approve => {
                 update.status = Set(MembershipStatus::Active.as_str().to_owned());
-                ("membership.approved", json!({}))
+                None
             }
             Decision::Reject { reason } => {
                 update.status = Set(MembershipStatus::Rejected.as_str().to_owned());
                 update.decision_reason = Set(Some(reason.clone()));
-                ("membership.rejected", json!({ "reason": reason }))
+                Some(reason)
             }
         };
         let row = update.update(&txn).await?;
+        let membership = membership_facts(&row)?;
+        let change = match rejection {
+            None => Change::MembershipApproved(membership),
+            Some(reason) => Change::MembershipRejected { membership, reason },
+        };
         if let Some(mail) = mail {
             enqueue(&txn, mail, self.clock.now()).await?;
         }
-        let event = append_activity(
-            &txn,
-            self.clock.now(),
-            membership_activity(Some(actor), &row, verb, payload),
-        )
-        .await?;
+        let event = append_activity(&txn, self.clock.now(), Some(actor), change).await?;
         txn.commit().await?;
         Ok(Recorded::new(membership_from_row(row)?, vec![event]))
     }
@@ -228,11 +221,16 @@ impl Store {
         let mut update = row.into_active_model();
         update.role = Set(role.as_str().to_owned());
         let row = update.update(&txn).await?;
-        let payload = json!({ "from": current.role.as_str(), "to": role.as_str() });
+
         let event = append_activity(
             &txn,
             self.clock.now(),
-            membership_activity(Some(actor), &row, "membership.role_changed", payload),
+            Some(actor),
+            Change::MembershipRoleChanged {
+                membership: membership_facts(&row)?,
+                from: current.role,
+                to: role,
+            },
         )
         .await?;
         txn.commit().await?;
@@ -252,17 +250,13 @@ impl Store {
         update.status = Set(MembershipStatus::Ended.as_str().to_owned());
         update.since = Set(self.clock.now());
         let row = update.update(&txn).await?;
-        let verb = if actor == current.person_id {
-            "membership.left"
+        let facts = membership_facts(&row)?;
+        let change = if actor == current.person_id {
+            Change::MembershipLeft(facts)
         } else {
-            "membership.removed"
+            Change::MembershipRemoved(facts)
         };
-        let event = append_activity(
-            &txn,
-            self.clock.now(),
-            membership_activity(Some(actor), &row, verb, json!({})),
-        )
-        .await?;
+        let event = append_activity(&txn, self.clock.now(), Some(actor), change).await?;
         txn.commit().await?;
         Ok(Recorded::new(membership_from_row(row)?, vec![event]))
     }
@@ -329,28 +323,13 @@ async fn lock_active_coordinators(
     Ok(rows.len() as u64)
 }
 
-pub(crate) fn membership_activity(
-    actor: Option<PersonId>,
-    row: &membership::Model,
-    verb: &str,
-    details: serde_json::Value,
-) -> NewActivity {
-    let mut payload = json!({
-        "version": 1,
-        "personId": row.person_id,
-        "role": row.role,
-        "status": row.status,
-    });
-    if let (Some(payload), serde_json::Value::Object(details)) = (payload.as_object_mut(), details)
-    {
-        payload.extend(details);
-    }
-    NewActivity {
-        actor,
-        verb: verb.to_owned(),
-        subject_type: "membership".to_owned(),
-        subject_id: row.id,
-        working_group: Some(WorkingGroupId(row.working_group_id)),
-        payload,
-    }
+/// A membership row as the activity log describes it.
+pub(crate) fn membership_facts(row: &membership::Model) -> Result<MembershipFacts, StoreError> {
+    Ok(MembershipFacts {
+        membership: MembershipId(row.id),
+        group: WorkingGroupId(row.working_group_id),
+        person: PersonId(row.person_id),
+        role: MembershipRole::parse(&row.role).map_err(corrupt("membership.role"))?,
+        status: MembershipStatus::parse(&row.status).map_err(corrupt("membership.status"))?,
+    })
 }

@@ -18,7 +18,7 @@ mod people;
 mod seed;
 
 pub use accounts::{AccountChange, NewAccount, NewMailFor, NewToken};
-pub use activity::{NewActivity, Recorded};
+pub use activity::Recorded;
 pub use connection::{Backend, DatabaseSettings, Store};
 pub use error::StoreError;
 pub use invitations::NewInvitation;

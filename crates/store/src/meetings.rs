@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use coalition_domain::coalition::WorkingGroupId;
+use coalition_domain::events::{Change, MeetingFacts, MeetingRef};
 use coalition_domain::meetings::{
     Meeting, MeetingDraft, MeetingId, MeetingStatus, OccurrenceException, Recurrence, RsvpResponse,
     Visibility,
@@ -12,10 +13,9 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel,
     QueryFilter, QueryOrder, QuerySelect, Set,
 };
-use serde_json::json;
 
 use crate::Store;
-use crate::activity::{NewActivity, Recorded, append_activity};
+use crate::activity::{Recorded, append_activity};
 use crate::entities::{calendar_feed, meeting, meeting_exception, meeting_reminder, rsvp};
 use crate::error::{StoreError, corrupt};
 use crate::outbox::{NewMail, enqueue};
@@ -71,7 +71,8 @@ impl Store {
         let event = append_activity(
             &txn,
             self.clock.now(),
-            meeting_activity(actor, &row, "meeting.scheduled"),
+            Some(actor),
+            Change::MeetingScheduled(meeting_facts(&row)?),
         )
         .await?;
         txn.commit().await?;
@@ -121,7 +122,8 @@ impl Store {
         let event = append_activity(
             &txn,
             self.clock.now(),
-            meeting_activity(actor, &row, "meeting.updated"),
+            Some(actor),
+            Change::MeetingUpdated(meeting_facts(&row)?),
         )
         .await?;
         txn.commit().await?;
@@ -154,7 +156,8 @@ impl Store {
         let event = append_activity(
             &txn,
             self.clock.now(),
-            meeting_activity(actor, &row, "meeting.cancelled"),
+            Some(actor),
+            Change::MeetingCancelled(meeting_facts(&row)?),
         )
         .await?;
         txn.commit().await?;
@@ -206,14 +209,19 @@ impl Store {
             .await?
             .remove(0);
         enqueue_all(&txn, self.clock.now(), mails(&meeting)).await?;
-        let verb = if moved_to.is_some() {
-            "meeting.occurrence_moved"
+        let meeting_facts = meeting_facts(&row)?;
+        let change = if moved_to.is_some() {
+            Change::OccurrenceMoved {
+                meeting: meeting_facts,
+                original_start,
+            }
         } else {
-            "meeting.occurrence_cancelled"
+            Change::OccurrenceCancelled {
+                meeting: meeting_facts,
+                original_start,
+            }
         };
-        let mut entry = meeting_activity(actor, &row, verb);
-        entry.payload["originalStart"] = json!(original_start);
-        let event = append_activity(&txn, self.clock.now(), entry).await?;
+        let event = append_activity(&txn, self.clock.now(), Some(actor), change).await?;
         txn.commit().await?;
         Ok(Recorded::new(meeting, vec![event]))
     }
@@ -373,10 +381,12 @@ impl Store {
         }
         .insert(&txn)
         .await?;
-        let mut entry = meeting_activity(person, &row, "meeting.rsvp");
-        entry.payload =
-            json!({ "version": 1, "personId": person.0, "response": response.as_str() });
-        let event = append_activity(&txn, self.clock.now(), entry).await?;
+        let change = Change::MeetingAnswered {
+            meeting: meeting_ref(&row),
+            person,
+            response,
+        };
+        let event = append_activity(&txn, self.clock.now(), Some(person), change).await?;
         txn.commit().await?;
         Ok(Recorded::new(response, vec![event]))
     }
@@ -481,14 +491,20 @@ async fn load_scheduled(
     Ok(row)
 }
 
-fn meeting_activity(actor: PersonId, row: &meeting::Model, verb: &str) -> NewActivity {
-    NewActivity {
-        actor: Some(actor),
-        verb: verb.to_owned(),
-        subject_type: "meeting".to_owned(),
-        subject_id: row.id,
-        working_group: row.working_group_id.map(WorkingGroupId),
-        payload: json!({ "version": 1, "sequence": row.sequence, "status": row.status }),
+/// A meeting row as the activity log describes it.
+fn meeting_facts(row: &meeting::Model) -> Result<MeetingFacts, StoreError> {
+    Ok(MeetingFacts {
+        meeting: meeting_ref(row),
+        sequence: row.sequence,
+        status: MeetingStatus::parse(&row.status).map_err(corrupt("meeting.status"))?,
+    })
+}
+
+/// A meeting and its group, as the activity log refers to them.
+pub(crate) fn meeting_ref(row: &meeting::Model) -> MeetingRef {
+    MeetingRef {
+        meeting: MeetingId(row.id),
+        group: row.working_group_id.map(WorkingGroupId),
     }
 }
 

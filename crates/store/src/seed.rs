@@ -3,14 +3,14 @@
 //! and a partly seeded database is completed.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use coalition_domain::events::Change;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter,
     Set,
 };
-use serde_json::json;
 
 use crate::Store;
-use crate::activity::{NewActivity, append_activity};
+use crate::activity::append_activity;
 use crate::entities::{area_of_action, coalition, working_group};
 use crate::error::StoreError;
 
@@ -153,18 +153,12 @@ impl Store {
             append_activity(
                 &txn,
                 self.clock.now(),
-                NewActivity {
-                    actor: None,
-                    verb: "coalition.seeded".to_owned(),
-                    subject_type: "coalition".to_owned(),
-                    subject_id: seeded_coalition_id(&txn).await?,
-                    working_group: None,
-                    payload: json!({
-                        "version": 1,
-                        "coalitions": report.coalitions,
-                        "areas": report.areas,
-                        "workingGroups": report.working_groups,
-                    }),
+                None,
+                Change::CoalitionSeeded {
+                    coalition: seeded_coalition_id(&txn).await?,
+                    coalitions: report.coalitions as u64,
+                    areas: report.areas as u64,
+                    working_groups: report.working_groups as u64,
                 },
             )
             .await?;

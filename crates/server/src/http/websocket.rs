@@ -471,7 +471,7 @@ impl Connection {
     }
 
     async fn send_error(&self, id: &str, message: &str) -> Result<(), Option<Closing>> {
-        let error = ErrorCode::BadUserInput.error_json(&message);
+        let error = ErrorCode::BadUserInput.error_json(message);
         let payload = if self.protocol == Protocol::TransportWs {
             json!([error])
         } else {
