@@ -87,8 +87,8 @@ pub enum ApiError {
     },
     /// Something failed inside the server; details go to the log, never to the client.
     Internal {
-        /// The cause, for the log.
-        cause: String,
+        /// The cause, with its sources, for the log.
+        cause: std::sync::Arc<dyn std::error::Error + Send + Sync>,
     },
 }
 
@@ -96,7 +96,9 @@ impl ApiError {
     /// An internal failure with its cause kept for the log.
     pub fn internal(cause: impl Into<String>) -> Self {
         ApiError::Internal {
-            cause: cause.into(),
+            cause: std::sync::Arc::from(Box::<dyn std::error::Error + Send + Sync>::from(
+                cause.into(),
+            )),
         }
     }
 
@@ -171,7 +173,9 @@ impl From<ServiceError> for ApiError {
             ServiceError::RateLimited { retry_after_secs } => {
                 ApiError::RateLimited { retry_after_secs }
             }
-            ServiceError::Internal(cause) => ApiError::Internal { cause },
+            ServiceError::Internal(cause) => ApiError::Internal {
+                cause: cause.into(),
+            },
         }
     }
 }
@@ -180,7 +184,14 @@ impl From<ApiError> for async_graphql::Error {
     fn from(error: ApiError) -> Self {
         if let ApiError::Internal { cause } = &error {
             // The request span carries the request id, tying this line to the response.
-            tracing::error!(%cause, "internal error in a resolver");
+            let mut chain = cause.to_string();
+            let mut source = cause.source();
+            while let Some(inner) = source {
+                chain.push_str(": ");
+                chain.push_str(&inner.to_string());
+                source = inner.source();
+            }
+            tracing::error!(cause = %chain, "internal error in a resolver");
         }
         let code = error.code();
         let field = match &error {

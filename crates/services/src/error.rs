@@ -33,19 +33,30 @@ pub enum ServiceError {
         /// Seconds until the window resets.
         retry_after_secs: u64,
     },
-    /// Something failed inside; the cause is for the log only.
+    /// Something failed inside; the cause (with its own sources) is for the log only.
     #[error("internal error: {0}")]
-    Internal(String),
+    Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl ServiceError {
+    /// An internal failure described by a message (no underlying error to keep).
+    pub fn internal(message: impl Into<String>) -> Self {
+        ServiceError::Internal(message.into().into())
+    }
 }
 
 impl From<StoreError> for ServiceError {
     fn from(error: StoreError) -> Self {
         match error {
             StoreError::NotFound { entity } => ServiceError::NotFound(entity),
-            StoreError::Conflict { constraint } => ServiceError::Conflict {
-                field: None,
-                message: format!("already exists: {constraint}"),
-            },
+            // The constraint's name is the database's business: logged, never shown.
+            StoreError::Conflict { constraint } => {
+                tracing::debug!(%constraint, "unique constraint refused a write");
+                ServiceError::Conflict {
+                    field: None,
+                    message: "this already exists".to_owned(),
+                }
+            }
             StoreError::Membership(refusal) => ServiceError::Conflict {
                 field: None,
                 message: refusal.message().to_owned(),
@@ -62,7 +73,7 @@ impl From<StoreError> for ServiceError {
                 ServiceError::Invalid(InvalidInput::new("token", problem.message()))
             }
             other @ (StoreError::Corrupt { .. } | StoreError::Database(_)) => {
-                ServiceError::Internal(other.to_string())
+                ServiceError::Internal(Box::new(other))
             }
         }
     }

@@ -99,16 +99,16 @@ impl PasswordHasher {
             .permits
             .acquire()
             .await
-            .map_err(|_| ServiceError::Internal("password hasher closed".to_owned()))?;
+            .map_err(|_| ServiceError::internal("password hasher closed"))?;
         tokio::task::spawn_blocking(work).await.map_err(|error| {
-            ServiceError::Internal(format!("password hashing task failed: {error}"))
+            ServiceError::internal(format!("password hashing task failed: {error}"))
         })
     }
 }
 
 fn argon2(cost: HashCost) -> Result<Argon2<'static>, ServiceError> {
     let params = Params::new(cost.memory_kib, cost.iterations, cost.parallelism, None)
-        .map_err(|error| ServiceError::Internal(format!("argon2 parameters: {error}")))?;
+        .map_err(|error| ServiceError::internal(format!("argon2 parameters: {error}")))?;
     Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
 }
 
@@ -117,7 +117,7 @@ fn hash_blocking(cost: HashCost, password: &str) -> Result<String, ServiceError>
     argon2(cost)?
         .hash_password(password.as_bytes(), &salt)
         .map(|hash| hash.to_string())
-        .map_err(|error| ServiceError::Internal(format!("hashing failed: {error}")))
+        .map_err(|error| ServiceError::internal(format!("hashing failed: {error}")))
 }
 
 fn verify_blocking(
@@ -126,7 +126,7 @@ fn verify_blocking(
     stored: &str,
 ) -> Result<Verification, ServiceError> {
     let parsed = PasswordHash::new(stored)
-        .map_err(|error| ServiceError::Internal(format!("stored hash unreadable: {error}")))?;
+        .map_err(|error| ServiceError::internal(format!("stored hash unreadable: {error}")))?;
     let matches = argon2(cost)?
         .verify_password(candidate.as_bytes(), &parsed)
         .is_ok();

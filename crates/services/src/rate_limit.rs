@@ -77,7 +77,7 @@ impl RateLimiter for MemoryRateLimiter {
             let mut counts = self
                 .counts
                 .lock()
-                .map_err(|_| ServiceError::Internal("rate limiter lock poisoned".to_owned()))?;
+                .map_err(|_| ServiceError::internal("rate limiter lock poisoned"))?;
             if counts.len() > PRUNE_ABOVE {
                 counts.retain(|_, (window, _)| *window >= current);
             }
