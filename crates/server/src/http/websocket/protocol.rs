@@ -64,12 +64,24 @@ pub(super) struct Closing {
     pub(super) reason: String,
 }
 
+/// The longest reason a close frame holds: 125 bytes of payload less the 2-byte code.
+const MAX_REASON_BYTES: usize = 123;
+
 impl Closing {
+    /// A close with `reason` cut to fit the frame: a reason that quotes the client (an id,
+    /// a message type) can be longer, and an oversized frame would break the connection
+    /// instead of closing it with the code.
     pub(super) fn new(code: u16, reason: impl Into<String>) -> Self {
-        Self {
-            code,
-            reason: reason.into(),
+        let mut reason = reason.into();
+        if reason.len() > MAX_REASON_BYTES {
+            let mut end = MAX_REASON_BYTES - '…'.len_utf8();
+            while !reason.is_char_boundary(end) {
+                end -= 1;
+            }
+            reason.truncate(end);
+            reason.push('…');
         }
+        Self { code, reason }
     }
 
     /// A message that is not the protocol's.
@@ -301,6 +313,20 @@ mod tests {
                 "{text}"
             );
         }
+    }
+
+    #[test]
+    fn long_reasons_are_cut_between_characters() {
+        let reason = format!("a{}", "é".repeat(100));
+        let closing = Closing::new(close_code::SUBSCRIBER_EXISTS, reason);
+        assert!(
+            closing.reason.len() <= MAX_REASON_BYTES,
+            "{}",
+            closing.reason
+        );
+        assert!(closing.reason.ends_with("é…"), "{}", closing.reason);
+        let short = Closing::new(close_code::UNAUTHORIZED, "Unauthorized");
+        assert_eq!(short.reason, "Unauthorized");
     }
 
     #[test]
