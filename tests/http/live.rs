@@ -498,3 +498,30 @@ async fn meeting_subscribers_see_changes_and_answers() {
         app.finish().await;
     }
 }
+
+#[tokio::test]
+async fn close_reasons_that_quote_the_client_fit_in_a_close_frame() {
+    // A close frame carries at most 123 bytes of reason; a longer one breaks the frame and
+    // the client sees a failed connection instead of the close code.
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let (_, member) = signed_up(&app, "Amina Diallo", "amina@example.sn").await;
+
+    let mut client = WsClient::initialised(&app, None).await;
+    client.send(json!({ "type": "x".repeat(300) })).await;
+    let (code, reason) = client.closed().await;
+    assert_eq!(code, 4400, "{reason}");
+    assert!(reason.starts_with("Invalid message"), "{reason}");
+
+    // Cut between characters, never inside one.
+    let id = "é".repeat(100);
+    let mut client = WsClient::initialised(&app, Some(&member)).await;
+    client.subscribe(&id, MY_NOTIFICATIONS, json!({})).await;
+    client.subscribe(&id, MY_NOTIFICATIONS, json!({})).await;
+    let (code, reason) = client.closed().await;
+    assert_eq!(code, 4409, "{reason}");
+    assert!(
+        reason.len() <= 123 && reason.starts_with("Subscriber for éé"),
+        "{reason}"
+    );
+    app.finish().await;
+}

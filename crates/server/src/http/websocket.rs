@@ -2,13 +2,18 @@
 //! (and the legacy `graphql-ws` of older Apollo clients). Our own handler, because the stock
 //! one departs from the protocol: no init timeout, wrong close codes for early or duplicate
 //! subscriptions and for invalid messages, and no server-sent pings.
+//!
+//! Each connection has a read loop that owns its state (who the client is, the running
+//! operations) and a writer task that sends what the loop and the operations queue.
 
-use std::collections::HashMap;
-use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+mod operations;
+mod outbox;
+mod protocol;
+
+use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
-use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use coalition_api::{ErrorCode, RequestLanguage};
@@ -16,13 +21,15 @@ use coalition_domain::language::Language;
 use coalition_domain::policy::Viewer;
 use coalition_services::ServiceError;
 use coalition_services::accounts::ClientAddress;
-use futures_util::{SinkExt, StreamExt};
-use serde_json::{Value, json};
-use tokio::sync::mpsc;
-use tokio::task::AbortHandle;
+use futures_util::StreamExt;
+use futures_util::stream::SplitStream;
+use serde_json::Value;
 
 use super::AppState;
-use super::graphql::{error_json, missing_required_variable, params_from_json, request_error_of};
+use super::graphql::{GraphqlParams, missing_required_variable, params_from_json};
+use operations::{Ended, Operations};
+use outbox::{Outbox, TooSlow, Writer};
+use protocol::{Closing, Intent, OperationRequest, Protocol, ServerMessage, close_code};
 
 /// The WebSocket settings.
 #[derive(Debug, Clone)]
@@ -37,30 +44,6 @@ pub struct WebSocketLimits {
     pub allowed_origins: Vec<String>,
     /// Largest client message accepted (the HTTP body limit).
     pub max_message_bytes: usize,
-}
-
-/// The subprotocol a connection speaks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Protocol {
-    /// `graphql-transport-ws` (the graphql-ws library).
-    TransportWs,
-    /// `graphql-ws` (subscriptions-transport-ws, legacy Apollo).
-    LegacyWs,
-}
-
-impl Protocol {
-    fn name(self) -> &'static str {
-        match self {
-            Protocol::TransportWs => "graphql-transport-ws",
-            Protocol::LegacyWs => "graphql-ws",
-        }
-    }
-    fn next(self) -> &'static str {
-        match self {
-            Protocol::TransportWs => "next",
-            Protocol::LegacyWs => "data",
-        }
-    }
 }
 
 /// Answers the upgrade: checks the `Origin` against the allow-list, then negotiates the
@@ -89,17 +72,22 @@ pub fn upgrade(
         .read_buffer_size(4 * 1024)
         .write_buffer_size(4 * 1024)
         .max_message_size(state.websocket.max_message_bytes)
-        .protocols([Protocol::TransportWs.name(), Protocol::LegacyWs.name()]);
-    let protocol = match upgrade.selected_protocol().and_then(|p| p.to_str().ok()) {
-        Some("graphql-transport-ws") => Some(Protocol::TransportWs),
-        Some("graphql-ws") => Some(Protocol::LegacyWs),
-        _ => None,
-    };
+        .protocols(Protocol::ALL.map(Protocol::name));
+    let protocol = upgrade
+        .selected_protocol()
+        .and_then(|name| name.to_str().ok())
+        .and_then(Protocol::named);
     let client = state.client_ip(headers, peer);
     upgrade.on_upgrade(move |socket| async move {
         match protocol {
             Some(protocol) => Connection::run(socket, protocol, state, language, client).await,
-            None => close_now(socket, 4406, "Subprotocol not acceptable").await,
+            None => {
+                let closing = Closing::new(
+                    close_code::SUBPROTOCOL_NOT_ACCEPTABLE,
+                    "Subprotocol not acceptable",
+                );
+                close_now(socket, closing).await;
+            }
         }
     })
 }
@@ -123,21 +111,35 @@ fn origin_allowed(headers: &HeaderMap, allowed: &[String]) -> bool {
         .any(|candidate| candidate == "*" || candidate.eq_ignore_ascii_case(origin))
 }
 
-async fn close_now(mut socket: WebSocket, code: u16, reason: &'static str) {
-    let _ = socket
-        .send(Message::Close(Some(CloseFrame {
-            code,
-            reason: Utf8Bytes::from_static(reason),
-        })))
-        .await;
+async fn close_now(mut socket: WebSocket, Closing { code, reason }: Closing) {
+    let frame = CloseFrame {
+        code,
+        reason: reason.into(),
+    };
+    let _ = socket.send(Message::Close(Some(frame))).await;
 }
 
-/// What the writer task sends.
-enum Outgoing {
-    Json(Value),
-    Close(u16, String),
+/// Why a connection's read loop stopped.
+enum Ending {
+    /// The server closes the connection with a code.
+    Close(Closing),
+    /// The client left, or said it is leaving: the server has nothing to add.
+    Quietly,
 }
 
+impl From<Closing> for Ending {
+    fn from(closing: Closing) -> Self {
+        Ending::Close(closing)
+    }
+}
+
+impl From<TooSlow> for Ending {
+    fn from(_: TooSlow) -> Self {
+        Ending::Close(Closing::too_slow())
+    }
+}
+
+/// One client's connection, as its read loop sees it.
 struct Connection {
     protocol: Protocol,
     state: AppState,
@@ -148,65 +150,21 @@ struct Connection {
     /// a socket loses what its session loses (logout, disabled account, a changed role).
     token: Option<String>,
     acknowledged: bool,
-    operations: Arc<Mutex<HashMap<String, AbortHandle>>>,
-    outgoing: mpsc::Sender<Outgoing>,
-    /// Raised by an operation that could not queue a message: the client stopped reading.
-    too_slow: Arc<tokio::sync::watch::Sender<bool>>,
+    operations: Operations,
+    outbox: Outbox,
 }
 
-/// How a client that stops reading is dropped.
-static TOO_SLOW: std::sync::LazyLock<Closing> = std::sync::LazyLock::new(|| {
-    (
-        1008,
-        "Too slow: messages were not read; connection dropped".to_owned(),
-    )
-});
-
-/// Why the connection ends: a close code and reason for the client.
-type Closing = (u16, String);
-
-/// Messages queued for one client; past this the client is too slow and is dropped.
-const OUTGOING_BUFFER: usize = 256;
-
 impl Connection {
+    /// Serves one upgraded socket until it closes.
     async fn run(
         socket: WebSocket,
         protocol: Protocol,
         state: AppState,
         language: Language,
-        client: std::net::IpAddr,
+        client: IpAddr,
     ) {
-        let (mut sink, mut stream) = socket.split();
-        let (outgoing, mut queue) = mpsc::channel::<Outgoing>(OUTGOING_BUFFER);
-        let ping_interval = state.websocket.ping_interval;
-        let init_deadline = tokio::time::Instant::now() + state.websocket.init_timeout;
-        let mut writer = tokio::spawn(async move {
-            let mut ping = tokio::time::interval_at(
-                tokio::time::Instant::now() + ping_interval,
-                ping_interval,
-            );
-            loop {
-                let message = tokio::select! {
-                    next = queue.recv() => match next {
-                        Some(Outgoing::Json(value)) => Message::Text(value.to_string().into()),
-                        Some(Outgoing::Close(code, reason)) => {
-                            let _ = sink.send(Message::Close(Some(CloseFrame { code, reason: reason.into() }))).await;
-                            break;
-                        }
-                        None => break,
-                    },
-                    _ = ping.tick() => {
-                        let kind = if protocol == Protocol::TransportWs { "ping" } else { "ka" };
-                        Message::Text(json!({ "type": kind }).to_string().into())
-                    }
-                };
-                if sink.send(message).await.is_err() {
-                    break;
-                }
-            }
-            let _ = sink.close().await;
-        });
-
+        let (sink, stream) = socket.split();
+        let (writer, outbox) = Writer::start(sink, protocol, state.websocket.ping_interval);
         let mut connection = Connection {
             protocol,
             state,
@@ -215,282 +173,199 @@ impl Connection {
             viewer: Viewer::Anonymous,
             token: None,
             acknowledged: false,
-            operations: Arc::default(),
-            outgoing: outgoing.clone(),
-            too_slow: Arc::new(tokio::sync::watch::channel(false).0),
+            operations: Operations::default(),
+            outbox,
         };
-        let mut too_slow = connection.too_slow.subscribe();
-        let closing = loop {
-            let received = if connection.acknowledged {
-                tokio::select! {
-                    received = stream.next() => received,
-                    // A subscription found the client's queue full: drop the connection.
-                    _ = too_slow.changed() => break Some(TOO_SLOW.clone()),
+        let ending = connection.serve(stream).await;
+        let Connection {
+            operations, outbox, ..
+        } = connection;
+        // Dropping them aborts the operations still running, before the close goes out.
+        drop(operations);
+        let closing = match ending {
+            Ending::Close(closing) => Some(closing),
+            Ending::Quietly => None,
+        };
+        writer.finish(outbox, closing).await;
+    }
+
+    /// Acts on the client's messages and on operations that end, until the connection ends.
+    async fn serve(&mut self, mut stream: SplitStream<WebSocket>) -> Ending {
+        let init_deadline = tokio::time::Instant::now() + self.state.websocket.init_timeout;
+        loop {
+            let outcome = tokio::select! {
+                Some((id, ended)) = self.operations.next_ended() => self.report_end(id, ended),
+                () = tokio::time::sleep_until(init_deadline), if !self.acknowledged => {
+                    let reason = "Connection initialisation timeout";
+                    Err(Closing::new(close_code::INIT_TIMEOUT, reason).into())
                 }
-            } else {
-                match tokio::time::timeout_at(init_deadline, stream.next()).await {
-                    Ok(received) => received,
-                    Err(_) => break Some((4408, "Connection initialisation timeout".to_owned())),
-                }
+                frame = stream.next() => self.receive(frame).await,
             };
-            let text = match received {
-                Some(Ok(Message::Text(text))) => text,
-                Some(Ok(Message::Binary(_))) => {
-                    break Some((
-                        4400,
-                        "Binary messages are not part of the protocol".to_owned(),
-                    ));
-                }
-                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break None,
-                Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
-            };
-            if let Err(closing) = connection.handle(text.as_str()).await {
-                break closing;
+            if let Err(ending) = outcome {
+                return ending;
             }
-        };
-        for (_, handle) in connection
-            .operations
-            .lock()
-            .map(|mut ops| ops.drain().collect::<Vec<_>>())
-            .unwrap_or_default()
-        {
-            handle.abort();
-        }
-        if let Some((code, reason)) = closing {
-            // A client that stopped reading has a full queue: then there is no polite close.
-            if outgoing.try_send(Outgoing::Close(code, reason)).is_err() {
-                writer.abort();
-            }
-        }
-        drop(outgoing);
-        drop(connection);
-        if tokio::time::timeout(Duration::from_secs(5), &mut writer)
-            .await
-            .is_err()
-        {
-            writer.abort();
         }
     }
 
-    async fn send(&self, value: Value) -> Result<(), Option<Closing>> {
-        self.outgoing
-            .try_send(Outgoing::Json(value))
-            .map_err(|_| Some(TOO_SLOW.clone()))
-    }
-
-    /// Handles one client message; `Err` closes the connection (with a code, or silently).
-    async fn handle(&mut self, text: &str) -> Result<(), Option<Closing>> {
-        let invalid = |why: &str| Some((4400, why.to_owned()));
-        let Ok(Value::Object(mut message)) = serde_json::from_str::<Value>(text) else {
-            return Err(invalid("Invalid message: not a JSON object"));
-        };
-        let Some(Value::String(kind)) = message.remove("type") else {
-            return Err(invalid("Invalid message: missing type"));
-        };
-        match (self.protocol, kind.as_str()) {
-            (_, "connection_init") => self.init(message.remove("payload")).await,
-            (Protocol::TransportWs, "ping") => self.send(json!({ "type": "pong" })).await,
-            (Protocol::TransportWs, "pong") => Ok(()),
-            (Protocol::TransportWs, "subscribe") | (Protocol::LegacyWs, "start") => {
-                if !self.acknowledged {
-                    return Err(Some((4401, "Unauthorized".to_owned())));
-                }
-                let Some(Value::String(id)) = message.remove("id") else {
-                    return Err(invalid("Invalid message: subscribe needs a string id"));
-                };
-                let Some(payload) = message.remove("payload") else {
-                    return Err(invalid("Invalid message: subscribe needs a payload"));
-                };
-                self.subscribe(id, payload).await
+    /// Acts on one frame from the client.
+    async fn receive(&mut self, frame: Option<Result<Message, axum::Error>>) -> Result<(), Ending> {
+        match frame {
+            Some(Ok(Message::Text(text))) => {
+                let intent = Intent::parse(self.protocol, text.as_str())?;
+                self.act_on(intent).await
             }
-            (Protocol::TransportWs, "complete") | (Protocol::LegacyWs, "stop") => {
-                let Some(Value::String(id)) = message.remove("id") else {
-                    return Err(invalid("Invalid message: complete needs a string id"));
-                };
-                if let Some(handle) = self
-                    .operations
-                    .lock()
-                    .ok()
-                    .and_then(|mut ops| ops.remove(&id))
-                {
-                    handle.abort();
-                }
-                // The legacy protocol acknowledges a stop with `complete`; graphql-transport-ws
-                // sends nothing after the client's own `complete`.
-                if self.protocol == Protocol::LegacyWs {
-                    self.send(json!({ "id": id, "type": "complete" })).await?;
-                }
-                Ok(())
+            Some(Ok(Message::Binary(_))) => {
+                let reason = "Binary messages are not part of the protocol";
+                Err(Closing::new(close_code::BAD_REQUEST, reason).into())
             }
-            (Protocol::LegacyWs, "connection_terminate") => Err(None),
-            (_, other) => Err(invalid(&format!("Invalid message type '{other}'"))),
+            Some(Ok(Message::Ping(_) | Message::Pong(_))) => Ok(()),
+            Some(Ok(Message::Close(_)) | Err(_)) | None => Err(Ending::Quietly),
         }
     }
 
-    async fn init(&mut self, payload: Option<Value>) -> Result<(), Option<Closing>> {
+    /// Does what the client asked for.
+    async fn act_on(&mut self, intent: Intent) -> Result<(), Ending> {
+        match intent {
+            Intent::Init { payload } => self.init(payload.as_ref()).await,
+            Intent::Ping => Ok(self.outbox.send(ServerMessage::Pong)?),
+            Intent::Pong => Ok(()),
+            // Checked before the fields: a start before the ack is refused as it stands.
+            Intent::Start(_) if !self.acknowledged => {
+                Err(Closing::new(close_code::UNAUTHORIZED, "Unauthorized").into())
+            }
+            Intent::Start(Err(malformed)) => Err(Closing::bad_request(malformed).into()),
+            Intent::Start(Ok(request)) => self.start(request).await,
+            Intent::Stop { id } => self.stop(id),
+            Intent::Terminate => Err(Ending::Quietly),
+        }
+    }
+
+    /// `connection_init`: takes the session the payload names, if any, and acknowledges.
+    async fn init(&mut self, payload: Option<&Value>) -> Result<(), Ending> {
         if self.acknowledged {
-            return Err(Some((4429, "Too many initialisation requests".to_owned())));
+            let reason = "Too many initialisation requests";
+            return Err(Closing::new(close_code::TOO_MANY_INIT_REQUESTS, reason).into());
         }
-        let token = payload.as_ref().and_then(|payload| {
-            ["authorization", "Authorization", "token", "authToken"]
-                .iter()
-                .find_map(|key| payload.get(*key).and_then(Value::as_str))
-                .map(|value| {
-                    value
-                        .strip_prefix("Bearer ")
-                        .unwrap_or(value)
-                        .trim()
-                        .to_owned()
-                })
-        });
-        if let Some(token) = token.filter(|token| !token.is_empty()) {
-            match self.state.services.authenticate(&token).await {
-                Ok(viewer) => {
-                    self.viewer = viewer;
-                    self.token = Some(token);
-                }
-                Err(ServiceError::Unauthenticated(_)) => {
-                    return Err(Some((4403, "Forbidden".to_owned())));
-                }
-                Err(error) => {
-                    tracing::error!(%error, "WebSocket authentication failed");
-                    return Err(Some((1011, "Internal error".to_owned())));
-                }
-            }
+        if let Some(token) = session_token(payload) {
+            self.viewer = self.authenticate(&token, "Forbidden").await?;
+            self.token = Some(token);
         }
         self.acknowledged = true;
-        self.send(json!({ "type": "connection_ack" })).await?;
+        self.outbox.send(ServerMessage::ConnectionAck)?;
         if self.protocol == Protocol::LegacyWs {
-            self.send(json!({ "type": "ka" })).await?;
+            self.outbox.send(ServerMessage::KeepAlive)?;
         }
         Ok(())
     }
 
-    async fn subscribe(&mut self, id: String, payload: Value) -> Result<(), Option<Closing>> {
-        let count = self
-            .operations
-            .lock()
-            .map(|ops| (ops.contains_key(&id), ops.len()));
-        let (duplicate, running) = count.unwrap_or((false, 0));
-        if duplicate {
-            if self.protocol == Protocol::TransportWs {
-                return Err(Some((4409, format!("Subscriber for {id} already exists"))));
-            }
-            return self
-                .send_error(&id, "an operation with this id is already running")
-                .await;
+    /// `subscribe` (legacy `start`): runs the operation if it may run, or refuses it.
+    async fn start(&mut self, request: OperationRequest) -> Result<(), Ending> {
+        let OperationRequest { id, payload } = request;
+        if self.operations.is_running(&id) {
+            return self.refuse_duplicate(id);
         }
-        if running >= self.state.websocket.max_subscriptions {
-            let message = format!(
-                "at most {} operations may run at once on one connection",
-                self.state.websocket.max_subscriptions
-            );
-            return self.send_error(&id, &message).await;
-        }
-        let params = match params_from_json(payload) {
+        let params = match self.admit(payload) {
             Ok(params) => params,
-            Err(refusal) => return self.send_error(&id, &refusal.message).await,
+            Err(message) => return self.refuse(id, &message),
         };
-        if let Some(message) = missing_required_variable(&params) {
-            return self.send_error(&id, &message).await;
-        }
-        if let Some(token) = &self.token {
-            match self.state.services.authenticate(token).await {
-                Ok(viewer) => self.viewer = viewer,
-                Err(ServiceError::Unauthenticated(_)) => {
-                    return Err(Some((4403, "Forbidden: the session has ended".to_owned())));
-                }
-                Err(error) => {
-                    tracing::error!(%error, "WebSocket authentication failed");
-                    return Err(Some((1011, "Internal error".to_owned())));
-                }
-            }
-        }
+        self.refresh_viewer().await?;
         let request = params
             .into_request()
             .data(RequestLanguage(self.language))
             .data(self.viewer.clone())
             .data(self.address);
-        let schema = self.state.schema.clone();
-        let outgoing = self.outgoing.clone();
-        let operations = self.operations.clone();
-        let protocol = self.protocol;
-        let too_slow = self.too_slow.clone();
-        let task_id = id.clone();
-        // Registered before the task starts, so a quick `complete` can find it.
-        let (start, started) = tokio::sync::oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            let _ = started.await;
-            let mut responses = Box::pin(schema.execute_stream(request));
-            let mut first = true;
-            while let Some(response) = responses.next().await {
-                let message = if first && request_error_of(&response) {
-                    let errors: Vec<Value> = response.errors.into_iter().map(error_json).collect();
-                    let payload = if protocol == Protocol::TransportWs {
-                        json!(errors)
-                    } else {
-                        json!({ "errors": errors })
-                    };
-                    if outgoing
-                        .try_send(Outgoing::Json(
-                            json!({ "id": task_id, "type": "error", "payload": payload }),
-                        ))
-                        .is_err()
-                    {
-                        too_slow.send_replace(true);
-                    }
-                    if let Ok(mut ops) = operations.lock() {
-                        ops.remove(&task_id);
-                    }
-                    return;
-                } else {
-                    json!({ "id": task_id, "type": protocol.next(), "payload": response_json(response) })
-                };
-                first = false;
-                if outgoing.try_send(Outgoing::Json(message)).is_err() {
-                    // The queue is full: the reader loop closes the connection.
-                    too_slow.send_replace(true);
-                    return;
-                }
-            }
-            if outgoing
-                .try_send(Outgoing::Json(json!({ "id": task_id, "type": "complete" })))
-                .is_err()
-            {
-                too_slow.send_replace(true);
-            }
-            if let Ok(mut ops) = operations.lock() {
-                ops.remove(&task_id);
-            }
-        });
-        if let Ok(mut ops) = self.operations.lock() {
-            ops.insert(id, task.abort_handle());
-        }
-        let _ = start.send(());
+        let responses = self.state.schema.execute_stream(request);
+        self.operations.start(id, responses, self.outbox.clone());
         Ok(())
     }
 
-    async fn send_error(&self, id: &str, message: &str) -> Result<(), Option<Closing>> {
-        let error = ErrorCode::BadUserInput.error_json(message);
-        let payload = if self.protocol == Protocol::TransportWs {
-            json!([error])
-        } else {
-            json!({ "errors": [error] })
+    /// A start with the id of a running operation: graphql-transport-ws closes the
+    /// connection, the legacy protocol refuses the operation.
+    fn refuse_duplicate(&self, id: String) -> Result<(), Ending> {
+        match self.protocol {
+            Protocol::TransportWs => {
+                let reason = format!("Subscriber for {id} already exists");
+                Err(Closing::new(close_code::SUBSCRIBER_EXISTS, reason).into())
+            }
+            Protocol::LegacyWs => self.refuse(id, "an operation with this id is already running"),
+        }
+    }
+
+    /// The operation's parameters, or why it may not run: too many run already, the request
+    /// is malformed, or a required variable is missing.
+    fn admit(&self, payload: Value) -> Result<GraphqlParams, String> {
+        let limit = self.state.websocket.max_subscriptions;
+        if self.operations.count() >= limit {
+            return Err(format!(
+                "at most {limit} operations may run at once on one connection"
+            ));
+        }
+        let params = params_from_json(payload).map_err(|refusal| refusal.message)?;
+        match missing_required_variable(&params) {
+            Some(message) => Err(message),
+            None => Ok(params),
+        }
+    }
+
+    /// Checks the session again, so an operation runs for whom the session is now.
+    async fn refresh_viewer(&mut self) -> Result<(), Closing> {
+        if let Some(token) = &self.token {
+            self.viewer = self
+                .authenticate(token, "Forbidden: the session has ended")
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// The viewer a session token stands for. A session that is unknown, expired or revoked
+    /// closes with 4403 and `forbidden` as the reason; failing to check closes with 1011.
+    async fn authenticate(&self, token: &str, forbidden: &str) -> Result<Viewer, Closing> {
+        match self.state.services.authenticate(token).await {
+            Ok(viewer) => Ok(viewer),
+            Err(ServiceError::Unauthenticated(_)) => {
+                Err(Closing::new(close_code::FORBIDDEN, forbidden))
+            }
+            Err(error) => {
+                tracing::error!(%error, "WebSocket authentication failed");
+                Err(Closing::new(close_code::INTERNAL_ERROR, "Internal error"))
+            }
+        }
+    }
+
+    /// Refuses one operation with an `error` message; the connection stays open.
+    fn refuse(&self, id: String, message: &str) -> Result<(), Ending> {
+        let errors = vec![ErrorCode::BadUserInput.error_json(message)];
+        Ok(self.outbox.send(ServerMessage::Error { id, errors })?)
+    }
+
+    /// `complete` (legacy `stop`). The legacy protocol acknowledges with `complete`;
+    /// graphql-transport-ws sends nothing after the client's own `complete`.
+    fn stop(&mut self, id: String) -> Result<(), Ending> {
+        self.operations.stop(&id);
+        if self.protocol == Protocol::LegacyWs {
+            self.outbox.send(ServerMessage::Complete { id })?;
+        }
+        Ok(())
+    }
+
+    /// Tells the client that an operation ended by itself.
+    fn report_end(&self, id: String, ended: Ended) -> Result<(), Ending> {
+        let message = match ended {
+            Ended::Completed => ServerMessage::Complete { id },
+            Ended::Refused(errors) => ServerMessage::Error { id, errors },
+            Ended::ClientTooSlow => return Err(TooSlow.into()),
         };
-        self.send(json!({ "id": id, "type": "error", "payload": payload }))
-            .await
+        Ok(self.outbox.send(message)?)
     }
 }
 
-fn response_json(response: async_graphql::Response) -> Value {
-    let mut body = serde_json::Map::new();
-    body.insert(
-        "data".to_owned(),
-        serde_json::to_value(&response.data).unwrap_or(Value::Null),
-    );
-    if !response.errors.is_empty() {
-        let errors = response.errors.into_iter().map(error_json).collect();
-        body.insert("errors".to_owned(), Value::Array(errors));
-    }
-    Value::Object(body)
+/// The session token a `connection_init` payload carries, under any of the keys clients
+/// use, with or without `Bearer `.
+fn session_token(payload: Option<&Value>) -> Option<String> {
+    let payload = payload?;
+    let value = ["authorization", "Authorization", "token", "authToken"]
+        .iter()
+        .find_map(|key| payload.get(*key).and_then(Value::as_str))?;
+    let token = value.strip_prefix("Bearer ").unwrap_or(value).trim();
+    (!token.is_empty()).then(|| token.to_owned())
 }
