@@ -402,40 +402,17 @@ impl Change {
 
     /// The group concerned, if any: group subscriptions receive the change.
     pub fn working_group(&self) -> Option<WorkingGroupId> {
-        match self {
-            Change::JoinPolicyChanged { group, .. } => Some(*group),
-            Change::InvitationSent(invitation) | Change::InvitationRevoked(invitation) => {
-                Some(invitation.group)
-            }
-            Change::CoalitionSeeded { .. }
-            | Change::PersonRegistered { .. }
-            | Change::PasswordChanged(_)
-            | Change::EmailVerified(_)
-            | Change::PasswordReset(_)
-            | Change::AdminGranted(_)
-            | Change::AccountDisabled(_)
-            | Change::AccountEnabled(_) => None,
-            Change::MembershipRequested(_)
-            | Change::MembershipJoined(_)
-            | Change::MembershipApproved(_)
-            | Change::MembershipRejected { .. }
-            | Change::MembershipRoleChanged { .. }
-            | Change::MembershipLeft(_)
-            | Change::MembershipRemoved(_)
-            | Change::InvitationAccepted(_) => self.membership().map(|facts| facts.group),
-            Change::MeetingScheduled(_)
-            | Change::MeetingUpdated(_)
-            | Change::MeetingCancelled(_)
-            | Change::OccurrenceCancelled { .. }
-            | Change::OccurrenceMoved { .. }
-            | Change::MeetingAnswered { .. }
-            | Change::AgendaChanged(_)
-            | Change::MinutesRecorded(_)
-            | Change::ActionItemAdded(_)
-            | Change::ActionItemUpdated(_)
-            | Change::AttendanceRecorded { .. } => self.meeting().and_then(|meeting| meeting.group),
+        match self.subject() {
+            Subject::Coalition(_) | Subject::Person(_) => None,
+            Subject::WorkingGroup(group) => Some(group),
+            Subject::Membership(_) => self.membership().map(|facts| facts.group),
+            Subject::Invitation(_) => self.invitation().map(|facts| facts.group),
+            Subject::Meeting(_) => self.meeting().and_then(|meeting| meeting.group),
         }
     }
+
+    // The readers below answer `None` for every other change: [`Change::subject`] is the
+    // exhaustive match that makes a new variant say what it is about.
 
     /// The membership as the change left it, for membership changes.
     pub fn membership(&self) -> Option<&MembershipFacts> {
@@ -452,28 +429,15 @@ impl Change {
             | Change::MembershipRoleChanged {
                 membership: facts, ..
             } => Some(facts),
-            Change::CoalitionSeeded { .. }
-            | Change::PersonRegistered { .. }
-            | Change::PasswordChanged(_)
-            | Change::EmailVerified(_)
-            | Change::PasswordReset(_)
-            | Change::AdminGranted(_)
-            | Change::AccountDisabled(_)
-            | Change::AccountEnabled(_)
-            | Change::JoinPolicyChanged { .. }
-            | Change::InvitationSent(_)
-            | Change::InvitationRevoked(_)
-            | Change::MeetingScheduled(_)
-            | Change::MeetingUpdated(_)
-            | Change::MeetingCancelled(_)
-            | Change::OccurrenceCancelled { .. }
-            | Change::OccurrenceMoved { .. }
-            | Change::MeetingAnswered { .. }
-            | Change::AgendaChanged(_)
-            | Change::MinutesRecorded(_)
-            | Change::ActionItemAdded(_)
-            | Change::ActionItemUpdated(_)
-            | Change::AttendanceRecorded { .. } => None,
+            _ => None,
+        }
+    }
+
+    /// The invitation, for invitation changes.
+    pub fn invitation(&self) -> Option<&InvitationFacts> {
+        match self {
+            Change::InvitationSent(facts) | Change::InvitationRevoked(facts) => Some(facts),
+            _ => None,
         }
     }
 
@@ -491,25 +455,7 @@ impl Change {
             | Change::ActionItemAdded(meeting)
             | Change::ActionItemUpdated(meeting)
             | Change::AttendanceRecorded { meeting, .. } => Some(*meeting),
-            Change::CoalitionSeeded { .. }
-            | Change::PersonRegistered { .. }
-            | Change::PasswordChanged(_)
-            | Change::EmailVerified(_)
-            | Change::PasswordReset(_)
-            | Change::AdminGranted(_)
-            | Change::AccountDisabled(_)
-            | Change::AccountEnabled(_)
-            | Change::JoinPolicyChanged { .. }
-            | Change::MembershipRequested(_)
-            | Change::MembershipJoined(_)
-            | Change::MembershipApproved(_)
-            | Change::MembershipRejected { .. }
-            | Change::MembershipRoleChanged { .. }
-            | Change::MembershipLeft(_)
-            | Change::MembershipRemoved(_)
-            | Change::InvitationAccepted(_)
-            | Change::InvitationSent(_)
-            | Change::InvitationRevoked(_) => None,
+            _ => None,
         }
     }
 

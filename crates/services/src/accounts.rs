@@ -282,11 +282,7 @@ impl Services {
         email: &str,
         from: ClientAddress,
     ) -> Result<(), ServiceError> {
-        self.limit(
-            format!("reset:addr:{}", from.0),
-            self.rate_limits.reset_per_address,
-        )
-        .await?;
+        self.limit_resets_from(from).await?;
         let email = Email::parse(email)?;
         self.limit(
             format!("reset:account:{}", email.normalized()),
@@ -330,6 +326,15 @@ impl Services {
         Ok(())
     }
 
+    /// Counts a reset request or reset from `from` against its address's allowance.
+    async fn limit_resets_from(&self, from: ClientAddress) -> Result<(), ServiceError> {
+        self.limit(
+            format!("reset:addr:{}", from.0),
+            self.rate_limits.reset_per_address,
+        )
+        .await
+    }
+
     /// Spends a reset link: sets the new password and ends every session.
     pub async fn reset_password(
         &self,
@@ -337,11 +342,7 @@ impl Services {
         new_password: &str,
         from: ClientAddress,
     ) -> Result<(), ServiceError> {
-        self.limit(
-            format!("reset:addr:{}", from.0),
-            self.rate_limits.reset_per_address,
-        )
-        .await?;
+        self.limit_resets_from(from).await?;
         let password = Password::parse("newPassword", new_password)?;
         let hash = self.passwords.hash(&password).await?;
         self.store

@@ -18,7 +18,7 @@ use crate::outbox::{NewMail, enqueue};
 /// Builds the mail for a person created in the same transaction (their id is known only
 /// then).
 pub type NewMailFor = Box<dyn FnOnce(&Person) -> NewMail + Send>;
-use crate::activity::{Recorded, append_activity};
+use crate::activity::Recorded;
 use crate::entities::{account, membership, one_time_token, person, session};
 use crate::error::StoreError;
 use crate::membership::membership_from_row;
@@ -87,9 +87,8 @@ impl Store {
         if let Some(mail) = mail {
             enqueue(&txn, mail(&person), now).await?;
         }
-        append_activity(
+        self.record(
             &txn,
-            self.clock.now(),
             Some(person.id),
             Change::PersonRegistered {
                 person: person.id,
@@ -158,13 +157,8 @@ impl Store {
             .exec(&txn)
             .await?;
         let ended = revoke_sessions(&txn, person, keep, now).await?;
-        append_activity(
-            &txn,
-            self.clock.now(),
-            Some(person),
-            Change::PasswordChanged(account(person)),
-        )
-        .await?;
+        self.record(&txn, Some(person), Change::PasswordChanged(account(person)))
+            .await?;
         txn.commit().await?;
         Ok(ended)
     }
@@ -273,13 +267,8 @@ impl Store {
             .filter(account::Column::EmailVerifiedAt.is_null())
             .exec(&txn)
             .await?;
-        append_activity(
-            &txn,
-            self.clock.now(),
-            Some(person),
-            Change::EmailVerified(account(person)),
-        )
-        .await?;
+        self.record(&txn, Some(person), Change::EmailVerified(account(person)))
+            .await?;
         txn.commit().await?;
         Ok(person)
     }
@@ -304,13 +293,8 @@ impl Store {
         update.email_verified_at = Set(Some(verified_at));
         update.update(&txn).await?;
         revoke_sessions(&txn, person, None, now).await?;
-        append_activity(
-            &txn,
-            self.clock.now(),
-            Some(person),
-            Change::PasswordReset(account(person)),
-        )
-        .await?;
+        self.record(&txn, Some(person), Change::PasswordReset(account(person)))
+            .await?;
         txn.commit().await?;
         Ok(person)
     }
@@ -346,7 +330,7 @@ impl Store {
             }
         };
         let row = update.update(&txn).await?;
-        let event = append_activity(&txn, self.clock.now(), actor, recorded).await?;
+        let event = self.record(&txn, actor, recorded).await?;
         txn.commit().await?;
         Ok(Recorded::new(account_from_row(row), vec![event]))
     }

@@ -71,9 +71,22 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Records `change`, made by `actor` (`None` for the system), now, inside the caller's
+    /// transaction; returns it as an event.
+    pub(crate) async fn record(
+        &self,
+        db: &impl ConnectionTrait,
+        actor: Option<PersonId>,
+        change: Change,
+    ) -> Result<Event, StoreError> {
+        append_activity(db, self.clock.now(), actor, change).await
+    }
+}
+
 /// Records `change`, made by `actor` (`None` for the system), inside the caller's
 /// transaction; returns it as an event.
-pub(crate) async fn append_activity(
+async fn append_activity(
     db: &impl ConnectionTrait,
     now: DateTime<Utc>,
     actor: Option<PersonId>,

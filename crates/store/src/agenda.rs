@@ -17,7 +17,7 @@ use sea_orm::{
 use serde_json::json;
 
 use crate::Store;
-use crate::activity::{Recorded, append_activity};
+use crate::activity::Recorded;
 use crate::entities::{action_item, agenda_item, attendance, meeting};
 use crate::error::{StoreError, corrupt};
 
@@ -66,13 +66,13 @@ impl Store {
         }
         .insert(&txn)
         .await?;
-        let event = append_activity(
-            &txn,
-            self.clock.now(),
-            Some(actor),
-            Change::AgendaChanged(meeting_entry(&txn, meeting).await?),
-        )
-        .await?;
+        let event = self
+            .record(
+                &txn,
+                Some(actor),
+                Change::AgendaChanged(meeting_entry(&txn, meeting).await?),
+            )
+            .await?;
         txn.commit().await?;
         Ok(Recorded::new(item_from_row(row)?, vec![event]))
     }
@@ -93,13 +93,13 @@ impl Store {
         update.minutes_allotted = Set(draft.minutes_allotted);
         update.notes = Set(draft.notes);
         let row = update.update(&txn).await?;
-        let event = append_activity(
-            &txn,
-            self.clock.now(),
-            Some(actor),
-            Change::AgendaChanged(meeting_entry(&txn, meeting).await?),
-        )
-        .await?;
+        let event = self
+            .record(
+                &txn,
+                Some(actor),
+                Change::AgendaChanged(meeting_entry(&txn, meeting).await?),
+            )
+            .await?;
         txn.commit().await?;
         Ok(Recorded::new(item_from_row(row)?, vec![event]))
     }
@@ -120,13 +120,13 @@ impl Store {
             .map(|r| r.id)
             .collect();
         renumber(&txn, &remaining).await?;
-        let event = append_activity(
-            &txn,
-            self.clock.now(),
-            Some(actor),
-            Change::AgendaChanged(meeting_entry(&txn, meeting).await?),
-        )
-        .await?;
+        let event = self
+            .record(
+                &txn,
+                Some(actor),
+                Change::AgendaChanged(meeting_entry(&txn, meeting).await?),
+            )
+            .await?;
         txn.commit().await?;
         Ok(Recorded::new((), vec![event]))
     }
@@ -154,13 +154,13 @@ impl Store {
             });
         }
         renumber(&txn, &ordered).await?;
-        let event = append_activity(
-            &txn,
-            self.clock.now(),
-            Some(actor),
-            Change::AgendaChanged(meeting_entry(&txn, meeting).await?),
-        )
-        .await?;
+        let event = self
+            .record(
+                &txn,
+                Some(actor),
+                Change::AgendaChanged(meeting_entry(&txn, meeting).await?),
+            )
+            .await?;
         let items = agenda_rows(&txn, meeting)
             .await?
             .into_iter()
@@ -185,13 +185,13 @@ impl Store {
         update.minutes = Set(Some(minutes));
         update.decisions = Set(json!(decisions));
         let row = update.update(&txn).await?;
-        let event = append_activity(
-            &txn,
-            self.clock.now(),
-            Some(actor),
-            Change::MinutesRecorded(meeting_entry(&txn, meeting).await?),
-        )
-        .await?;
+        let event = self
+            .record(
+                &txn,
+                Some(actor),
+                Change::MinutesRecorded(meeting_entry(&txn, meeting).await?),
+            )
+            .await?;
         txn.commit().await?;
         Ok(Recorded::new(item_from_row(row)?, vec![event]))
     }
@@ -221,13 +221,13 @@ impl Store {
         }
         .insert(&txn)
         .await?;
-        let event = append_activity(
-            &txn,
-            self.clock.now(),
-            Some(actor),
-            Change::ActionItemAdded(meeting_entry(&txn, meeting.id).await?),
-        )
-        .await?;
+        let event = self
+            .record(
+                &txn,
+                Some(actor),
+                Change::ActionItemAdded(meeting_entry(&txn, meeting.id).await?),
+            )
+            .await?;
         txn.commit().await?;
         Ok(Recorded::new(action_from_row(row)?, vec![event]))
     }
@@ -262,13 +262,13 @@ impl Store {
         update.status = Set(status.as_str().to_owned());
         update.done_at = Set((status == ActionStatus::Done).then(|| self.clock.now()));
         let row = update.update(&txn).await?;
-        let event = append_activity(
-            &txn,
-            self.clock.now(),
-            Some(actor),
-            Change::ActionItemUpdated(meeting_entry(&txn, meeting).await?),
-        )
-        .await?;
+        let event = self
+            .record(
+                &txn,
+                Some(actor),
+                Change::ActionItemUpdated(meeting_entry(&txn, meeting).await?),
+            )
+            .await?;
         txn.commit().await?;
         Ok(Recorded::new(action_from_row(row)?, vec![event]))
     }
@@ -339,7 +339,7 @@ impl Store {
             meeting: meeting_entry(&txn, meeting).await?,
             attended: unique.len() as u64,
         };
-        let event = append_activity(&txn, self.clock.now(), Some(actor), change).await?;
+        let event = self.record(&txn, Some(actor), change).await?;
         txn.commit().await?;
         Ok(Recorded::new(unique.len(), vec![event]))
     }

@@ -13,7 +13,7 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Set};
 
 use crate::Store;
-use crate::activity::{Recorded, append_activity};
+use crate::activity::Recorded;
 use crate::entities::{invitation, membership, person};
 use crate::error::{StoreError, corrupt};
 use crate::joining::{find_membership, membership_facts};
@@ -82,13 +82,13 @@ impl Store {
         .insert(&txn)
         .await?;
         enqueue(&txn, mail, now).await?;
-        let event = append_activity(
-            &txn,
-            self.clock.now(),
-            Some(actor),
-            Change::InvitationSent(invitation_facts(&row)?),
-        )
-        .await?;
+        let event = self
+            .record(
+                &txn,
+                Some(actor),
+                Change::InvitationSent(invitation_facts(&row)?),
+            )
+            .await?;
         txn.commit().await?;
         Ok(Recorded::new(invitation_from_row(row)?, vec![event]))
     }
@@ -123,13 +123,13 @@ impl Store {
         let mut update = row.into_active_model();
         update.revoked_at = Set(Some(self.clock.now()));
         let row = update.update(&txn).await?;
-        let event = append_activity(
-            &txn,
-            self.clock.now(),
-            Some(actor),
-            Change::InvitationRevoked(invitation_facts(&row)?),
-        )
-        .await?;
+        let event = self
+            .record(
+                &txn,
+                Some(actor),
+                Change::InvitationRevoked(invitation_facts(&row)?),
+            )
+            .await?;
         txn.commit().await?;
         Ok(Recorded::new(invitation_from_row(row)?, vec![event]))
     }
@@ -195,13 +195,13 @@ impl Store {
         let mut accepted = row.into_active_model();
         accepted.accepted_at = Set(Some(now));
         accepted.update(&txn).await?;
-        let event = append_activity(
-            &txn,
-            self.clock.now(),
-            Some(person),
-            Change::InvitationAccepted(membership_facts(&membership_row)?),
-        )
-        .await?;
+        let event = self
+            .record(
+                &txn,
+                Some(person),
+                Change::InvitationAccepted(membership_facts(&membership_row)?),
+            )
+            .await?;
         txn.commit().await?;
         Ok(Recorded::new(
             membership_from_row(membership_row)?,

@@ -15,7 +15,7 @@ use sea_orm::{
 };
 
 use crate::Store;
-use crate::activity::{Recorded, append_activity};
+use crate::activity::Recorded;
 use crate::coalition::group_from_row;
 use crate::entities::{membership, person, working_group};
 use crate::error::{StoreError, corrupt};
@@ -89,16 +89,16 @@ impl Store {
         let mut update = row.into_active_model();
         update.join_policy = Set(policy.as_str().to_owned());
         let row = update.update(&txn).await?;
-        let event = append_activity(
-            &txn,
-            self.clock.now(),
-            Some(actor),
-            Change::JoinPolicyChanged {
-                group,
-                join_policy: policy,
-            },
-        )
-        .await?;
+        let event = self
+            .record(
+                &txn,
+                Some(actor),
+                Change::JoinPolicyChanged {
+                    group,
+                    join_policy: policy,
+                },
+            )
+            .await?;
         txn.commit().await?;
         Ok(Recorded::new(group_from_row(row)?, vec![event]))
     }
@@ -163,7 +163,7 @@ impl Store {
             }
             Change::MembershipRequested(facts)
         };
-        let event = append_activity(&txn, self.clock.now(), Some(person), change).await?;
+        let event = self.record(&txn, Some(person), change).await?;
         txn.commit().await?;
         Ok(Recorded::new(membership_from_row(row)?, vec![event]))
     }
@@ -204,7 +204,7 @@ impl Store {
         if let Some(mail) = mail {
             enqueue(&txn, mail, self.clock.now()).await?;
         }
-        let event = append_activity(&txn, self.clock.now(), Some(actor), change).await?;
+        let event = self.record(&txn, Some(actor), change).await?;
         txn.commit().await?;
         Ok(Recorded::new(membership_from_row(row)?, vec![event]))
     }
@@ -222,17 +222,17 @@ impl Store {
         update.role = Set(role.as_str().to_owned());
         let row = update.update(&txn).await?;
 
-        let event = append_activity(
-            &txn,
-            self.clock.now(),
-            Some(actor),
-            Change::MembershipRoleChanged {
-                membership: membership_facts(&row)?,
-                from: current.role,
-                to: role,
-            },
-        )
-        .await?;
+        let event = self
+            .record(
+                &txn,
+                Some(actor),
+                Change::MembershipRoleChanged {
+                    membership: membership_facts(&row)?,
+                    from: current.role,
+                    to: role,
+                },
+            )
+            .await?;
         txn.commit().await?;
         Ok(Recorded::new(membership_from_row(row)?, vec![event]))
     }
@@ -256,7 +256,7 @@ impl Store {
         } else {
             Change::MembershipRemoved(facts)
         };
-        let event = append_activity(&txn, self.clock.now(), Some(actor), change).await?;
+        let event = self.record(&txn, Some(actor), change).await?;
         txn.commit().await?;
         Ok(Recorded::new(membership_from_row(row)?, vec![event]))
     }

@@ -15,7 +15,7 @@ use sea_orm::{
 };
 
 use crate::Store;
-use crate::activity::{Recorded, append_activity};
+use crate::activity::Recorded;
 use crate::entities::{calendar_feed, meeting, meeting_exception, meeting_reminder, rsvp};
 use crate::error::{StoreError, corrupt};
 use crate::outbox::{NewMail, enqueue};
@@ -68,13 +68,13 @@ impl Store {
             .await?
             .remove(0);
         enqueue_all(&txn, self.clock.now(), mails(&meeting)).await?;
-        let event = append_activity(
-            &txn,
-            self.clock.now(),
-            Some(actor),
-            Change::MeetingScheduled(meeting_facts(&row)?),
-        )
-        .await?;
+        let event = self
+            .record(
+                &txn,
+                Some(actor),
+                Change::MeetingScheduled(meeting_facts(&row)?),
+            )
+            .await?;
         txn.commit().await?;
         Ok(Recorded::new(meeting, vec![event]))
     }
@@ -119,13 +119,13 @@ impl Store {
             .await?
             .remove(0);
         enqueue_all(&txn, self.clock.now(), mails(&meeting)).await?;
-        let event = append_activity(
-            &txn,
-            self.clock.now(),
-            Some(actor),
-            Change::MeetingUpdated(meeting_facts(&row)?),
-        )
-        .await?;
+        let event = self
+            .record(
+                &txn,
+                Some(actor),
+                Change::MeetingUpdated(meeting_facts(&row)?),
+            )
+            .await?;
         txn.commit().await?;
         Ok(Recorded::new(meeting, vec![event]))
     }
@@ -153,13 +153,13 @@ impl Store {
             .await?
             .remove(0);
         enqueue_all(&txn, self.clock.now(), mails(&meeting)).await?;
-        let event = append_activity(
-            &txn,
-            self.clock.now(),
-            Some(actor),
-            Change::MeetingCancelled(meeting_facts(&row)?),
-        )
-        .await?;
+        let event = self
+            .record(
+                &txn,
+                Some(actor),
+                Change::MeetingCancelled(meeting_facts(&row)?),
+            )
+            .await?;
         txn.commit().await?;
         Ok(Recorded::new(meeting, vec![event]))
     }
@@ -221,7 +221,7 @@ impl Store {
                 original_start,
             }
         };
-        let event = append_activity(&txn, self.clock.now(), Some(actor), change).await?;
+        let event = self.record(&txn, Some(actor), change).await?;
         txn.commit().await?;
         Ok(Recorded::new(meeting, vec![event]))
     }
@@ -386,7 +386,7 @@ impl Store {
             person,
             response,
         };
-        let event = append_activity(&txn, self.clock.now(), Some(person), change).await?;
+        let event = self.record(&txn, Some(person), change).await?;
         txn.commit().await?;
         Ok(Recorded::new(response, vec![event]))
     }

@@ -10,7 +10,6 @@ use sea_orm::{
 };
 
 use crate::Store;
-use crate::activity::append_activity;
 use crate::entities::{area_of_action, coalition, working_group};
 use crate::error::StoreError;
 
@@ -150,9 +149,8 @@ impl Store {
         let txn = self.begin_write().await?;
         let report = seed_in(&txn, self.clock.now()).await?;
         if !report.is_empty() {
-            append_activity(
+            self.record(
                 &txn,
-                self.clock.now(),
                 None,
                 Change::CoalitionSeeded {
                     coalition: seeded_coalition_id(&txn).await?,

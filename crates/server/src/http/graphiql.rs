@@ -47,43 +47,25 @@ struct Asset {
 const JAVASCRIPT: &str = "text/javascript; charset=utf-8";
 const CSS: &str = "text/css; charset=utf-8";
 
+/// An embedded file of `assets/graphiql/`.
+macro_rules! asset {
+    ($name:literal, $content_type:expr, immutable: $immutable:expr) => {
+        Asset {
+            name: $name,
+            content_type: $content_type,
+            body: include_bytes!(concat!("../../assets/graphiql/", $name)),
+            immutable: $immutable,
+        }
+    };
+}
+
 const ASSETS: &[Asset] = &[
-    Asset {
-        name: "react-18.3.1.production.min.js",
-        content_type: JAVASCRIPT,
-        body: include_bytes!("../../assets/graphiql/react-18.3.1.production.min.js"),
-        immutable: true,
-    },
-    Asset {
-        name: "react-dom-18.3.1.production.min.js",
-        content_type: JAVASCRIPT,
-        body: include_bytes!("../../assets/graphiql/react-dom-18.3.1.production.min.js"),
-        immutable: true,
-    },
-    Asset {
-        name: "graphiql-3.9.0.min.js",
-        content_type: JAVASCRIPT,
-        body: include_bytes!("../../assets/graphiql/graphiql-3.9.0.min.js"),
-        immutable: true,
-    },
-    Asset {
-        name: "graphiql-3.9.0.min.css",
-        content_type: CSS,
-        body: include_bytes!("../../assets/graphiql/graphiql-3.9.0.min.css"),
-        immutable: true,
-    },
-    Asset {
-        name: "init.js",
-        content_type: JAVASCRIPT,
-        body: include_bytes!("../../assets/graphiql/init.js"),
-        immutable: false,
-    },
-    Asset {
-        name: "favicon.svg",
-        content_type: "image/svg+xml",
-        body: include_bytes!("../../assets/graphiql/favicon.svg"),
-        immutable: false,
-    },
+    asset!("react-18.3.1.production.min.js", JAVASCRIPT, immutable: true),
+    asset!("react-dom-18.3.1.production.min.js", JAVASCRIPT, immutable: true),
+    asset!("graphiql-3.9.0.min.js", JAVASCRIPT, immutable: true),
+    asset!("graphiql-3.9.0.min.css", CSS, immutable: true),
+    asset!("init.js", JAVASCRIPT, immutable: false),
+    asset!("favicon.svg", "image/svg+xml", immutable: false),
 ];
 
 /// One strong `ETag` per asset, in `ASSETS` order: a hash of the content, computed once.

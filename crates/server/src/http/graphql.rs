@@ -386,8 +386,18 @@ async fn execute(state: &AppState, params: GraphqlParams, caller: &Caller) -> Ou
         .data(caller.address);
     let response = state.schema.execute(request).await;
     let request_error = request_error_of(&response);
+    Outcome {
+        request_error,
+        body: response_json(response, !request_error),
+    }
+}
+
+/// A GraphQL response as JSON, in the executor's field order: `data` (left out for a
+/// request error, which never ran), `errors` with their codes, and `extensions`. Over HTTP
+/// and in WebSocket `next` messages alike.
+pub(super) fn response_json(response: async_graphql::Response, with_data: bool) -> Value {
     let mut body = Map::new();
-    if !request_error {
+    if with_data {
         body.insert(
             "data".to_owned(),
             serde_json::to_value(&response.data).unwrap_or(Value::Null),
@@ -402,10 +412,7 @@ async fn execute(state: &AppState, params: GraphqlParams, caller: &Caller) -> Ou
     {
         body.insert("extensions".to_owned(), extensions);
     }
-    Outcome {
-        request_error,
-        body: Value::Object(body),
-    }
+    Value::Object(body)
 }
 
 /// Whether a response reports a request error: the operation never ran. Errors raised

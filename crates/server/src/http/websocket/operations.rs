@@ -7,10 +7,10 @@ use std::collections::HashMap;
 use async_graphql::Response;
 use futures_util::StreamExt;
 use futures_util::stream::BoxStream;
-use serde_json::{Map, Value};
+use serde_json::Value;
 use tokio::task::{AbortHandle, JoinSet};
 
-use super::super::graphql::{error_json, request_error_of};
+use super::super::graphql::{error_json, request_error_of, response_json};
 use super::outbox::Outbox;
 use super::protocol::ServerMessage;
 
@@ -110,25 +110,11 @@ async fn send_results(
         first = false;
         let next = ServerMessage::Next {
             id: id.to_owned(),
-            payload: response_json(response),
+            payload: response_json(response, true),
         };
         if outbox.send(next).is_err() {
             return Ended::ClientTooSlow;
         }
     }
     Ended::Completed
-}
-
-/// The payload of a `next` message: the data, and the errors when there are any.
-fn response_json(response: Response) -> Value {
-    let mut body = Map::new();
-    body.insert(
-        "data".to_owned(),
-        serde_json::to_value(&response.data).unwrap_or(Value::Null),
-    );
-    if !response.errors.is_empty() {
-        let errors = response.errors.into_iter().map(error_json).collect();
-        body.insert("errors".to_owned(), Value::Array(errors));
-    }
-    Value::Object(body)
 }
