@@ -3,7 +3,7 @@
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, SecondsFormat, Utc};
 use coalition_domain::coalition::WorkingGroupId;
-use coalition_domain::meetings::{self as domain, MeetingFields, MeetingId};
+use coalition_domain::meetings::{self as domain, MeetingFields, MeetingId, OccurrenceChange};
 use coalition_domain::people::TimeZone;
 use coalition_domain::policy::{self, Action};
 
@@ -544,7 +544,7 @@ impl MeetingsMutation {
                 viewer(ctx),
                 self::meeting_id(&meeting_id, "meetingId")?,
                 occurrence_start,
-                None,
+                OccurrenceChange::Cancel,
             )
             .await?;
         Ok(Meeting(meeting))
@@ -560,7 +560,10 @@ impl MeetingsMutation {
         starts_at: DateTime<Utc>,
         duration_minutes: Option<i32>,
     ) -> Result<Meeting, ApiError> {
-        let moved_to = Some((starts_at, duration_minutes.map(i64::from)));
+        let moved_to = OccurrenceChange::Move {
+            starts_at,
+            duration_minutes: duration_minutes.map(i64::from),
+        };
         let meeting = api(ctx)?
             .services
             .change_occurrence(

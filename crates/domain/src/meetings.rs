@@ -81,6 +81,20 @@ impl MeetingStatus {
     }
 }
 
+/// What an organiser does to one occurrence of a series.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OccurrenceChange {
+    /// Calls it off.
+    Cancel,
+    /// Moves it.
+    Move {
+        /// Its new start.
+        starts_at: DateTime<Utc>,
+        /// Its new length; the series' when `None`.
+        duration_minutes: Option<i64>,
+    },
+}
+
 /// An answer to an invitation to a meeting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum RsvpResponse {

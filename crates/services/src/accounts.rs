@@ -237,14 +237,14 @@ impl Services {
 
     /// Ends the viewer's current session.
     pub async fn logout(&self, viewer: &Viewer) -> Result<(), ServiceError> {
-        let signed_in = signed_in(viewer)?;
+        let signed_in = crate::actor_session(viewer)?;
         self.store.revoke_session(signed_in.session).await?;
         Ok(())
     }
 
     /// Ends every session of the viewer, this one included; returns how many.
     pub async fn logout_everywhere(&self, viewer: &Viewer) -> Result<u64, ServiceError> {
-        let signed_in = signed_in(viewer)?;
+        let signed_in = crate::actor_session(viewer)?;
         Ok(self.store.revoke_sessions(signed_in.person, None).await?)
     }
 
@@ -255,7 +255,7 @@ impl Services {
         current: &str,
         new: &str,
     ) -> Result<(), ServiceError> {
-        let signed_in = signed_in(viewer)?;
+        let signed_in = crate::actor_session(viewer)?;
         let account = self.store.account(signed_in.person).await?;
         if !self
             .passwords
@@ -442,13 +442,6 @@ pub struct AdminProfile {
     pub preferred_language: String,
     /// IANA name.
     pub time_zone: String,
-}
-
-fn signed_in(viewer: &Viewer) -> Result<&SignedIn, ServiceError> {
-    policy::ensure(viewer, Action::ManageOwnAccount)?;
-    viewer
-        .signed_in()
-        .ok_or(ServiceError::Unauthenticated("sign in first"))
 }
 
 fn email_taken(error: StoreError) -> ServiceError {

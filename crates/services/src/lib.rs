@@ -47,9 +47,17 @@ pub struct Services {
 pub(crate) fn actor(
     viewer: &coalition_domain::policy::Viewer,
 ) -> Result<coalition_domain::people::PersonId, ServiceError> {
+    actor_session(viewer).map(|session| session.person)
+}
+
+/// The session of the signed-in person acting (who, with which session and roles);
+/// `UNAUTHENTICATED` for anonymous viewers.
+pub(crate) fn actor_session(
+    viewer: &coalition_domain::policy::Viewer,
+) -> Result<&coalition_domain::policy::SignedIn, ServiceError> {
     coalition_domain::policy::ensure(viewer, coalition_domain::policy::Action::ManageOwnAccount)?;
     viewer
-        .person_id()
+        .signed_in()
         .ok_or(ServiceError::Unauthenticated("sign in first"))
 }
 

@@ -6,8 +6,8 @@ use chrono::{DateTime, Duration, Utc};
 use coalition_domain::InvalidInput;
 use coalition_domain::coalition::WorkingGroupId;
 use coalition_domain::meetings::{
-    Meeting, MeetingDraft, MeetingFields, MeetingId, MeetingStatus, Occurrence, RsvpResponse,
-    Visibility, check_instant,
+    Meeting, MeetingDraft, MeetingFields, MeetingId, MeetingStatus, Occurrence, OccurrenceChange,
+    RsvpResponse, Visibility, check_instant,
 };
 use coalition_domain::membership::{MemberFilter, MembershipStatus};
 use coalition_domain::notifications::NotificationCategory;
@@ -149,21 +149,21 @@ impl Services {
         Ok(self.announce(recorded).await)
     }
 
-    /// Cancels (`moved_to` = `None`) or moves one occurrence of a series, by the start its
-    /// rule gives it. Organisers only.
+    /// Cancels or moves one occurrence of a series, named by the start its rule gives it.
+    /// Organisers only.
     pub async fn change_occurrence(
         &self,
         viewer: &Viewer,
         id: MeetingId,
         original_start: DateTime<Utc>,
-        moved_to: Option<(DateTime<Utc>, Option<i64>)>,
+        change: OccurrenceChange,
     ) -> Result<Meeting, ServiceError> {
         let meeting = self.store.meeting(id).await?;
         policy::ensure(viewer, Action::organise_meeting(meeting.working_group))?;
         let actor = crate::actor(viewer)?;
         check_instant("occurrenceStart", original_start)?;
-        if let Some((start, _)) = moved_to {
-            check_instant("startsAt", start)?;
+        if let OccurrenceChange::Move { starts_at, .. } = change {
+            check_instant("startsAt", starts_at)?;
         }
         if !meeting.has_occurrence_at(original_start) {
             return Err(InvalidInput::new(
@@ -172,9 +172,12 @@ impl Services {
             )
             .into());
         }
-        let moved_to = match moved_to {
-            None => None,
-            Some((start, minutes)) => {
+        let moved_to = match change {
+            OccurrenceChange::Cancel => None,
+            OccurrenceChange::Move {
+                starts_at: start,
+                duration_minutes: minutes,
+            } => {
                 if start < self.now() {
                     return Err(InvalidInput::new(
                         "startsAt",
