@@ -3,8 +3,9 @@
 use async_graphql::{Context, Enum, ID, InputObject, Object};
 use chrono::{DateTime, NaiveDate, Utc};
 use coalition_domain::agenda::{self as domain, ActionItemId, AgendaItemDraft, AgendaItemId};
-use coalition_domain::meetings::MeetingId;
+use coalition_domain::meetings::{Meeting, MeetingId};
 use coalition_domain::people::PersonId;
+use coalition_domain::policy::{self, Action, Viewer};
 
 use crate::context::{api, viewer};
 use crate::error::ApiError;
@@ -62,6 +63,19 @@ impl AgendaItem {
 
 /// Something someone agreed to do.
 pub(crate) struct ActionItem(pub domain::ActionItem);
+
+impl ActionItem {
+    /// The item, if the viewer may see `raised_at`, the meeting it was raised at (not the
+    /// later meeting it is carried over to).
+    pub(crate) fn visible_to(
+        viewer: &Viewer,
+        item: domain::ActionItem,
+        raised_at: &Meeting,
+    ) -> Option<Self> {
+        debug_assert_eq!(item.meeting, raised_at.id);
+        policy::allows(viewer, Action::read_action_item(raised_at)).then_some(ActionItem(item))
+    }
+}
 
 #[Object]
 impl ActionItem {

@@ -178,7 +178,10 @@ impl Meeting {
     /// Action items raised at this meeting.
     async fn action_items(&self, ctx: &Context<'_>) -> Result<Vec<ActionItem>, ApiError> {
         let items = api(ctx)?.store.action_items_of(self.0.id).await?;
-        Ok(items.into_iter().map(ActionItem).collect())
+        Ok(items
+            .into_iter()
+            .filter_map(|item| ActionItem::visible_to(viewer(ctx), item, &self.0))
+            .collect())
     }
 
     /// Action items of the group raised at earlier meetings and still open: they come back
@@ -192,17 +195,13 @@ impl Meeting {
             .store
             .open_action_items(self.0.working_group, self.0.starts_at)
             .await?;
-        // An item raised at a meeting the viewer may not see stays hidden here too.
         let mut visible = Vec::with_capacity(items.len());
         for item in items {
-            if api
-                .services
-                .meeting_for(viewer(ctx), item.meeting)
-                .await
-                .is_ok()
-            {
-                visible.push(ActionItem(item));
-            }
+            // A meeting that cannot be read hides its items, as one the viewer may not see.
+            let Ok(raised_at) = api.store.meeting(item.meeting).await else {
+                continue;
+            };
+            visible.extend(ActionItem::visible_to(viewer(ctx), item, &raised_at));
         }
         Ok(visible)
     }
@@ -214,8 +213,7 @@ impl Meeting {
         ctx: &Context<'_>,
         occurrence_start: Option<DateTime<Utc>>,
     ) -> Result<Vec<Person>, ApiError> {
-        policy::ensure(viewer(ctx), Action::organise_meeting(self.0.working_group))
-            .map_err(coalition_services::ServiceError::from)?;
+        self.ensure_answers_visible(ctx)?;
         let store = &api(ctx)?.store;
         let attended = store
             .attendance(self.0.id, occurrence_start.unwrap_or(self.0.starts_at))
@@ -231,8 +229,7 @@ impl Meeting {
     /// Every answer, by person. For the organisers (the group's coordinators, or
     /// administrators for a plenary).
     async fn rsvps(&self, ctx: &Context<'_>) -> Result<Vec<Rsvp>, ApiError> {
-        policy::ensure(viewer(ctx), Action::organise_meeting(self.0.working_group))
-            .map_err(coalition_services::ServiceError::from)?;
+        self.ensure_answers_visible(ctx)?;
         let store = &api(ctx)?.store;
         let answers = store.rsvps(self.0.id).await?;
         let ids: Vec<_> = answers.iter().map(|(person, _)| *person).collect();
@@ -247,6 +244,18 @@ impl Meeting {
                 })
             })
             .collect())
+    }
+}
+
+impl Meeting {
+    /// Who answered and who attended are for the organisers.
+    fn ensure_answers_visible(&self, ctx: &Context<'_>) -> Result<(), ApiError> {
+        policy::ensure(
+            viewer(ctx),
+            Action::ReadMeetingAnswers(self.0.working_group),
+        )
+        .map_err(coalition_services::ServiceError::from)?;
+        Ok(())
     }
 }
 

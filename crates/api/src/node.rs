@@ -2,9 +2,8 @@
 
 use async_graphql::{Context, ID, Interface, Object};
 use coalition_domain::coalition::{AreaId, WorkingGroupId};
-use coalition_domain::membership::{InvitationId, MembershipId, MembershipStatus};
+use coalition_domain::membership::{InvitationId, MembershipId};
 use coalition_domain::people::PersonId;
-use coalition_domain::policy::{self, Action};
 
 use crate::coalition::{AreaOfAction, Coalition, WorkingGroup};
 use crate::context::{api, viewer};
@@ -52,20 +51,7 @@ impl NodeQuery {
             )),
             (NodeKind::Person, raw) => Node::Person(Person(store.person(PersonId(raw)).await?)),
             (NodeKind::Membership, raw) => {
-                let membership = Membership::load(store, MembershipId(raw)).await?;
-                // Requests and past memberships are for the person and the group's
-                // coordinators only, as in member lists.
-                let record = &membership.0;
-                let visible = record.membership.status == MembershipStatus::Active
-                    || viewer(ctx).person_id() == Some(record.person.id)
-                    || policy::allows(
-                        viewer(ctx),
-                        Action::CoordinateGroup(record.membership.working_group_id),
-                    );
-                if !visible {
-                    return Err(ApiError::NotFound { what: "membership" });
-                }
-                Node::Membership(membership)
+                Node::Membership(Membership::load_visible(ctx, MembershipId(raw)).await?)
             }
             (NodeKind::Meeting, raw) => Node::Meeting(Meeting(
                 api(ctx)?
@@ -78,15 +64,7 @@ impl NodeQuery {
                 return Err(ApiError::NotFound { what: "object" });
             }
             (NodeKind::Invitation, raw) => {
-                let invitation = store.invitation(InvitationId(raw)).await?;
-                // Invitations hold an address: only those who run the group see them.
-                if !policy::allows(
-                    viewer(ctx),
-                    Action::CoordinateGroup(invitation.working_group_id),
-                ) {
-                    return Err(ApiError::NotFound { what: "invitation" });
-                }
-                Node::Invitation(Invitation(invitation))
+                Node::Invitation(Invitation::load_visible(ctx, InvitationId(raw)).await?)
             }
         };
         Ok(Some(node))

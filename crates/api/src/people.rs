@@ -4,13 +4,11 @@ use async_graphql::{Context, ID, Object};
 use coalition_domain::people as domain;
 use coalition_domain::policy::{self, Action};
 
-use crate::context::api;
 use crate::context::viewer;
 use crate::error::ApiError;
 use crate::ids::{NodeKind, global_id};
 use crate::meetings::{MeetingOccurrence, upcoming_meetings};
 use crate::membership::{Membership, StakeholderType, UnescoRegion};
-use coalition_domain::membership::{Member, MembershipStatus};
 
 /// An expert taking part in the coalition. Email and gender are private: null for anyone
 /// but the person and administrators.
@@ -82,19 +80,7 @@ impl Person {
     /// The person's memberships, oldest first: active ones for everyone; all of them,
     /// pending and past included, for the person and administrators.
     async fn memberships(&self, ctx: &Context<'_>) -> Result<Vec<Membership>, ApiError> {
-        let store = &api(ctx)?.store;
-        let everything = self.is_visible_privately(ctx);
-        let memberships = store.memberships_of(self.0.id).await?;
-        Ok(memberships
-            .into_iter()
-            .filter(|m| everything || m.status == MembershipStatus::Active)
-            .map(|membership| {
-                Membership(Member {
-                    membership,
-                    person: self.0.clone(),
-                })
-            })
-            .collect())
+        Membership::of_person(ctx, self).await
     }
 
     /// The person's meetings in the coming `days` (30 by default): their groups' and

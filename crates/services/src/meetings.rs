@@ -23,17 +23,6 @@ use crate::{ServiceError, Services};
 /// The longest window a calendar query may span.
 pub const MAX_WINDOW_DAYS: i64 = 366;
 
-/// Whether `viewer` may see `meeting`.
-pub fn can_see(viewer: &Viewer, meeting: &Meeting) -> bool {
-    match (meeting.visibility, meeting.working_group) {
-        (Visibility::Public, _) => true,
-        (Visibility::Coalition, _) | (Visibility::Group, None) => viewer.signed_in().is_some(),
-        (Visibility::Group, Some(group)) => {
-            policy::allows(viewer, Action::ReadGroupInternals(group))
-        }
-    }
-}
-
 fn check_window(from: DateTime<Utc>, to: DateTime<Utc>) -> Result<(), ServiceError> {
     check_instant("from", from)?;
     check_instant("to", to)?;
@@ -237,7 +226,7 @@ impl Services {
         id: MeetingId,
     ) -> Result<Meeting, ServiceError> {
         let meeting = self.store.meeting(id).await?;
-        if can_see(viewer, &meeting) {
+        if policy::allows(viewer, Action::read_meeting(&meeting)) {
             Ok(meeting)
         } else {
             Err(ServiceError::NotFound("meeting"))
@@ -300,7 +289,9 @@ impl Services {
                 // Details only of the meetings the coordinator may see; the others count.
                 occurrences: occurrences
                     .into_iter()
-                    .filter(|occurrence| can_see(viewer, &occurrence.meeting))
+                    .filter(|occurrence| {
+                        policy::allows(viewer, Action::read_meeting(&occurrence.meeting))
+                    })
                     .collect(),
             })
             .collect())
@@ -627,7 +618,7 @@ impl Services {
         let meetings = self.store.meetings_overlapping(scope, from, to).await?;
         let mut occurrences: Vec<Occurrence> = meetings
             .iter()
-            .filter(|meeting| can_see(viewer, meeting))
+            .filter(|meeting| policy::allows(viewer, Action::read_meeting(meeting)))
             .flat_map(|meeting| meeting.occurrences_between(from, to))
             .collect();
         occurrences.sort_by_key(|occurrence| occurrence.starts_at);

@@ -44,7 +44,7 @@ impl Services {
         status: Option<OutboxStatus>,
         limit: u64,
     ) -> Result<Vec<OutboxMessage>, ServiceError> {
-        policy::ensure(viewer, Action::AdministerAccounts)?;
+        policy::ensure(viewer, Action::ReadOutbox)?;
         Ok(self
             .store
             .outbox_messages(status, limit.min(MAX_OUTBOX_PAGE))

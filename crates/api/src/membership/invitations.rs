@@ -2,17 +2,36 @@
 
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
-use coalition_domain::membership as domain;
+use coalition_domain::membership::{self as domain, InvitationId};
+use coalition_domain::policy::{self, Action};
 
 use super::types::MembershipRole;
 use crate::coalition::WorkingGroup;
-use crate::context::api;
+use crate::context::{api, viewer};
 use crate::error::ApiError;
 use crate::ids::{NodeKind, global_id};
 
 /// An invitation to join a group; seen only by the group's coordinators and
 /// administrators.
 pub(crate) struct Invitation(pub domain::Invitation);
+
+impl Invitation {
+    /// One invitation, if the viewer may see it (it holds an address); otherwise "not
+    /// found".
+    pub(crate) async fn load_visible(
+        ctx: &Context<'_>,
+        id: InvitationId,
+    ) -> Result<Self, ApiError> {
+        let invitation = api(ctx)?.store.invitation(id).await?;
+        if !policy::allows(
+            viewer(ctx),
+            Action::ReadInvitation(invitation.working_group_id),
+        ) {
+            return Err(ApiError::NotFound { what: "invitation" });
+        }
+        Ok(Invitation(invitation))
+    }
+}
 
 #[Object]
 impl Invitation {

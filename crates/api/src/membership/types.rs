@@ -129,9 +129,60 @@ impl MemberFilterInput {
 pub(crate) struct Membership(pub domain::Member);
 
 impl Membership {
-    /// Loads one membership with its person.
+    /// Loads one membership with its person, for the person or coordinator who just
+    /// changed it.
     pub(crate) async fn load(store: &Store, id: MembershipId) -> Result<Self, ApiError> {
         Ok(Membership(store.member(id).await?))
+    }
+
+    /// One membership, if the viewer may see it; otherwise "not found", so that a request
+    /// or a past membership does not show it exists.
+    pub(crate) async fn load_visible(
+        ctx: &Context<'_>,
+        id: MembershipId,
+    ) -> Result<Self, ApiError> {
+        let member = api(ctx)?.store.member(id).await?;
+        if !policy::allows(viewer(ctx), Action::read_membership(&member.membership)) {
+            return Err(ApiError::NotFound { what: "membership" });
+        }
+        Ok(Membership(member))
+    }
+
+    /// A person's memberships, oldest first, as their profile lists them to the viewer.
+    pub(crate) async fn of_person(
+        ctx: &Context<'_>,
+        person: &Person,
+    ) -> Result<Vec<Self>, ApiError> {
+        let viewer = viewer(ctx);
+        let memberships = api(ctx)?.store.memberships_of(person.0.id).await?;
+        Ok(memberships
+            .into_iter()
+            .filter(|membership| {
+                policy::allows(
+                    viewer,
+                    Action::ReadMembershipsOfPerson {
+                        person: membership.person_id,
+                        status: membership.status,
+                    },
+                )
+            })
+            .map(|membership| {
+                Membership(domain::Member {
+                    membership,
+                    person: person.0.clone(),
+                })
+            })
+            .collect())
+    }
+
+    fn notes_are_visible(&self, ctx: &Context<'_>) -> bool {
+        policy::allows(
+            viewer(ctx),
+            Action::ReadMembershipNotes {
+                person: self.0.person.id,
+                group: self.0.membership.working_group_id,
+            },
+        )
     }
 }
 
@@ -173,27 +224,16 @@ impl Membership {
 
     /// Why the person asked to join; for them, the group's coordinators and administrators.
     async fn motivation(&self, ctx: &Context<'_>) -> Option<&str> {
-        self.is_visible_privately(ctx)
+        self.notes_are_visible(ctx)
             .then_some(self.0.membership.motivation.as_deref())
             .flatten()
     }
 
     /// Why the request was turned down; for the same people as `motivation`.
     async fn decision_reason(&self, ctx: &Context<'_>) -> Option<&str> {
-        self.is_visible_privately(ctx)
+        self.notes_are_visible(ctx)
             .then_some(self.0.membership.decision_reason.as_deref())
             .flatten()
-    }
-}
-
-impl Membership {
-    fn is_visible_privately(&self, ctx: &Context<'_>) -> bool {
-        let viewer = viewer(ctx);
-        viewer.person_id() == Some(self.0.person.id)
-            || policy::allows(
-                viewer,
-                Action::CoordinateGroup(self.0.membership.working_group_id),
-            )
     }
 }
 
@@ -255,14 +295,9 @@ pub(crate) async fn members_page(
         api.page_limits,
     )?;
     let filter = filter.unwrap_or_default().into_domain()?;
-    if filter
-        .status
-        .is_some_and(|status| status != domain::MembershipStatus::Active)
-    {
-        // Requests and former members are the group's business, not the public's.
-        policy::ensure(viewer(ctx), Action::CoordinateGroup(group))
-            .map_err(coalition_services::ServiceError::from)?;
-    }
+    let status = filter.status.unwrap_or(domain::MembershipStatus::Active);
+    policy::ensure(viewer(ctx), Action::ReadMemberList { group, status })
+        .map_err(coalition_services::ServiceError::from)?;
     let page = api.store.members(group, &filter, page).await?;
     let mut connection = Connection::with_additional_fields(
         after.is_some(),
