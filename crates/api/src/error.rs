@@ -1,6 +1,9 @@
 //! The API's one error type, mapped once to a GraphQL error with `extensions.code`.
 
+use std::error::Error as _;
+
 use coalition_domain::InvalidInput;
+use coalition_domain::policy::Denied;
 use coalition_services::ServiceError;
 use coalition_store::StoreError;
 
@@ -45,83 +48,56 @@ impl ErrorCode {
     }
 }
 
-/// Why a resolver refused or failed. The variants are the codes clients see.
+/// Why a resolver refused or failed: a use case's [`ServiceError`], carried to the edge and
+/// turned into a GraphQL error with its `extensions.code` once, in
+/// `From<ApiError> for async_graphql::Error`. Resolvers' own refusals (an argument that does
+/// not parse, an object not found) are service errors too, so every error has one mapping.
 ///
 /// It deliberately does not implement `Display`: async-graphql converts any `Display` type
 /// into an error without extensions, and every error must carry its code.
 #[derive(Debug, Clone)]
-pub enum ApiError {
-    /// The client sent a value the API cannot accept.
-    BadUserInput {
-        /// The argument or input field at fault.
-        field: Option<&'static str>,
-        /// What is wrong and what would be accepted.
-        message: String,
-    },
-    /// The request needs a valid sign-in.
-    Unauthenticated {
-        /// What to do (never which credential was wrong).
-        message: String,
-    },
-    /// The viewer may not do this.
-    Forbidden {
-        /// Who may.
-        message: String,
-    },
-    /// Too many attempts.
-    RateLimited {
-        /// Seconds until another attempt is allowed.
-        retry_after_secs: u64,
-    },
-    /// The thing asked for does not exist (or is not visible to the viewer).
-    NotFound {
-        /// What was looked up.
-        what: &'static str,
-    },
-    /// The change collides with existing data.
-    Conflict {
-        /// The input field at fault, if one is.
-        field: Option<&'static str>,
-        /// What collided and what to do instead.
-        message: String,
-    },
-    /// Something failed inside the server; details go to the log, never to the client.
-    Internal {
-        /// The cause, with its sources, for the log.
-        cause: std::sync::Arc<dyn std::error::Error + Send + Sync>,
-    },
-}
+pub struct ApiError(ServiceError);
 
 impl ApiError {
-    /// An internal failure with its cause kept for the log.
+    /// An internal failure; the cause is for the log.
     pub fn internal(cause: impl Into<String>) -> Self {
-        ApiError::Internal {
-            cause: std::sync::Arc::from(Box::<dyn std::error::Error + Send + Sync>::from(
-                cause.into(),
-            )),
-        }
+        ApiError(ServiceError::internal(cause))
     }
 
-    /// A bad argument without a specific field.
-    pub fn bad_input(message: impl Into<String>) -> Self {
-        ApiError::BadUserInput {
-            field: None,
-            message: message.into(),
-        }
+    /// An argument or input field (named as the client wrote it) that cannot be accepted.
+    pub fn invalid(field: &'static str, message: impl Into<String>) -> Self {
+        ApiError(ServiceError::Invalid(InvalidInput::new(field, message)))
+    }
+
+    /// The thing asked for does not exist (or is not visible to the viewer).
+    pub fn not_found(what: &'static str) -> Self {
+        ApiError(ServiceError::NotFound(what))
+    }
+
+    /// The viewer may no longer do this; `message` says why.
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        ApiError(ServiceError::Forbidden(message.into()))
+    }
+
+    /// A live subscriber fell too far behind and was dropped.
+    pub fn too_slow() -> Self {
+        ApiError(ServiceError::RateLimited {
+            retry_after_secs: 0,
+        })
     }
 
     /// The message clients read; never an internal detail.
     pub fn message(&self) -> String {
-        match self {
-            ApiError::BadUserInput { message, .. }
-            | ApiError::Conflict { message, .. }
-            | ApiError::Unauthenticated { message }
-            | ApiError::Forbidden { message } => message.clone(),
-            ApiError::RateLimited { retry_after_secs } => {
+        match &self.0 {
+            ServiceError::Invalid(invalid) => format!("{}: {}", invalid.field, invalid.message),
+            ServiceError::Unauthenticated(message) => (*message).to_owned(),
+            ServiceError::Forbidden(message) => message.clone(),
+            ServiceError::NotFound(what) => format!("{what} not found"),
+            ServiceError::Conflict { message, .. } => message.clone(),
+            ServiceError::RateLimited { retry_after_secs } => {
                 format!("too many attempts; try again in {retry_after_secs} seconds")
             }
-            ApiError::NotFound { what } => format!("{what} not found"),
-            ApiError::Internal { .. } => "internal error".to_owned(),
+            ServiceError::Internal(_) => "internal error".to_owned(),
         }
     }
 
@@ -132,57 +108,55 @@ impl ApiError {
 
     /// The code, typed.
     pub fn error_code(&self) -> ErrorCode {
-        match self {
-            ApiError::BadUserInput { .. } => ErrorCode::BadUserInput,
-            ApiError::NotFound { .. } => ErrorCode::NotFound,
-            ApiError::Unauthenticated { .. } => ErrorCode::Unauthenticated,
-            ApiError::Forbidden { .. } => ErrorCode::Forbidden,
-            ApiError::RateLimited { .. } => ErrorCode::RateLimited,
-            ApiError::Conflict { .. } => ErrorCode::Conflict,
-            ApiError::Internal { .. } => ErrorCode::Internal,
+        match &self.0 {
+            ServiceError::Invalid(_) => ErrorCode::BadUserInput,
+            ServiceError::Unauthenticated(_) => ErrorCode::Unauthenticated,
+            ServiceError::Forbidden(_) => ErrorCode::Forbidden,
+            ServiceError::NotFound(_) => ErrorCode::NotFound,
+            ServiceError::Conflict { .. } => ErrorCode::Conflict,
+            ServiceError::RateLimited { .. } => ErrorCode::RateLimited,
+            ServiceError::Internal(_) => ErrorCode::Internal,
         }
+    }
+
+    /// The input field at fault, for `extensions.field`.
+    fn field(&self) -> Option<&'static str> {
+        match &self.0 {
+            ServiceError::Invalid(invalid) => Some(invalid.field),
+            ServiceError::Conflict { field, .. } => *field,
+            _ => None,
+        }
+    }
+}
+
+impl From<ServiceError> for ApiError {
+    fn from(error: ServiceError) -> Self {
+        ApiError(error)
     }
 }
 
 impl From<InvalidInput> for ApiError {
     fn from(error: InvalidInput) -> Self {
-        ApiError::BadUserInput {
-            field: Some(error.field),
-            message: format!("{}: {}", error.field, error.message),
-        }
+        ApiError(error.into())
     }
 }
 
 impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
         // One mapping for storage errors, whether a resolver read or a use case wrote.
-        ServiceError::from(error).into()
+        ApiError(error.into())
     }
 }
 
-impl From<ServiceError> for ApiError {
-    fn from(error: ServiceError) -> Self {
-        match error {
-            ServiceError::Invalid(invalid) => invalid.into(),
-            ServiceError::Unauthenticated(message) => ApiError::Unauthenticated {
-                message: message.to_owned(),
-            },
-            ServiceError::Forbidden(message) => ApiError::Forbidden { message },
-            ServiceError::NotFound(what) => ApiError::NotFound { what },
-            ServiceError::Conflict { field, message } => ApiError::Conflict { field, message },
-            ServiceError::RateLimited { retry_after_secs } => {
-                ApiError::RateLimited { retry_after_secs }
-            }
-            ServiceError::Internal(cause) => ApiError::Internal {
-                cause: cause.into(),
-            },
-        }
+impl From<Denied> for ApiError {
+    fn from(denied: Denied) -> Self {
+        ApiError(denied.into())
     }
 }
 
 impl From<ApiError> for async_graphql::Error {
     fn from(error: ApiError) -> Self {
-        if let ApiError::Internal { cause } = &error {
+        if let ServiceError::Internal(cause) = &error.0 {
             // The request span carries the request id, tying this line to the response.
             let mut chain = cause.to_string();
             let mut source = cause.source();
@@ -193,25 +167,16 @@ impl From<ApiError> for async_graphql::Error {
             }
             tracing::error!(cause = %chain, "internal error in a resolver");
         }
-        let code = error.code();
-        let field = match &error {
-            ApiError::BadUserInput { field, .. } | ApiError::Conflict { field, .. } => *field,
-            _ => None,
-        };
-        let retry_after = match &error {
-            ApiError::RateLimited { retry_after_secs } => Some(*retry_after_secs),
-            _ => None,
-        };
         let mut graphql_error = async_graphql::Error::new(error.message());
         let extensions = graphql_error
             .extensions
             .get_or_insert_with(Default::default);
-        extensions.set("code", code);
-        if let Some(field) = field {
+        extensions.set("code", error.code());
+        if let Some(field) = error.field() {
             extensions.set("field", field);
         }
-        if let Some(seconds) = retry_after {
-            extensions.set("retryAfter", seconds);
+        if let ServiceError::RateLimited { retry_after_secs } = &error.0 {
+            extensions.set("retryAfter", *retry_after_secs);
         }
         graphql_error
     }

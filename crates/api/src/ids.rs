@@ -59,12 +59,11 @@ pub(crate) fn decode_global_id(
     id: &ID,
     argument: &'static str,
 ) -> Result<(NodeKind, i32), ApiError> {
-    let malformed = || ApiError::BadUserInput {
-        field: Some(argument),
-        message: format!(
-            "{argument}: '{}' is not an id issued by this API",
-            id.as_str()
-        ),
+    let malformed = || {
+        ApiError::invalid(
+            argument,
+            format!("'{}' is not an id issued by this API", id.as_str()),
+        )
     };
     let bytes = URL_SAFE_NO_PAD
         .decode(id.as_str())
@@ -91,15 +90,15 @@ pub(crate) fn decode_id_of(
 ) -> Result<i32, ApiError> {
     match decode_global_id(id, argument)? {
         (kind, value) if kind == expected => Ok(value),
-        (kind, _) => Err(ApiError::BadUserInput {
-            field: Some(argument),
-            message: format!(
-                "{argument}: '{}' names a {}, not a {}",
+        (kind, _) => Err(ApiError::invalid(
+            argument,
+            format!(
+                "'{}' names a {}, not a {}",
                 id.as_str(),
                 kind.name(),
                 expected.name()
             ),
-        }),
+        )),
     }
 }
 

@@ -149,17 +149,14 @@ fn events_for(
                         }
                         Some(false) => continue,
                         None => {
-                            let error = ApiError::Forbidden {
-                                message: "you no longer have access to these events".to_owned(),
-                            };
+                            let error =
+                                ApiError::forbidden("you no longer have access to these events");
                             return Some((Err(error), None));
                         }
                     }
                 }
                 Err(RecvError::Lagged(missed)) => {
-                    let error = ApiError::RateLimited {
-                        retry_after_secs: 0,
-                    };
+                    let error = ApiError::too_slow();
                     tracing::warn!(missed, "live subscriber too slow; dropped");
                     return Some((Err(error), None));
                 }
@@ -181,8 +178,7 @@ impl LiveSubscription {
         let group = WorkingGroupId(decode_id_of(NodeKind::WorkingGroup, &group_id, "groupId")?);
         let api = api(ctx)?;
         let viewer = viewer(ctx).clone();
-        policy::ensure(&viewer, Action::ReadGroupInternals(group))
-            .map_err(coalition_services::ServiceError::from)?;
+        policy::ensure(&viewer, Action::ReadGroupInternals(group))?;
         // The group must exist: an unknown id is NOT_FOUND, not an empty stream.
         api.store.working_group(group).await?;
         Ok(events_for(
@@ -214,9 +210,7 @@ impl LiveSubscription {
                         Ok(event) => event,
                         Err(RecvError::Lagged(missed)) => {
                             tracing::warn!(missed, "live subscriber too slow; dropped");
-                            let error = ApiError::RateLimited {
-                                retry_after_secs: 0,
-                            };
+                            let error = ApiError::too_slow();
                             return Some((Err(error), None));
                         }
                         Err(RecvError::Closed) => return None,
@@ -245,8 +239,7 @@ impl LiveSubscription {
         ctx: &Context<'_>,
     ) -> Result<impl Stream<Item = Result<ActivityEvent, ApiError>>, ApiError> {
         let viewer = viewer(ctx).clone();
-        policy::ensure(&viewer, Action::ManageOwnAccount)
-            .map_err(coalition_services::ServiceError::from)?;
+        policy::ensure(&viewer, Action::ManageOwnAccount)?;
         Ok(events_for(
             api(ctx)?.services.events.subscribe(),
             viewer,

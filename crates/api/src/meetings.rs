@@ -253,8 +253,7 @@ impl Meeting {
         policy::ensure(
             viewer(ctx),
             Action::ReadMeetingAnswers(self.0.working_group),
-        )
-        .map_err(coalition_services::ServiceError::from)?;
+        )?;
         Ok(())
     }
 }
@@ -445,10 +444,7 @@ impl MeetingsQuery {
             u32::try_from(value)
                 .ok()
                 .filter(|h| *h <= 24)
-                .ok_or(ApiError::BadUserInput {
-                    field: Some(field),
-                    message: format!("{field}: an hour from 0 to 24"),
-                })
+                .ok_or(ApiError::invalid(field, "an hour from 0 to 24"))
         };
         let hours = coalition_domain::scheduling::WorkingHours {
             start_hour: hour("workingHoursStart", working_hours_start)?,

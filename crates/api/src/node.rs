@@ -39,7 +39,7 @@ impl NodeQuery {
             (NodeKind::Coalition, raw) => {
                 let coalition = store.coalition().await?;
                 if coalition.id.0 != raw {
-                    return Err(ApiError::NotFound { what: "coalition" });
+                    return Err(ApiError::not_found("coalition"));
                 }
                 Node::Coalition(Coalition(coalition))
             }
@@ -61,7 +61,7 @@ impl NodeQuery {
             )),
             (NodeKind::AgendaItem | NodeKind::ActionItem, _) => {
                 // Reached through their meeting, whose visibility governs them.
-                return Err(ApiError::NotFound { what: "object" });
+                return Err(ApiError::not_found("object"));
             }
             (NodeKind::Invitation, raw) => {
                 Node::Invitation(Invitation::load_visible(ctx, InvitationId(raw)).await?)

@@ -156,10 +156,7 @@ impl NotificationsQuery {
         #[graphql(default = 50, desc = "At most 200.")] first: i32,
     ) -> Result<Vec<OutboxMessage>, ApiError> {
         if !(0..=200).contains(&first) {
-            return Err(ApiError::BadUserInput {
-                field: Some("first"),
-                message: "first: ask for 0 to 200 messages".to_owned(),
-            });
+            return Err(ApiError::invalid("first", "ask for 0 to 200 messages"));
         }
         let messages = api(ctx)?
             .services
@@ -199,9 +196,11 @@ impl NotificationsMutation {
 
     /// Queues a failed mail again, due now. Administrators only.
     async fn retry_mail(&self, ctx: &Context<'_>, id: ID) -> Result<OutboxMessage, ApiError> {
-        let id: i32 = id.parse().map_err(|_| ApiError::BadUserInput {
-            field: Some("id"),
-            message: format!("id: '{}' is not an outbox message id", id.as_str()),
+        let id: i32 = id.parse().map_err(|_| {
+            ApiError::invalid(
+                "id",
+                format!("'{}' is not an outbox message id", id.as_str()),
+            )
         })?;
         let message = api(ctx)?.services.retry_mail(viewer(ctx), id).await?;
         Ok(OutboxMessage(message))

@@ -5,7 +5,7 @@ use coalition_domain::policy::Denied;
 use coalition_store::StoreError;
 
 /// Why a use case refused or failed.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum ServiceError {
     /// A value the client sent is not acceptable.
     #[error("{0}")]
@@ -35,13 +35,15 @@ pub enum ServiceError {
     },
     /// Something failed inside; the cause (with its own sources) is for the log only.
     #[error("internal error: {0}")]
-    Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
+    Internal(#[source] std::sync::Arc<dyn std::error::Error + Send + Sync>),
 }
 
 impl ServiceError {
     /// An internal failure described by a message (no underlying error to keep).
     pub fn internal(message: impl Into<String>) -> Self {
-        ServiceError::Internal(message.into().into())
+        ServiceError::Internal(std::sync::Arc::from(Box::<
+            dyn std::error::Error + Send + Sync,
+        >::from(message.into())))
     }
 }
 
@@ -73,7 +75,7 @@ impl From<StoreError> for ServiceError {
                 ServiceError::Invalid(InvalidInput::new("token", problem.message()))
             }
             other @ (StoreError::Corrupt { .. } | StoreError::Database(_)) => {
-                ServiceError::Internal(Box::new(other))
+                ServiceError::Internal(std::sync::Arc::new(other))
             }
         }
     }

@@ -27,7 +27,7 @@ impl Invitation {
             viewer(ctx),
             Action::ReadInvitation(invitation.working_group_id),
         ) {
-            return Err(ApiError::NotFound { what: "invitation" });
+            return Err(ApiError::not_found("invitation"));
         }
         Ok(Invitation(invitation))
     }

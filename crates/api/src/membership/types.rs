@@ -143,7 +143,7 @@ impl Membership {
     ) -> Result<Self, ApiError> {
         let member = api(ctx)?.store.member(id).await?;
         if !policy::allows(viewer(ctx), Action::read_membership(&member.membership)) {
-            return Err(ApiError::NotFound { what: "membership" });
+            return Err(ApiError::not_found("membership"));
         }
         Ok(Membership(member))
     }
@@ -249,11 +249,13 @@ pub(crate) struct MemberCursor(i32);
 
 impl MemberCursor {
     fn parse(raw: &str) -> Result<Self, ApiError> {
-        let invalid = || ApiError::BadUserInput {
-            field: Some("after"),
-            message: format!(
-                "after: '{raw}' is not a cursor from this list; pass an endCursor the API returned"
-            ),
+        let invalid = || {
+            ApiError::invalid(
+                "after",
+                format!(
+                    "'{raw}' is not a cursor from this list; pass an endCursor the API returned"
+                ),
+            )
         };
         let bytes = URL_SAFE_NO_PAD.decode(raw).map_err(|_| invalid())?;
         let text = String::from_utf8(bytes).map_err(|_| invalid())?;
@@ -296,8 +298,7 @@ pub(crate) async fn members_page(
     )?;
     let filter = filter.unwrap_or_default().into_domain()?;
     let status = filter.status.unwrap_or(domain::MembershipStatus::Active);
-    policy::ensure(viewer(ctx), Action::ReadMemberList { group, status })
-        .map_err(coalition_services::ServiceError::from)?;
+    policy::ensure(viewer(ctx), Action::ReadMemberList { group, status })?;
     let page = api.store.members(group, &filter, page).await?;
     let mut connection = Connection::with_additional_fields(
         after.is_some(),
