@@ -2,9 +2,10 @@
 //! listener, with outages, refusals, a worker that dies mid-send, preferences and the
 //! administrators' view, on every backend.
 
+use coalition_domain::mail::MailKind;
 use coalition_domain::membership::{MembershipRole, MembershipStatus};
 use coalition_domain::notifications::OutboxStatus;
-use coalition_store::AccountChange;
+use coalition_store::{AccountChange, MailUnavailable};
 use coalition_tests::accounts::{coordinator_of, person_id, registration, signed_up};
 use coalition_tests::mail::{body, header, html, token};
 use coalition_tests::smtp::{SmtpMode, SmtpServer};
@@ -79,7 +80,8 @@ async fn mails_reach_smtp_in_the_recipients_language() {
         }
         assert_eq!(sent.len(), 1);
         assert_eq!(
-            sent[0].data, None,
+            sent[0].mail,
+            Err(MailUnavailable::Erased),
             "[{backend}] no token kept after delivery"
         );
         app.finish().await;
@@ -285,7 +287,10 @@ async fn refusals_are_retried_or_failed_by_their_code() {
                 .outbox_messages(Some(OutboxStatus::Failed), 10)
                 .await
                 .unwrap();
-            if let Some(message) = failed.into_iter().find(|m| m.template == "join_requested") {
+            if let Some(message) = failed
+                .into_iter()
+                .find(|m| m.kind == MailKind::JoinRequested)
+            {
                 failed_request = Some(message.id);
                 break;
             }

@@ -100,7 +100,7 @@ impl OutboxMessage {
     }
     /// The kind of mail.
     async fn template(&self) -> &str {
-        &self.0.template
+        self.0.kind.template()
     }
     /// Where it stands.
     async fn status(&self) -> OutboxStatus {

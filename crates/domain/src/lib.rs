@@ -11,6 +11,7 @@ pub mod error;
 pub mod events;
 pub mod geography;
 pub mod language;
+pub mod mail;
 pub mod meetings;
 pub mod membership;
 pub mod notifications;

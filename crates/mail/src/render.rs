@@ -1,9 +1,9 @@
 //! Templates: one text and one HTML template per kind of mail, each in English and French,
-//! rendered with minijinja. Every mail links to the recipient's notification preferences.
+//! rendered with minijinja from the typed mail's fields. Every mail links to the
+//! recipient's notification preferences.
 
 use coalition_domain::language::Language;
-use coalition_domain::notifications::NotificationCategory;
-use coalition_store::OutboxMessage;
+use coalition_domain::mail::Mail;
 use minijinja::{Environment, Value, context};
 
 /// A message ready for the transport.
@@ -19,7 +19,7 @@ pub struct RenderedMail {
     pub preferences_url: String,
 }
 
-/// Renders queued messages.
+/// Renders mails.
 #[derive(Debug)]
 pub struct Renderer {
     environment: Environment<'static>,
@@ -85,7 +85,7 @@ const TEMPLATES: [(&str, &str); 16] = [
 #[derive(Debug, thiserror::Error)]
 #[error("cannot render {template}: {reason}")]
 pub struct RenderError {
-    template: String,
+    template: &'static str,
     reason: String,
 }
 
@@ -105,7 +105,7 @@ impl Renderer {
             environment
                 .add_template(name, source)
                 .map_err(|error| RenderError {
-                    template: name.to_owned(),
+                    template: name,
                     reason: error.to_string(),
                 })?;
         }
@@ -115,29 +115,26 @@ impl Renderer {
         })
     }
 
-    /// Renders one queued message.
-    pub fn render(&self, message: &OutboxMessage) -> Result<RenderedMail, RenderError> {
-        let fail = |reason: String| RenderError {
-            template: message.template.clone(),
-            reason,
-        };
+    /// Renders a mail in `language`: its subject, and its templates filled with its fields.
+    pub fn render(&self, mail: &Mail, language: Language) -> Result<RenderedMail, RenderError> {
+        let template = mail.kind().template();
+        let fail = |reason: String| RenderError { template, reason };
         let preferences_url = format!("{}/settings/notifications", self.public_url);
-        let data = message
-            .data
-            .clone()
-            .ok_or_else(|| fail("its data was already erased (sent before)".to_owned()))?;
-        let subject = subject(&message.template, message.language, &data)
-            .ok_or_else(|| fail("unknown template".to_owned()))?;
-        let lang = message.language.code();
+        let fields = mail
+            .to_stored()
+            .map_err(|error| fail(error.to_string()))?
+            .data;
+        let subject = mail.subject(language);
+        let lang = language.code();
         let values = context! {
             lang,
             subject => subject.clone(),
             preferences_url => preferences_url.clone(),
-            ..Value::from_serialize(&data)
+            ..Value::from_serialize(&fields)
         };
         let render = |format: &str| {
             self.environment
-                .get_template(&format!("{}.{format}", message.template))
+                .get_template(&format!("{template}.{format}"))
                 .and_then(|template| template.render(&values))
                 .map_err(|error| fail(error.to_string()))
         };
@@ -148,133 +145,121 @@ impl Renderer {
             preferences_url,
         })
     }
-
-    /// The subject a queued message would have: a digest lists its items by it.
-    pub fn subject_of(&self, message: &OutboxMessage) -> Option<String> {
-        subject(&message.template, message.language, message.data.as_ref()?)
-    }
-
-    /// Whether messages of this category carry `List-Unsubscribe` (security mails do not:
-    /// they cannot be turned off).
-    pub fn unsubscribable(category: NotificationCategory) -> bool {
-        category != NotificationCategory::Security
-    }
-}
-
-fn field<'a>(data: &'a serde_json::Value, name: &str) -> &'a str {
-    data.get(name)
-        .and_then(serde_json::Value::as_str)
-        .unwrap_or_default()
-}
-
-fn subject(template: &str, language: Language, data: &serde_json::Value) -> Option<String> {
-    let group = |data| match language {
-        Language::Fr => field(data, "group_fr"),
-        Language::En => field(data, "group_en"),
-    };
-    let french = language == Language::Fr;
-    Some(match template {
-        "verify_email" if french => "Confirmez votre adresse électronique".to_owned(),
-        "verify_email" => "Confirm your email address".to_owned(),
-        "reset_password" if french => "Réinitialisez votre mot de passe".to_owned(),
-        "reset_password" => "Reset your password".to_owned(),
-        "invitation" => format!(
-            "Invitation: {} / {}",
-            field(data, "group_en"),
-            field(data, "group_fr")
-        ),
-        "join_requested" if french => format!("Demande d'adhésion : {}", group(data)),
-        "join_requested" => format!("Request to join {}", group(data)),
-        "membership_decided" => {
-            let approved = data.get("approved").and_then(serde_json::Value::as_bool) == Some(true);
-            match (french, approved) {
-                (true, true) => format!("Bienvenue dans {}", group(data)),
-                (true, false) => format!("Votre demande pour {}", group(data)),
-                (false, true) => format!("Welcome to {}", group(data)),
-                (false, false) => format!("Your request to join {}", group(data)),
-            }
-        }
-        "meeting" => {
-            let title = field(data, "title");
-            match (field(data, "kind"), french) {
-                ("reminder", true) => format!("Rappel : {title}"),
-                ("reminder", false) => format!("Reminder: {title}"),
-                ("cancelled", true) => format!("Réunion annulée : {title}"),
-                ("cancelled", false) => format!("Meeting cancelled: {title}"),
-                ("changed", true) => format!("Réunion modifiée : {title}"),
-                ("changed", false) => format!("Meeting changed: {title}"),
-                (_, true) => format!("Nouvelle réunion : {title}"),
-                (_, false) => format!("New meeting: {title}"),
-            }
-        }
-        "daily_digest" if french => "Votre résumé quotidien".to_owned(),
-        "daily_digest" => "Your daily digest".to_owned(),
-        _ => return None,
-    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use coalition_domain::notifications::OutboxStatus;
-    use serde_json::json;
+    use coalition_domain::language::LocalisedText;
+    use coalition_domain::mail::{
+        CalendarMethod, DailyDigest, GroupName, Invitation, JoinRequested, MailKind, MeetingNotice,
+        MeetingNoticeKind, MembershipDecided, MembershipDecision, OneTimeLink,
+    };
+    use coalition_domain::notifications::NotificationCategory;
 
-    fn message(template: &str, language: Language, data: serde_json::Value) -> OutboxMessage {
-        OutboxMessage {
-            id: 1,
-            message_id: "<1@test>".to_owned(),
-            category: NotificationCategory::Membership,
-            person: None,
-            to: "a@example.org".to_owned(),
-            to_name: "A".to_owned(),
-            language,
-            template: template.to_owned(),
-            data: Some(data),
-            status: OutboxStatus::Pending,
-            attempts: 0,
-            next_attempt_at: chrono::DateTime::UNIX_EPOCH,
-            last_error: None,
-            created_at: chrono::DateTime::UNIX_EPOCH,
-            sent_at: None,
+    /// One mail of each kind, with a name HTML must escape; the match makes a new kind
+    /// add its sample (and so its templates).
+    fn sample(kind: MailKind) -> Mail {
+        let name = "Amina <Diallo>".to_owned();
+        let group = GroupName::from(&LocalisedText::new(
+            "Supportive policy",
+            "Politiques de soutien",
+        ));
+        let link = OneTimeLink {
+            name: name.clone(),
+            link: "https://x/y?token=t".to_owned(),
+            token: "t".to_owned(),
+        };
+        match kind {
+            MailKind::VerifyEmail => Mail::VerifyEmail(link),
+            MailKind::ResetPassword => Mail::ResetPassword(link),
+            MailKind::JoinRequested => Mail::JoinRequested(JoinRequested {
+                name,
+                requester: "Bo".to_owned(),
+                group,
+                motivation: Some("OER".to_owned()),
+                link: "https://x/groups/g/requests".to_owned(),
+            }),
+            MailKind::MembershipDecided => Mail::MembershipDecided(MembershipDecided {
+                name,
+                group,
+                decision: MembershipDecision::Rejected {
+                    reason: "later".to_owned(),
+                },
+            }),
+            MailKind::Invitation => Mail::Invitation(Invitation {
+                inviter: name,
+                group,
+                link: "https://x/invitations/accept?token=t".to_owned(),
+                token: "t".to_owned(),
+            }),
+            MailKind::Meeting => Mail::Meeting(MeetingNotice {
+                kind: MeetingNoticeKind::Cancelled,
+                name,
+                title: "Policy review".to_owned(),
+                when: "2 February 2027, 10:00".to_owned(),
+                online_url: Some("https://meet/x".to_owned()),
+                location: None,
+                recurrence: None,
+                reason: Some("Holidays".to_owned()),
+                link: "https://x/meetings/1".to_owned(),
+                ics: Some("BEGIN:VCALENDAR".to_owned()),
+                ics_method: CalendarMethod::Cancel,
+            }),
+            MailKind::DailyDigest => Mail::DailyDigest(DailyDigest {
+                name,
+                items: vec!["Request to join Supportive policy".to_owned()],
+                category: NotificationCategory::Membership,
+            }),
         }
     }
 
     #[test]
-    fn renders_every_template_in_both_languages() {
+    fn renders_every_kind_in_both_languages() {
         let renderer = Renderer::new("https://coalition.example.org/").unwrap();
-        let data = json!({
-            "name": "Amina <Diallo>", "link": "https://x/y?token=t", "token": "t",
-            "inviter": "Claire", "group_en": "Supportive policy", "group_fr": "Politiques de soutien",
-            "requester": "Bo", "motivation": "OER", "approved": false, "reason": "later",
-        });
-        for template in [
-            "verify_email",
-            "reset_password",
-            "invitation",
-            "join_requested",
-            "membership_decided",
-        ] {
+        for kind in MailKind::ALL {
             for language in Language::ALL {
-                let mail = renderer
-                    .render(&message(template, language, data.clone()))
-                    .unwrap();
+                let mail = renderer.render(&sample(kind), language).unwrap();
                 assert!(!mail.subject.is_empty());
                 assert!(
                     mail.text
                         .contains("https://coalition.example.org/settings/notifications"),
-                    "{template}"
+                    "{kind}"
                 );
-                assert!(mail.html.contains("<html lang="), "{template}");
+                assert!(mail.html.contains("<html lang="), "{kind}");
                 assert!(
                     !mail.html.contains("<Diallo>"),
-                    "HTML escapes what it interpolates"
+                    "{kind}: HTML escapes what it interpolates"
                 );
             }
         }
         let french = renderer
-            .render(&message("join_requested", Language::Fr, data))
+            .render(&sample(MailKind::JoinRequested), Language::Fr)
             .unwrap();
         assert_eq!(french.subject, "Demande d'adhésion : Politiques de soutien");
         assert!(french.text.contains("demande à rejoindre"));
+    }
+
+    #[test]
+    fn templates_read_the_typed_fields() {
+        let renderer = Renderer::new("https://coalition.example.org").unwrap();
+        let meeting = renderer
+            .render(&sample(MailKind::Meeting), Language::En)
+            .unwrap();
+        assert!(
+            meeting
+                .text
+                .contains("The meeting \"Policy review\" is cancelled.")
+        );
+        assert!(meeting.text.contains("Reason: Holidays"));
+        let decided = renderer
+            .render(&sample(MailKind::MembershipDecided), Language::Fr)
+            .unwrap();
+        assert!(decided.text.contains("n'a pas été acceptée"));
+        assert!(decided.text.contains("Motif : later"));
+        let digest = renderer
+            .render(&sample(MailKind::DailyDigest), Language::En)
+            .unwrap();
+        assert!(digest.text.contains("- Request to join Supportive policy"));
     }
 }

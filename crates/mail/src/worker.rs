@@ -6,12 +6,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use coalition_domain::mail::{DailyDigest, Mail};
 use coalition_domain::notifications::Backoff;
 use coalition_store::{DeliveryOutcome, NewMail, OutboxMessage, Store};
 use lettre::Message;
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
-use serde_json::json;
 use tokio::sync::watch;
 
 use crate::render::Renderer;
@@ -126,16 +126,18 @@ impl MailWorker {
             }
             let lines: Vec<String> = items
                 .iter()
-                .filter_map(|item| self.renderer.subject_of(item))
+                .filter_map(|item| Some(item.mail.as_ref().ok()?.subject(item.language)))
                 .collect();
             let digest = NewMail {
-                category: items[0].category,
                 person: Some(person.id),
                 to: person.email.clone(),
                 to_name: person.display_name.clone(),
                 language: person.preferred_language,
-                template: "daily_digest".to_owned(),
-                data: json!({ "name": person.display_name, "items": lines }),
+                mail: Mail::DailyDigest(DailyDigest {
+                    name: person.display_name.clone(),
+                    items: lines,
+                    category: items[0].category,
+                }),
             };
             let ids: Vec<i32> = items.iter().map(|item| item.id).collect();
             self.store.release_digest(&ids, digest).await?;
@@ -157,7 +159,7 @@ impl MailWorker {
             let outcome = self.attempt(&message).await;
             match &outcome {
                 DeliveryOutcome::Sent => {
-                    tracing::info!(id = message.id, template = %message.template, "mail sent")
+                    tracing::info!(id = message.id, template = %message.kind, "mail sent")
                 }
                 DeliveryOutcome::RetryAt(at, error) => {
                     tracing::warn!(id = message.id, %at, %error, "mail deferred")
@@ -200,7 +202,14 @@ impl MailWorker {
     /// The RFC 5322 message: multipart text and HTML, the stable Message-ID, and
     /// `List-Unsubscribe` pointing at the preferences for mail that can be turned off.
     fn build(&self, message: &OutboxMessage) -> Result<Message, String> {
-        let rendered = self.renderer.render(message).map_err(|e| e.to_string())?;
+        let mail = message
+            .mail
+            .as_ref()
+            .map_err(|missing| format!("cannot render {}: {missing}", message.kind))?;
+        let rendered = self
+            .renderer
+            .render(mail, message.language)
+            .map_err(|e| e.to_string())?;
         let address = message
             .to
             .parse()
@@ -211,7 +220,7 @@ impl MailWorker {
             .to(to)
             .subject(rendered.subject)
             .message_id(Some(message.message_id.clone()));
-        if Renderer::unsubscribable(message.category) {
+        if !mail.is_security() {
             builder = builder.raw_header(HeaderValue::new(
                 HeaderName::new_from_ascii_str("List-Unsubscribe"),
                 format!("<{}>", rendered.preferences_url),
@@ -229,19 +238,20 @@ impl MailWorker {
                     .body(rendered.html),
             );
         // A meeting mail carries its iTIP invitation, so calendars add or update the entry.
-        let invitation = message.data.as_ref().and_then(|data| {
-            let ics = data.get("ics")?.as_str()?.to_owned();
-            let method = data.get("ics_method")?.as_str()?.to_owned();
-            Some((ics, method))
-        });
+        let invitation = match mail {
+            Mail::Meeting(notice) => notice.calendar_invitation(),
+            _ => None,
+        };
         let body = match invitation {
             Some((ics, method)) => {
-                let content_type =
-                    ContentType::parse(&format!("text/calendar; method={method}; charset=utf-8"))
-                        .map_err(|error| error.to_string())?;
-                MultiPart::mixed()
-                    .multipart(alternative)
-                    .singlepart(Attachment::new("invite.ics".to_owned()).body(ics, content_type))
+                let content_type = ContentType::parse(&format!(
+                    "text/calendar; method={}; charset=utf-8",
+                    method.as_str()
+                ))
+                .map_err(|error| error.to_string())?;
+                MultiPart::mixed().multipart(alternative).singlepart(
+                    Attachment::new("invite.ics".to_owned()).body(ics.to_owned(), content_type),
+                )
             }
             None => alternative,
         };

@@ -9,14 +9,13 @@ use coalition_domain::InvalidInput;
 use coalition_domain::accounts::{Password, TokenPurpose};
 use coalition_domain::geography::CountryCode;
 use coalition_domain::language::Language;
-use coalition_domain::notifications::NotificationCategory;
+use coalition_domain::mail::{Mail, OneTimeLink};
 use coalition_domain::people::{
     Email, NewPerson, Person, PersonId, SelfDescribedGender, TimeZone, parse_short_text,
 };
 use coalition_domain::policy::{self, Action, SignedIn, Viewer};
 use coalition_domain::stakeholder::StakeholderType;
 use coalition_store::{AccountChange, NewAccount, NewMail, NewMailFor, NewToken, StoreError};
-use serde_json::json;
 
 use crate::rate_limit::RateRule;
 use crate::secrets::{new_token, token_hash};
@@ -466,21 +465,19 @@ enum AccountMail {
 /// The queued mail for an account link, rendered later in the recipient's language.
 fn account_mail(person: &Person, kind: AccountMail, token: &str, public_url: &str) -> NewMail {
     let base = public_url.trim_end_matches('/');
-    let (template, path) = match kind {
-        AccountMail::Verify => ("verify_email", "verify-email"),
-        AccountMail::Reset => ("reset_password", "reset-password"),
+    let (variant, path): (fn(OneTimeLink) -> Mail, _) = match kind {
+        AccountMail::Verify => (Mail::VerifyEmail, "verify-email"),
+        AccountMail::Reset => (Mail::ResetPassword, "reset-password"),
     };
     NewMail {
-        category: NotificationCategory::Security,
         person: Some(person.id),
         to: person.email.clone(),
         to_name: person.display_name.clone(),
         language: person.preferred_language,
-        template: template.to_owned(),
-        data: json!({
-            "name": person.display_name,
-            "link": format!("{base}/{path}?token={token}"),
-            "token": token,
+        mail: variant(OneTimeLink {
+            name: person.display_name.clone(),
+            link: format!("{base}/{path}?token={token}"),
+            token: token.to_owned(),
         }),
     }
 }

@@ -5,18 +5,17 @@ use std::collections::{BTreeMap, HashSet};
 use chrono::{DateTime, Duration, Utc};
 use coalition_domain::InvalidInput;
 use coalition_domain::coalition::WorkingGroupId;
+use coalition_domain::mail::{CalendarMethod, Mail, MeetingNotice, MeetingNoticeKind};
 use coalition_domain::meetings::{
     Meeting, MeetingDraft, MeetingFields, MeetingId, MeetingStatus, Occurrence, OccurrenceChange,
     RsvpResponse, Visibility, check_instant,
 };
 use coalition_domain::membership::{MemberFilter, MembershipStatus};
-use coalition_domain::notifications::NotificationCategory;
 use coalition_domain::pagination::PageRequest;
 use coalition_domain::people::{Person, PersonId, parse_short_text};
 use coalition_domain::policy::{self, Action, Viewer};
 use coalition_domain::scheduling::{Attendee, WorkingHours, suggest_slots};
 use coalition_store::{MeetingMails, MeetingScope, NewMail};
-use serde_json::json;
 
 use crate::{ServiceError, Services};
 
@@ -96,7 +95,9 @@ impl Services {
             self.store.working_group(group).await?;
         }
         let draft = MeetingDraft::parse(fields, self.now())?;
-        let mails = self.meeting_mails(group, "scheduled").await?;
+        let mails = self
+            .meeting_mails(group, MeetingNoticeKind::Scheduled)
+            .await?;
         let recorded = self
             .store
             .insert_meeting(actor, group, draft, mails)
@@ -115,7 +116,9 @@ impl Services {
         policy::ensure(viewer, Action::organise_meeting(meeting.working_group))?;
         let actor = crate::actor(viewer)?;
         let draft = MeetingDraft::parse(fields, self.now())?;
-        let mails = self.meeting_mails(meeting.working_group, "changed").await?;
+        let mails = self
+            .meeting_mails(meeting.working_group, MeetingNoticeKind::Changed)
+            .await?;
         let recorded = self.store.update_meeting(actor, id, draft, mails).await?;
         Ok(self.announce(recorded).await)
     }
@@ -132,7 +135,7 @@ impl Services {
         let actor = crate::actor(viewer)?;
         let reason = parse_short_text("reason", reason, 2_000)?;
         let mails = self
-            .meeting_mails(meeting.working_group, "cancelled")
+            .meeting_mails(meeting.working_group, MeetingNoticeKind::Cancelled)
             .await?;
         let recorded = self.store.cancel_meeting(actor, id, reason, mails).await?;
         Ok(self.announce(recorded).await)
@@ -185,7 +188,9 @@ impl Services {
                 Some((start, start + length))
             }
         };
-        let mails = self.meeting_mails(meeting.working_group, "changed").await?;
+        let mails = self
+            .meeting_mails(meeting.working_group, MeetingNoticeKind::Changed)
+            .await?;
         let recorded = self
             .store
             .change_occurrence(actor, id, original_start, moved_to, mails)
@@ -500,7 +505,7 @@ impl Services {
     async fn meeting_mails(
         &self,
         group: Option<WorkingGroupId>,
-        kind: &'static str,
+        kind: MeetingNoticeKind,
     ) -> Result<MeetingMails, ServiceError> {
         let invitees = match group {
             Some(group) => self.active_members(group).await?,
@@ -519,34 +524,35 @@ impl Services {
         Ok(Box::new(move |meeting: &Meeting| {
             let now = clock.now();
             // A reminder changes nothing in calendars: no invitation rides along.
-            let ics =
-                (kind != "reminder").then(|| crate::calendar::render_invitation(meeting, now));
+            let ics = (kind != MeetingNoticeKind::Reminder)
+                .then(|| crate::calendar::render_invitation(meeting, now));
             let method = if meeting.status == MeetingStatus::Cancelled {
-                "CANCEL"
+                CalendarMethod::Cancel
             } else {
-                "REQUEST"
+                CalendarMethod::Request
             };
             invitees
                 .into_iter()
                 .map(|person| NewMail {
-                    category: NotificationCategory::Meetings,
                     person: Some(person.id),
                     to: person.email.clone(),
                     to_name: person.display_name.clone(),
                     language: person.preferred_language,
-                    template: "meeting".to_owned(),
-                    data: json!({
-                        "kind": kind,
-                        "name": person.display_name,
-                        "title": meeting.title,
-                        "when": describe_when(meeting, person.time_zone),
-                        "online_url": meeting.online_url,
-                        "location": meeting.location,
-                        "recurrence": meeting.recurrence.as_ref().map(|rule| rule.as_str()),
-                        "reason": meeting.cancel_reason,
-                        "link": format!("{public_url}/meetings/{}", meeting.id.0),
-                        "ics": ics,
-                        "ics_method": method,
+                    mail: Mail::Meeting(MeetingNotice {
+                        kind,
+                        name: person.display_name.clone(),
+                        title: meeting.title.clone(),
+                        when: describe_when(meeting, person.time_zone),
+                        online_url: meeting.online_url.clone(),
+                        location: meeting.location.clone(),
+                        recurrence: meeting
+                            .recurrence
+                            .as_ref()
+                            .map(|rule| rule.as_str().to_owned()),
+                        reason: meeting.cancel_reason.clone(),
+                        link: format!("{public_url}/meetings/{}", meeting.id.0),
+                        ics: ics.clone(),
+                        ics_method: method,
                     }),
                 })
                 .collect()
@@ -594,7 +600,7 @@ impl Services {
                 at_this_time.starts_at = occurrence.starts_at;
                 at_this_time.ends_at = occurrence.ends_at;
                 let mails = self
-                    .meeting_mails(meeting.working_group, "reminder")
+                    .meeting_mails(meeting.working_group, MeetingNoticeKind::Reminder)
                     .await?(&at_this_time);
                 if self
                     .store

@@ -3,14 +3,15 @@
 use coalition_domain::InvalidInput;
 use coalition_domain::coalition::{JoinPolicy, WorkingGroup, WorkingGroupId};
 use coalition_domain::language::Language;
+use coalition_domain::mail::{
+    self, GroupName, JoinRequested, Mail, MembershipDecided, MembershipDecision,
+};
 use coalition_domain::membership::{
     Invitation, InvitationId, Membership, MembershipId, MembershipRole,
 };
-use coalition_domain::notifications::NotificationCategory;
 use coalition_domain::people::{Email, parse_short_text};
 use coalition_domain::policy::{self, Action, Viewer};
 use coalition_store::{Decision, NewInvitation, NewMail};
-use serde_json::json;
 
 use crate::secrets::{new_token, token_hash};
 use crate::{ServiceError, Services};
@@ -223,19 +224,16 @@ impl Services {
         Ok(coordinators
             .into_iter()
             .map(|coordinator| NewMail {
-                category: NotificationCategory::Membership,
                 person: Some(coordinator.id),
                 to: coordinator.email.clone(),
                 to_name: coordinator.display_name.clone(),
                 language: coordinator.preferred_language,
-                template: "join_requested".to_owned(),
-                data: json!({
-                    "name": coordinator.display_name,
-                    "requester": requester.display_name,
-                    "group_en": group_record.name.get(Language::En),
-                    "group_fr": group_record.name.get(Language::Fr),
-                    "motivation": motivation,
-                    "link": link,
+                mail: Mail::JoinRequested(JoinRequested {
+                    name: coordinator.display_name,
+                    requester: requester.display_name.clone(),
+                    group: GroupName::from(&group_record.name),
+                    motivation: motivation.map(str::to_owned),
+                    link: link.clone(),
                 }),
             })
             .collect())
@@ -254,18 +252,19 @@ impl Services {
             .working_group(membership.working_group_id)
             .await?;
         Ok(NewMail {
-            category: NotificationCategory::Membership,
             person: Some(person.id),
             to: person.email.clone(),
             to_name: person.display_name.clone(),
             language: person.preferred_language,
-            template: "membership_decided".to_owned(),
-            data: json!({
-                "name": person.display_name,
-                "group_en": group.name.get(Language::En),
-                "group_fr": group.name.get(Language::Fr),
-                "approved": reason.is_none(),
-                "reason": reason,
+            mail: Mail::MembershipDecided(MembershipDecided {
+                name: person.display_name,
+                group: GroupName::from(&group.name),
+                decision: match reason {
+                    None => MembershipDecision::Approved,
+                    Some(reason) => MembershipDecision::Rejected {
+                        reason: reason.to_owned(),
+                    },
+                },
             }),
         })
     }
@@ -292,18 +291,18 @@ fn invitation_mail(
     public_url: &str,
 ) -> NewMail {
     NewMail {
-        category: NotificationCategory::Membership,
         person: None,
         to: email.clone(),
         to_name: email.as_str().to_owned(),
         language: Language::En,
-        template: "invitation".to_owned(),
-        data: json!({
-            "inviter": inviter,
-            "group_en": group.name.get(Language::En),
-            "group_fr": group.name.get(Language::Fr),
-            "link": format!("{}/invitations/accept?token={token}", public_url.trim_end_matches('/')),
-            "token": token,
+        mail: Mail::Invitation(mail::Invitation {
+            inviter: inviter.to_owned(),
+            group: GroupName::from(&group.name),
+            link: format!(
+                "{}/invitations/accept?token={token}",
+                public_url.trim_end_matches('/')
+            ),
+            token: token.to_owned(),
         }),
     }
 }

@@ -5,6 +5,7 @@
 
 use chrono::{DateTime, Utc};
 use coalition_domain::language::Language;
+use coalition_domain::mail::{Mail, MailKind};
 use coalition_domain::notifications::{DeliveryMode, NotificationCategory, OutboxStatus};
 use coalition_domain::people::{Email, Person, PersonId};
 use sea_orm::sea_query::{Expr, ExprTrait};
@@ -20,8 +21,6 @@ use crate::error::{StoreError, corrupt};
 /// A notification to queue.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewMail {
-    /// Which preference governs it.
-    pub category: NotificationCategory,
     /// The recipient, when they have an account (preferences apply then).
     pub person: Option<PersonId>,
     /// The address.
@@ -30,10 +29,8 @@ pub struct NewMail {
     pub to_name: String,
     /// The language to render it in.
     pub language: Language,
-    /// The template's name.
-    pub template: String,
-    /// What the template needs.
-    pub data: serde_json::Value,
+    /// What to send; it also decides the preference that governs it.
+    pub mail: Mail,
 }
 
 /// A queued message, as the worker and administrators see it.
@@ -53,10 +50,11 @@ pub struct OutboxMessage {
     pub to_name: String,
     /// The language to render it in.
     pub language: Language,
-    /// The template's name.
-    pub template: String,
-    /// What the template needs; erased once sent (it may hold a one-time token).
-    pub data: Option<serde_json::Value>,
+    /// Which mail it is, known even once its fields are erased.
+    pub kind: MailKind,
+    /// The mail to send, unless its fields were erased (once sent, or failed holding a
+    /// one-time token) or no longer read as its kind.
+    pub mail: Result<Mail, MailUnavailable>,
     /// Where it stands.
     pub status: OutboxStatus,
     /// Attempts made so far.
@@ -69,6 +67,18 @@ pub struct OutboxMessage {
     pub created_at: DateTime<Utc>,
     /// When the server accepted it.
     pub sent_at: Option<DateTime<Utc>>,
+}
+
+/// Why a queued message no longer has its mail.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MailUnavailable {
+    /// Its fields were erased: it was sent, or failed while holding a one-time token.
+    #[error("its data was already erased (sent, or failed holding a one-time token)")]
+    Erased,
+    /// Its fields do not read as its kind of mail (a bug, or a manual edit). Only that
+    /// message fails: the rest of the queue goes on.
+    #[error("its data cannot be read: {0}")]
+    Unreadable(String),
 }
 
 /// What happened to one delivery attempt.
@@ -89,7 +99,8 @@ pub(crate) async fn enqueue(
     mail: NewMail,
     now: DateTime<Utc>,
 ) -> Result<Option<i32>, StoreError> {
-    let mode = match (mail.person, mail.category) {
+    let category = mail.mail.category();
+    let mode = match (mail.person, category) {
         (_, NotificationCategory::Security) | (None, _) => DeliveryMode::Immediately,
         (Some(person), category) => preference(db, person, category).await?,
     };
@@ -98,15 +109,29 @@ pub(crate) async fn enqueue(
         DeliveryMode::DailyDigest => OutboxStatus::Digest,
         DeliveryMode::Immediately => OutboxStatus::Pending,
     };
-    let row = outbox::ActiveModel {
+    let row = new_row(mail, status, now)?.insert(db).await?;
+    Ok(Some(row.id))
+}
+
+/// The outbox row for a new message: the mail's category, template name and fields.
+fn new_row(
+    mail: NewMail,
+    status: OutboxStatus,
+    now: DateTime<Utc>,
+) -> Result<outbox::ActiveModel, StoreError> {
+    let stored = mail.mail.to_stored().map_err(|error| StoreError::Corrupt {
+        field: "outbox.data",
+        reason: error.to_string(),
+    })?;
+    Ok(outbox::ActiveModel {
         message_id: Set(format!("<{}@coalition.outbox>", uuid::Uuid::new_v4())),
-        category: Set(mail.category.as_str().to_owned()),
+        category: Set(mail.mail.category().as_str().to_owned()),
         person_id: Set(mail.person.map(|person| person.0)),
         to_address: Set(mail.to.as_str().to_owned()),
         to_name: Set(mail.to_name),
         language: Set(mail.language.code().to_owned()),
-        template: Set(mail.template),
-        data: Set(Some(mail.data)),
+        template: Set(stored.template.to_owned()),
+        data: Set(Some(stored.data)),
         status: Set(status.as_str().to_owned()),
         attempts: Set(0),
         next_attempt_at: Set(now),
@@ -115,10 +140,7 @@ pub(crate) async fn enqueue(
         created_at: Set(now),
         sent_at: Set(None),
         ..Default::default()
-    }
-    .insert(db)
-    .await?;
-    Ok(Some(row.id))
+    })
 }
 
 async fn preference(
@@ -287,12 +309,21 @@ impl Store {
                 )
                 .col_expr(outbox::Column::LastError, Expr::value(error))
                 // A failed mail that carried a one-time link keeps no live token: the
-                // person asks for a new link instead.
+                // person asks for a new link instead. Which mails hold one is a property
+                // of their kind, stored in the template column.
                 .col_expr(
                     outbox::Column::Data,
-                    Expr::cust(
-                        "CASE WHEN CAST(data AS TEXT) LIKE '%\"token\"%' THEN NULL ELSE data END",
-                    ),
+                    Expr::case(
+                        outbox::Column::Template.is_in(
+                            MailKind::ALL
+                                .into_iter()
+                                .filter(|kind| kind.carries_one_time_token())
+                                .map(MailKind::template),
+                        ),
+                        Expr::null(),
+                    )
+                    .finally(Expr::col(outbox::Column::Data))
+                    .into(),
                 ),
         };
         update
@@ -365,27 +396,9 @@ impl Store {
     /// digest is due at once and the items are marked sent (with it).
     pub async fn release_digest(&self, items: &[i32], digest: NewMail) -> Result<i32, StoreError> {
         let now = self.clock.now();
+        let row = new_row(digest, OutboxStatus::Pending, now)?;
         let txn = self.begin_write().await?;
-        let row = outbox::ActiveModel {
-            message_id: Set(format!("<{}@coalition.outbox>", uuid::Uuid::new_v4())),
-            category: Set(digest.category.as_str().to_owned()),
-            person_id: Set(digest.person.map(|person| person.0)),
-            to_address: Set(digest.to.as_str().to_owned()),
-            to_name: Set(digest.to_name),
-            language: Set(digest.language.code().to_owned()),
-            template: Set(digest.template),
-            data: Set(Some(digest.data)),
-            status: Set(OutboxStatus::Pending.as_str().to_owned()),
-            attempts: Set(0),
-            next_attempt_at: Set(now),
-            claimed_until: Set(None),
-            last_error: Set(None),
-            created_at: Set(now),
-            sent_at: Set(None),
-            ..Default::default()
-        }
-        .insert(&txn)
-        .await?;
+        let row = row.insert(&txn).await?;
         outbox::Entity::update_many()
             .col_expr(
                 outbox::Column::Status,
@@ -436,16 +449,22 @@ impl Store {
 }
 
 fn message_from_row(row: outbox::Model) -> Result<OutboxMessage, StoreError> {
+    let category =
+        NotificationCategory::parse(&row.category).map_err(corrupt("outbox.category"))?;
+    let kind = MailKind::parse(&row.template).map_err(corrupt("outbox.template"))?;
     Ok(OutboxMessage {
         id: row.id,
         message_id: row.message_id,
-        category: NotificationCategory::parse(&row.category).map_err(corrupt("outbox.category"))?,
+        category,
         person: row.person_id.map(PersonId),
         to: row.to_address,
         to_name: row.to_name,
         language: Language::parse(&row.language).map_err(corrupt("outbox.language"))?,
-        template: row.template,
-        data: row.data,
+        kind,
+        mail: match row.data {
+            Some(data) => read_mail(kind, category, data),
+            None => Err(MailUnavailable::Erased),
+        },
         status: OutboxStatus::parse(&row.status).map_err(corrupt("outbox.status"))?,
         attempts: u32::try_from(row.attempts).unwrap_or_default(),
         next_attempt_at: row.next_attempt_at,
@@ -453,4 +472,251 @@ fn message_from_row(row: outbox::Model) -> Result<OutboxMessage, StoreError> {
         created_at: row.created_at,
         sent_at: row.sent_at,
     })
+}
+
+/// Reads a row's fields as its kind of mail. Digests queued before they recorded their
+/// category in their fields take it from the row's column, which always held it.
+fn read_mail(
+    kind: MailKind,
+    category: NotificationCategory,
+    mut data: serde_json::Value,
+) -> Result<Mail, MailUnavailable> {
+    let unreadable = |error: serde_json::Error| MailUnavailable::Unreadable(error.to_string());
+    if kind == MailKind::DailyDigest
+        && let Some(fields) = data.as_object_mut()
+        && !fields.contains_key("category")
+    {
+        fields.insert(
+            "category".to_owned(),
+            serde_json::to_value(category).map_err(unreadable)?,
+        );
+    }
+    Mail::from_stored(kind, data).map_err(unreadable)
+}
+
+#[cfg(test)]
+mod tests {
+    use coalition_domain::mail::{
+        CalendarMethod, DailyDigest, GroupName, Invitation, JoinRequested, MeetingNotice,
+        MeetingNoticeKind, MembershipDecided, MembershipDecision, OneTimeLink,
+    };
+    use serde_json::json;
+
+    use super::*;
+
+    fn row(template: &str, category: &str, data: Option<serde_json::Value>) -> outbox::Model {
+        outbox::Model {
+            id: 7,
+            message_id: "<7@coalition.outbox>".to_owned(),
+            category: category.to_owned(),
+            person_id: Some(3),
+            to_address: "claire@example.fr".to_owned(),
+            to_name: "Claire Martin".to_owned(),
+            language: "fr".to_owned(),
+            template: template.to_owned(),
+            data,
+            status: "pending".to_owned(),
+            attempts: 0,
+            next_attempt_at: DateTime::UNIX_EPOCH,
+            claimed_until: None,
+            last_error: None,
+            created_at: DateTime::UNIX_EPOCH,
+            sent_at: None,
+        }
+    }
+
+    fn group() -> GroupName {
+        GroupName {
+            en: "Supportive policy".to_owned(),
+            fr: "Politiques de soutien".to_owned(),
+        }
+    }
+
+    /// Rows queued before mails were typed: the template name and exactly the JSON the
+    /// services wrote then (`json!` blocks with these keys, `null` for absent values).
+    #[test]
+    fn rows_queued_before_mails_were_typed_read_back_as_their_variant() {
+        let link = "https://coalition.example.org/verify-email?token=abc";
+        let cases = [
+            (
+                "verify_email",
+                "security",
+                json!({ "name": "Claire Martin", "link": link, "token": "abc" }),
+                Mail::VerifyEmail(OneTimeLink {
+                    name: "Claire Martin".to_owned(),
+                    link: link.to_owned(),
+                    token: "abc".to_owned(),
+                }),
+            ),
+            (
+                "reset_password",
+                "security",
+                json!({ "name": "Claire Martin", "link": link, "token": "abc" }),
+                Mail::ResetPassword(OneTimeLink {
+                    name: "Claire Martin".to_owned(),
+                    link: link.to_owned(),
+                    token: "abc".to_owned(),
+                }),
+            ),
+            (
+                "join_requested",
+                "membership",
+                json!({
+                    "name": "Claire Martin", "requester": "Amina Diallo",
+                    "group_en": "Supportive policy", "group_fr": "Politiques de soutien",
+                    "motivation": null, "link": "https://x/groups/policy/requests",
+                }),
+                Mail::JoinRequested(JoinRequested {
+                    name: "Claire Martin".to_owned(),
+                    requester: "Amina Diallo".to_owned(),
+                    group: group(),
+                    motivation: None,
+                    link: "https://x/groups/policy/requests".to_owned(),
+                }),
+            ),
+            (
+                "membership_decided",
+                "membership",
+                json!({
+                    "name": "Amina Diallo", "group_en": "Supportive policy",
+                    "group_fr": "Politiques de soutien", "approved": true, "reason": null,
+                }),
+                Mail::MembershipDecided(MembershipDecided {
+                    name: "Amina Diallo".to_owned(),
+                    group: group(),
+                    decision: MembershipDecision::Approved,
+                }),
+            ),
+            (
+                "membership_decided",
+                "membership",
+                json!({
+                    "name": "Amina Diallo", "group_en": "Supportive policy",
+                    "group_fr": "Politiques de soutien", "approved": false,
+                    "reason": "Full for now",
+                }),
+                Mail::MembershipDecided(MembershipDecided {
+                    name: "Amina Diallo".to_owned(),
+                    group: group(),
+                    decision: MembershipDecision::Rejected {
+                        reason: "Full for now".to_owned(),
+                    },
+                }),
+            ),
+            (
+                "invitation",
+                "membership",
+                json!({
+                    "inviter": "Claire Martin", "group_en": "Supportive policy",
+                    "group_fr": "Politiques de soutien",
+                    "link": "https://x/invitations/accept?token=abc", "token": "abc",
+                }),
+                Mail::Invitation(Invitation {
+                    inviter: "Claire Martin".to_owned(),
+                    group: group(),
+                    link: "https://x/invitations/accept?token=abc".to_owned(),
+                    token: "abc".to_owned(),
+                }),
+            ),
+            (
+                "meeting",
+                "meetings",
+                json!({
+                    "kind": "cancelled", "name": "Amina Diallo", "title": "Policy review",
+                    "when": "mardi 2 février 2027, 10:00", "online_url": "https://meet/x",
+                    "location": null, "recurrence": "FREQ=WEEKLY;BYDAY=TU",
+                    "reason": "Holidays", "link": "https://x/meetings/4",
+                    "ics": "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n", "ics_method": "CANCEL",
+                }),
+                Mail::Meeting(MeetingNotice {
+                    kind: MeetingNoticeKind::Cancelled,
+                    name: "Amina Diallo".to_owned(),
+                    title: "Policy review".to_owned(),
+                    when: "mardi 2 février 2027, 10:00".to_owned(),
+                    online_url: Some("https://meet/x".to_owned()),
+                    location: None,
+                    recurrence: Some("FREQ=WEEKLY;BYDAY=TU".to_owned()),
+                    reason: Some("Holidays".to_owned()),
+                    link: "https://x/meetings/4".to_owned(),
+                    ics: Some("BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n".to_owned()),
+                    ics_method: CalendarMethod::Cancel,
+                }),
+            ),
+            (
+                "meeting",
+                "meetings",
+                json!({
+                    "kind": "reminder", "name": "Amina Diallo", "title": "Policy review",
+                    "when": "mardi 2 février 2027, 10:00", "online_url": null,
+                    "location": "Paris", "recurrence": null, "reason": null,
+                    "link": "https://x/meetings/4", "ics": null, "ics_method": "REQUEST",
+                }),
+                Mail::Meeting(MeetingNotice {
+                    kind: MeetingNoticeKind::Reminder,
+                    name: "Amina Diallo".to_owned(),
+                    title: "Policy review".to_owned(),
+                    when: "mardi 2 février 2027, 10:00".to_owned(),
+                    online_url: None,
+                    location: Some("Paris".to_owned()),
+                    recurrence: None,
+                    reason: None,
+                    link: "https://x/meetings/4".to_owned(),
+                    ics: None,
+                    ics_method: CalendarMethod::Request,
+                }),
+            ),
+            (
+                "daily_digest",
+                "meetings",
+                json!({ "name": "Claire Martin", "items": ["Rappel : Policy review"] }),
+                Mail::DailyDigest(DailyDigest {
+                    name: "Claire Martin".to_owned(),
+                    items: vec!["Rappel : Policy review".to_owned()],
+                    category: NotificationCategory::Meetings,
+                }),
+            ),
+        ];
+        for (template, category, data, expected) in cases {
+            let message = message_from_row(row(template, category, Some(data))).unwrap();
+            assert_eq!(message.kind.template(), template);
+            assert_eq!(message.mail, Ok(expected), "{template}");
+        }
+    }
+
+    #[test]
+    fn erased_and_unreadable_fields_leave_the_kind_known() {
+        let sent = message_from_row(row("invitation", "membership", None)).unwrap();
+        assert_eq!(sent.kind, MailKind::Invitation);
+        assert_eq!(sent.mail, Err(MailUnavailable::Erased));
+        let broken = message_from_row(row("meeting", "meetings", Some(json!({})))).unwrap();
+        assert!(matches!(broken.mail, Err(MailUnavailable::Unreadable(_))));
+        assert!(message_from_row(row("newsletter", "membership", None)).is_err());
+    }
+
+    #[test]
+    fn new_rows_keep_the_template_and_field_names() {
+        let mail = NewMail {
+            person: None,
+            to: Email::parse("claire@example.fr").unwrap(),
+            to_name: "Claire Martin".to_owned(),
+            language: Language::Fr,
+            mail: Mail::DailyDigest(DailyDigest {
+                name: "Claire Martin".to_owned(),
+                items: vec!["Request to join Supportive policy".to_owned()],
+                category: NotificationCategory::Membership,
+            }),
+        };
+        let row = new_row(mail.clone(), OutboxStatus::Pending, DateTime::UNIX_EPOCH).unwrap();
+        assert_eq!(row.template.as_ref(), "daily_digest");
+        assert_eq!(row.category.as_ref(), "membership");
+        let data = row.data.as_ref().clone().unwrap();
+        assert_eq!(data["items"], json!(["Request to join Supportive policy"]));
+        let stored = outbox::Model {
+            template: row.template.unwrap(),
+            category: row.category.unwrap(),
+            data: Some(data),
+            ..self::row("", "", None)
+        };
+        assert_eq!(message_from_row(stored).unwrap().mail, Ok(mail.mail));
+    }
 }

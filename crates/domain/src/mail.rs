@@ -1,0 +1,596 @@
+//! The mails the coalition sends: one [`Mail`] variant per kind of mail, each carrying what
+//! its templates need, and owning its template, subject, notification category and whether
+//! it is a security mail. The compiler then checks every place a mail is built, stored,
+//! rendered or erased, where template names and JSON blobs used to be matched by hand.
+//!
+//! The outbox keeps a mail as its template's name and the variant's fields (JSON), so each
+//! variant's serde form is a stored format: messages queued by an earlier release must still
+//! read back. Add fields as `Option` (absent reads as `None`), never rename one.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::InvalidInput;
+use crate::language::{Language, LocalisedText};
+use crate::notifications::NotificationCategory;
+
+/// A mail to send, with everything its templates need.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "template", content = "data", rename_all = "snake_case")]
+pub enum Mail {
+    /// Confirms a new account's address with a one-time link.
+    VerifyEmail(OneTimeLink),
+    /// Lets a person who lost their password choose a new one, with a one-time link.
+    ResetPassword(OneTimeLink),
+    /// Tells one of a group's coordinators that someone asks to join.
+    JoinRequested(JoinRequested),
+    /// Tells a person whether their request to join was approved.
+    MembershipDecided(MembershipDecided),
+    /// Invites an address (maybe without an account yet) to a working group.
+    Invitation(Invitation),
+    /// Tells an invitee that a meeting was scheduled, changed or cancelled, or is near.
+    Meeting(MeetingNotice),
+    /// Gathers, once a day, the mails a person chose to receive that way.
+    DailyDigest(DailyDigest),
+}
+
+/// Which kind of mail a [`Mail`] is, without its fields: what the outbox still knows of a
+/// message once its fields were erased, and what administrators see.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MailKind {
+    /// [`Mail::VerifyEmail`].
+    VerifyEmail,
+    /// [`Mail::ResetPassword`].
+    ResetPassword,
+    /// [`Mail::JoinRequested`].
+    JoinRequested,
+    /// [`Mail::MembershipDecided`].
+    MembershipDecided,
+    /// [`Mail::Invitation`].
+    Invitation,
+    /// [`Mail::Meeting`].
+    Meeting,
+    /// [`Mail::DailyDigest`].
+    DailyDigest,
+}
+
+/// A one-time link sent to a person's own address (verification, password reset).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OneTimeLink {
+    /// The recipient's name, to greet them.
+    pub name: String,
+    /// The link to open; it holds the token.
+    pub link: String,
+    /// The one-time token itself, for typing in where the link cannot be opened.
+    pub token: String,
+}
+
+/// A working group's name in both working languages, the French one falling back to English
+/// (stored as `group_en` and `group_fr`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupName {
+    /// The English name.
+    #[serde(rename = "group_en")]
+    pub en: String,
+    /// The French name, or the English one while none exists.
+    #[serde(rename = "group_fr")]
+    pub fr: String,
+}
+
+impl GroupName {
+    /// The name in `language`.
+    pub fn get(&self, language: Language) -> &str {
+        match language {
+            Language::En => &self.en,
+            Language::Fr => &self.fr,
+        }
+    }
+}
+
+impl From<&LocalisedText> for GroupName {
+    fn from(name: &LocalisedText) -> Self {
+        Self {
+            en: name.get(Language::En).to_owned(),
+            fr: name.get(Language::Fr).to_owned(),
+        }
+    }
+}
+
+/// Someone asks to join a group; sent to each of its coordinators.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JoinRequested {
+    /// The coordinator's name.
+    pub name: String,
+    /// Who asks to join.
+    pub requester: String,
+    /// The group they ask to join.
+    #[serde(flatten)]
+    pub group: GroupName,
+    /// What they wrote to the coordinators, if anything.
+    pub motivation: Option<String>,
+    /// Where the coordinators review requests.
+    pub link: String,
+}
+
+/// How a request to join was decided.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(into = "DecisionFields", try_from = "DecisionFields")]
+pub enum MembershipDecision {
+    /// The person is now a member.
+    Approved,
+    /// The request was turned down, saying why.
+    Rejected {
+        /// What the coordinator wrote, so the person knows what to do next.
+        reason: String,
+    },
+}
+
+/// The stored (and template) form of a [`MembershipDecision`]: `approved`, and the `reason`
+/// of a rejection.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct DecisionFields {
+    approved: bool,
+    reason: Option<String>,
+}
+
+impl From<MembershipDecision> for DecisionFields {
+    fn from(decision: MembershipDecision) -> Self {
+        match decision {
+            MembershipDecision::Approved => Self {
+                approved: true,
+                reason: None,
+            },
+            MembershipDecision::Rejected { reason } => Self {
+                approved: false,
+                reason: Some(reason),
+            },
+        }
+    }
+}
+
+impl TryFrom<DecisionFields> for MembershipDecision {
+    type Error = &'static str;
+
+    fn try_from(fields: DecisionFields) -> Result<Self, Self::Error> {
+        match fields {
+            DecisionFields { approved: true, .. } => Ok(Self::Approved),
+            DecisionFields {
+                approved: false,
+                reason: Some(reason),
+            } => Ok(Self::Rejected { reason }),
+            DecisionFields {
+                approved: false,
+                reason: None,
+            } => Err("a rejection carries its reason"),
+        }
+    }
+}
+
+/// A person's request to join was decided.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MembershipDecided {
+    /// The person's name.
+    pub name: String,
+    /// The group they asked to join.
+    #[serde(flatten)]
+    pub group: GroupName,
+    /// Approved, or rejected and why.
+    #[serde(flatten)]
+    pub decision: MembershipDecision,
+}
+
+/// An invitation to a working group, written in both languages since the invitee's
+/// preference is not known.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Invitation {
+    /// Who invites.
+    pub inviter: String,
+    /// The group.
+    #[serde(flatten)]
+    pub group: GroupName,
+    /// Where to accept; it holds the token.
+    pub link: String,
+    /// The one-time token itself, for typing in.
+    pub token: String,
+}
+
+/// What happened to a meeting, for the mail telling its invitees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MeetingNoticeKind {
+    /// A new meeting.
+    Scheduled,
+    /// The meeting, or one of its occurrences, changed.
+    Changed,
+    /// The meeting was called off.
+    Cancelled,
+    /// The meeting (or its next occurrence) is coming up.
+    Reminder,
+}
+
+/// The iTIP method (RFC 5546) of the calendar invitation attached to a meeting mail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum CalendarMethod {
+    /// Adds or updates the calendar entry.
+    Request,
+    /// Removes the calendar entry.
+    Cancel,
+}
+
+impl CalendarMethod {
+    /// The method as it appears in `METHOD:` and in the part's `Content-Type`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CalendarMethod::Request => "REQUEST",
+            CalendarMethod::Cancel => "CANCEL",
+        }
+    }
+}
+
+/// A meeting scheduled, changed, cancelled or coming up, as one invitee reads it: in their
+/// language and time zone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MeetingNotice {
+    /// What happened to the meeting.
+    pub kind: MeetingNoticeKind,
+    /// The invitee's name.
+    pub name: String,
+    /// The meeting's title.
+    pub title: String,
+    /// When it takes place, written out in the invitee's time zone.
+    pub when: String,
+    /// Where to join online, if anywhere.
+    pub online_url: Option<String>,
+    /// Where it takes place, if somewhere.
+    pub location: Option<String>,
+    /// How it repeats (an RRULE), if it does.
+    pub recurrence: Option<String>,
+    /// Why it was cancelled.
+    pub reason: Option<String>,
+    /// The meeting's page.
+    pub link: String,
+    /// The iCalendar invitation to attach, so calendars follow; none for reminders, which
+    /// change nothing in a calendar.
+    pub ics: Option<String>,
+    /// How calendars apply `ics`.
+    pub ics_method: CalendarMethod,
+}
+
+impl MeetingNotice {
+    /// The invitation to attach, with its method, when there is one.
+    pub fn calendar_invitation(&self) -> Option<(&str, CalendarMethod)> {
+        self.ics.as_deref().map(|ics| (ics, self.ics_method))
+    }
+}
+
+/// One mail a day in place of the mails held for it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DailyDigest {
+    /// The recipient's name.
+    pub name: String,
+    /// The subjects of the gathered mails, oldest first.
+    pub items: Vec<String>,
+    /// The category the digest is filed under: that of the first mail it gathers.
+    pub category: NotificationCategory,
+}
+
+/// A mail as the outbox stores it: the template's name and the variant's fields.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredMail {
+    /// The template's name ([`MailKind::template`]).
+    pub template: &'static str,
+    /// The variant's fields, as the templates read them.
+    pub data: serde_json::Value,
+}
+
+impl Mail {
+    /// Which kind of mail this is.
+    pub fn kind(&self) -> MailKind {
+        match self {
+            Mail::VerifyEmail(_) => MailKind::VerifyEmail,
+            Mail::ResetPassword(_) => MailKind::ResetPassword,
+            Mail::JoinRequested(_) => MailKind::JoinRequested,
+            Mail::MembershipDecided(_) => MailKind::MembershipDecided,
+            Mail::Invitation(_) => MailKind::Invitation,
+            Mail::Meeting(_) => MailKind::Meeting,
+            Mail::DailyDigest(_) => MailKind::DailyDigest,
+        }
+    }
+
+    /// The preference that governs it: whether and when the recipient gets it.
+    pub fn category(&self) -> NotificationCategory {
+        match self {
+            Mail::VerifyEmail(_) | Mail::ResetPassword(_) => NotificationCategory::Security,
+            Mail::JoinRequested(_) | Mail::MembershipDecided(_) | Mail::Invitation(_) => {
+                NotificationCategory::Membership
+            }
+            Mail::Meeting(_) => NotificationCategory::Meetings,
+            Mail::DailyDigest(digest) => digest.category,
+        }
+    }
+
+    /// Security mails cannot be turned off, so they carry no unsubscribe link.
+    pub fn is_security(&self) -> bool {
+        self.category() == NotificationCategory::Security
+    }
+
+    /// The subject line in `language`. The invitation's is in both working languages, as
+    /// its text is.
+    pub fn subject(&self, language: Language) -> String {
+        let french = language == Language::Fr;
+        match self {
+            Mail::VerifyEmail(_) if french => "Confirmez votre adresse électronique".to_owned(),
+            Mail::VerifyEmail(_) => "Confirm your email address".to_owned(),
+            Mail::ResetPassword(_) if french => "Réinitialisez votre mot de passe".to_owned(),
+            Mail::ResetPassword(_) => "Reset your password".to_owned(),
+            Mail::Invitation(invitation) => format!(
+                "Invitation: {} / {}",
+                invitation.group.en, invitation.group.fr
+            ),
+            Mail::JoinRequested(request) if french => {
+                format!("Demande d'adhésion : {}", request.group.get(language))
+            }
+            Mail::JoinRequested(request) => {
+                format!("Request to join {}", request.group.get(language))
+            }
+            Mail::MembershipDecided(decided) => {
+                let group = decided.group.get(language);
+                match (french, &decided.decision) {
+                    (true, MembershipDecision::Approved) => format!("Bienvenue dans {group}"),
+                    (true, MembershipDecision::Rejected { .. }) => {
+                        format!("Votre demande pour {group}")
+                    }
+                    (false, MembershipDecision::Approved) => format!("Welcome to {group}"),
+                    (false, MembershipDecision::Rejected { .. }) => {
+                        format!("Your request to join {group}")
+                    }
+                }
+            }
+            Mail::Meeting(notice) => {
+                let title = &notice.title;
+                match (notice.kind, french) {
+                    (MeetingNoticeKind::Scheduled, true) => format!("Nouvelle réunion : {title}"),
+                    (MeetingNoticeKind::Scheduled, false) => format!("New meeting: {title}"),
+                    (MeetingNoticeKind::Changed, true) => format!("Réunion modifiée : {title}"),
+                    (MeetingNoticeKind::Changed, false) => format!("Meeting changed: {title}"),
+                    (MeetingNoticeKind::Cancelled, true) => format!("Réunion annulée : {title}"),
+                    (MeetingNoticeKind::Cancelled, false) => {
+                        format!("Meeting cancelled: {title}")
+                    }
+                    (MeetingNoticeKind::Reminder, true) => format!("Rappel : {title}"),
+                    (MeetingNoticeKind::Reminder, false) => format!("Reminder: {title}"),
+                }
+            }
+            Mail::DailyDigest(_) if french => "Votre résumé quotidien".to_owned(),
+            Mail::DailyDigest(_) => "Your daily digest".to_owned(),
+        }
+    }
+
+    /// The mail as the outbox stores it (and as the templates read its fields).
+    pub fn to_stored(&self) -> Result<StoredMail, serde_json::Error> {
+        let mut tagged = serde_json::to_value(self)?;
+        let data = tagged
+            .get_mut("data")
+            .map(serde_json::Value::take)
+            .unwrap_or_default();
+        Ok(StoredMail {
+            template: self.kind().template(),
+            data,
+        })
+    }
+
+    /// Reads a stored mail back from its kind (the template column) and its fields.
+    pub fn from_stored(kind: MailKind, data: serde_json::Value) -> Result<Self, serde_json::Error> {
+        let mut tagged = serde_json::Map::new();
+        tagged.insert("template".to_owned(), kind.template().into());
+        tagged.insert("data".to_owned(), data);
+        serde_json::from_value(serde_json::Value::Object(tagged))
+    }
+}
+
+impl MailKind {
+    /// Every kind of mail.
+    pub const ALL: [MailKind; 7] = [
+        MailKind::VerifyEmail,
+        MailKind::ResetPassword,
+        MailKind::JoinRequested,
+        MailKind::MembershipDecided,
+        MailKind::Invitation,
+        MailKind::Meeting,
+        MailKind::DailyDigest,
+    ];
+
+    /// The templates' name (`<name>.txt`, `<name>.html`), stored in the outbox: the same as
+    /// [`Mail`]'s serde tag.
+    pub fn template(self) -> &'static str {
+        match self {
+            MailKind::VerifyEmail => "verify_email",
+            MailKind::ResetPassword => "reset_password",
+            MailKind::JoinRequested => "join_requested",
+            MailKind::MembershipDecided => "membership_decided",
+            MailKind::Invitation => "invitation",
+            MailKind::Meeting => "meeting",
+            MailKind::DailyDigest => "daily_digest",
+        }
+    }
+
+    /// Parses a stored template name.
+    pub fn parse(template: &str) -> Result<Self, InvalidInput> {
+        Self::ALL
+            .into_iter()
+            .find(|kind| kind.template() == template)
+            .ok_or_else(|| InvalidInput::new("template", format!("unknown mail '{template}'")))
+    }
+
+    /// Whether its fields hold a one-time token: they are erased once the mail is sent or
+    /// has failed, so no live token lingers in the outbox (the person asks for a new link).
+    pub fn carries_one_time_token(self) -> bool {
+        match self {
+            MailKind::VerifyEmail | MailKind::ResetPassword | MailKind::Invitation => true,
+            MailKind::JoinRequested
+            | MailKind::MembershipDecided
+            | MailKind::Meeting
+            | MailKind::DailyDigest => false,
+        }
+    }
+}
+
+impl fmt::Display for MailKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.template())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn group() -> GroupName {
+        GroupName::from(&LocalisedText::new(
+            "Supportive policy",
+            "Politiques de soutien",
+        ))
+    }
+
+    /// One mail of each kind; the match makes a new kind add its sample.
+    fn sample(kind: MailKind) -> Mail {
+        let link = OneTimeLink {
+            name: "Amina".to_owned(),
+            link: "https://x/y?token=t".to_owned(),
+            token: "t".to_owned(),
+        };
+        match kind {
+            MailKind::VerifyEmail => Mail::VerifyEmail(link),
+            MailKind::ResetPassword => Mail::ResetPassword(link),
+            MailKind::JoinRequested => Mail::JoinRequested(JoinRequested {
+                name: "Claire".to_owned(),
+                requester: "Bo".to_owned(),
+                group: group(),
+                motivation: None,
+                link: "https://x/groups/g/requests".to_owned(),
+            }),
+            MailKind::MembershipDecided => Mail::MembershipDecided(MembershipDecided {
+                name: "Bo".to_owned(),
+                group: group(),
+                decision: MembershipDecision::Rejected {
+                    reason: "later".to_owned(),
+                },
+            }),
+            MailKind::Invitation => Mail::Invitation(Invitation {
+                inviter: "Claire".to_owned(),
+                group: group(),
+                link: "https://x/invitations/accept?token=t".to_owned(),
+                token: "t".to_owned(),
+            }),
+            MailKind::Meeting => Mail::Meeting(MeetingNotice {
+                kind: MeetingNoticeKind::Reminder,
+                name: "Bo".to_owned(),
+                title: "Policy review".to_owned(),
+                when: "2 February 2027, 10:00".to_owned(),
+                online_url: None,
+                location: Some("Paris".to_owned()),
+                recurrence: None,
+                reason: None,
+                link: "https://x/meetings/1".to_owned(),
+                ics: None,
+                ics_method: CalendarMethod::Request,
+            }),
+            MailKind::DailyDigest => Mail::DailyDigest(DailyDigest {
+                name: "Claire".to_owned(),
+                items: vec!["Request to join Supportive policy".to_owned()],
+                category: NotificationCategory::Membership,
+            }),
+        }
+    }
+
+    #[test]
+    fn every_kind_stores_under_its_template_and_reads_back() {
+        for kind in MailKind::ALL {
+            let mail = sample(kind);
+            assert_eq!(mail.kind(), kind);
+            let tagged = serde_json::to_value(&mail).unwrap();
+            assert_eq!(tagged["template"], kind.template(), "serde tag = template");
+            let stored = mail.to_stored().unwrap();
+            assert_eq!(stored.template, kind.template());
+            assert!(
+                stored.data.is_object(),
+                "{kind}: fields, not the tagged enum"
+            );
+            assert_eq!(MailKind::parse(stored.template), Ok(kind));
+            assert_eq!(Mail::from_stored(kind, stored.data).unwrap(), mail);
+        }
+        assert!(MailKind::parse("newsletter").is_err());
+    }
+
+    #[test]
+    fn only_account_mails_are_security_mails() {
+        for kind in MailKind::ALL {
+            let mail = sample(kind);
+            let account = matches!(kind, MailKind::VerifyEmail | MailKind::ResetPassword);
+            assert_eq!(mail.is_security(), account, "{kind}");
+            assert_eq!(
+                mail.to_stored().unwrap().data.get("token").is_some(),
+                kind.carries_one_time_token(),
+                "{kind}: erased after sending exactly when it holds a token"
+            );
+        }
+    }
+
+    #[test]
+    fn fields_keep_the_names_the_templates_read() {
+        let decided = sample(MailKind::MembershipDecided).to_stored().unwrap();
+        assert_eq!(
+            decided.data,
+            json!({
+                "name": "Bo", "group_en": "Supportive policy",
+                "group_fr": "Politiques de soutien", "approved": false, "reason": "later",
+            })
+        );
+        let meeting = sample(MailKind::Meeting).to_stored().unwrap();
+        assert_eq!(meeting.data["kind"], "reminder");
+        assert_eq!(meeting.data["ics_method"], "REQUEST");
+        assert!(meeting.data["ics"].is_null());
+    }
+
+    #[test]
+    fn a_rejection_without_reason_does_not_read() {
+        let data = json!({ "name": "Bo", "group_en": "G", "group_fr": "G", "approved": false, "reason": null });
+        assert!(Mail::from_stored(MailKind::MembershipDecided, data).is_err());
+        let data = json!({ "name": "Bo", "group_en": "G", "group_fr": "G", "approved": true, "reason": null });
+        assert!(matches!(
+            Mail::from_stored(MailKind::MembershipDecided, data),
+            Ok(Mail::MembershipDecided(MembershipDecided {
+                decision: MembershipDecision::Approved,
+                ..
+            }))
+        ));
+    }
+
+    #[test]
+    fn subjects_follow_the_language() {
+        let request = sample(MailKind::JoinRequested);
+        assert_eq!(
+            request.subject(Language::Fr),
+            "Demande d'adhésion : Politiques de soutien"
+        );
+        assert_eq!(
+            request.subject(Language::En),
+            "Request to join Supportive policy"
+        );
+        assert_eq!(
+            sample(MailKind::Invitation).subject(Language::Fr),
+            "Invitation: Supportive policy / Politiques de soutien"
+        );
+        assert_eq!(
+            sample(MailKind::Meeting).subject(Language::Fr),
+            "Rappel : Policy review"
+        );
+        assert_eq!(
+            sample(MailKind::MembershipDecided).subject(Language::En),
+            "Your request to join Supportive policy"
+        );
+    }
+}
