@@ -1,0 +1,75 @@
+//! iCalendar feeds: public per group, private (by secret token) per person.
+
+use chrono::Duration;
+use coalition_domain::coalition::WorkingGroupId;
+use coalition_domain::meetings::Visibility;
+use coalition_domain::policy::Viewer;
+use coalition_store::MeetingScope;
+
+use crate::{ServiceError, Services};
+
+impl Services {
+    /// The public calendar of a group: its public meetings, as iCalendar.
+    pub async fn group_calendar(&self, group: WorkingGroupId) -> Result<String, ServiceError> {
+        let record = self.store.working_group(group).await?;
+        let scope = MeetingScope {
+            groups: vec![group],
+            plenaries: false,
+        };
+        let now = self.now();
+        let mut meetings = self
+            .store
+            .meetings_for_feed(&scope, now - Duration::days(90))
+            .await?;
+        meetings.retain(|meeting| meeting.visibility == Visibility::Public);
+        let name = format!("{} — OER Dynamic Coalition", record.name.en);
+        Ok(crate::calendar::render_calendar(&name, &meetings, now))
+    }
+
+    /// A person's private calendar, opened by the secret token of its URL: every meeting of
+    /// their groups and the coalition's plenaries.
+    pub async fn personal_calendar(&self, token: &str) -> Result<String, ServiceError> {
+        let person = self
+            .store
+            .calendar_feed_owner(&crate::secrets::token_hash(token))
+            .await?
+            .ok_or(ServiceError::NotFound("calendar"))?;
+        if self.store.account(person).await?.is_disabled() {
+            return Err(ServiceError::NotFound("calendar"));
+        }
+        // Every meeting of one's own groups and every plenary is visible to a member.
+        let scope = MeetingScope {
+            groups: self.active_groups(person).await?,
+            plenaries: true,
+        };
+        let now = self.now();
+        let meetings = self
+            .store
+            .meetings_for_feed(&scope, now - Duration::days(90))
+            .await?;
+        Ok(crate::calendar::render_calendar(
+            "OER Dynamic Coalition",
+            &meetings,
+            now,
+        ))
+    }
+
+    /// Creates (or replaces) the signed-in person's private calendar URL; returns it.
+    pub async fn create_calendar_feed(&self, viewer: &Viewer) -> Result<String, ServiceError> {
+        let person = crate::actor(viewer)?;
+        let token = crate::secrets::new_token();
+        self.store
+            .replace_calendar_feed(person, crate::secrets::token_hash(&token))
+            .await?;
+        Ok(format!(
+            "{}/calendar/people/{token}.ics",
+            self.accounts.public_url.trim_end_matches('/')
+        ))
+    }
+
+    /// Ends the signed-in person's private calendar URL.
+    pub async fn revoke_calendar_feed(&self, viewer: &Viewer) -> Result<bool, ServiceError> {
+        let person = crate::actor(viewer)?;
+        Ok(self.store.revoke_calendar_feed(person).await?)
+    }
+}
