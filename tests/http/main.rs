@@ -5,6 +5,7 @@
 // Test code: a failed unwrap is a failed test, with its message.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod account_recovery;
 mod accounts;
 mod binary;
 mod coalition;
@@ -12,6 +13,7 @@ mod graphiql;
 mod graphql_over_http;
 mod health;
 mod live;
+mod live_sessions;
 mod mail;
 mod meetings;
 mod members;

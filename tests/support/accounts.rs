@@ -98,16 +98,31 @@ pub async fn coordinator_of(
     name: &str,
     email: &str,
 ) -> (String, String) {
+    with_role(app, group, MembershipRole::Coordinator, name, email).await
+}
+
+/// Signs up a person and makes them an active member of `group`.
+pub async fn member_of(
+    app: &TestApp,
+    group: WorkingGroupId,
+    name: &str,
+    email: &str,
+) -> (String, String) {
+    with_role(app, group, MembershipRole::Member, name, email).await
+}
+
+async fn with_role(
+    app: &TestApp,
+    group: WorkingGroupId,
+    role: MembershipRole,
+    name: &str,
+    email: &str,
+) -> (String, String) {
     let (id, token) = signed_up(app, name, email).await;
     app.store
-        .insert_membership(
-            group,
-            person_id(&id),
-            MembershipRole::Coordinator,
-            MembershipStatus::Active,
-        )
+        .insert_membership(group, person_id(&id), role, MembershipStatus::Active)
         .await
-        .expect("coordinator appointed");
+        .expect("role given");
     // Roles are read at every request, so the session already carries the new one.
     (id, token)
 }

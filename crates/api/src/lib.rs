@@ -23,6 +23,7 @@ use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
 pub use context::{ApiContext, RequestLanguage};
 pub use error::{ApiError, ErrorCode};
 pub use limits::{INTROSPECTION_MAX_DEPTH, QueryLimits};
+pub use live::LiveSession;
 
 /// The root query: one part per feature, merged.
 #[derive(MergedObject, Default)]

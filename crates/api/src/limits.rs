@@ -49,6 +49,14 @@ impl Default for QueryLimits {
 /// clients that ask for deeper type references.
 pub const INTROSPECTION_MAX_DEPTH: usize = 24;
 
+/// The mutations that run argon2 (a password hash or check). Each holds a core for tens of
+/// milliseconds, so aliasing one many times in an operation would hold the hasher from
+/// everyone's sign-ins; at most [`MAX_HASHING_FIELDS`] may appear in an operation.
+const HASHING_FIELDS: [&str; 4] = ["login", "register", "changePassword", "resetPassword"];
+
+/// Most password-hashing fields in one operation.
+const MAX_HASHING_FIELDS: usize = 1;
+
 /// Installs the checks on a schema.
 pub(crate) struct LimitsExtension(pub(crate) QueryLimits);
 
@@ -110,6 +118,14 @@ impl Extension for LimitsCheck {
                 shape.introspection_depth
             )));
         }
+        if shape.hashing_fields > MAX_HASHING_FIELDS {
+            return Err(refusal(format!(
+                "the operation asks for {} of {}; at most {MAX_HASHING_FIELDS} may run per \
+                 operation, as each hashes a password",
+                shape.hashing_fields,
+                HASHING_FIELDS.join(", ")
+            )));
+        }
         if shape.aliases > limits.max_aliases {
             return Err(refusal(format!(
                 "the query uses {} aliases; the limit is {} (setting graphql.max_aliases)",
@@ -153,6 +169,9 @@ struct Shape {
     introspection_depth: usize,
     /// Aliased data fields, each fragment counted once per use.
     aliases: usize,
+    /// Root fields that hash a password ([`HASHING_FIELDS`]), each fragment counted once per
+    /// use.
+    hashing_fields: usize,
 }
 
 impl Shape {
@@ -174,7 +193,10 @@ impl Shape {
         };
         selection_sets
             .into_iter()
-            .map(|set| walker.selection_set(set))
+            .map(|set| Shape {
+                hashing_fields: hashing_fields(&document.fragments, set, 0),
+                ..walker.selection_set(set)
+            })
             .fold(Shape::default(), Shape::max)
     }
 
@@ -183,8 +205,37 @@ impl Shape {
             depth: self.depth.max(other.depth),
             introspection_depth: self.introspection_depth.max(other.introspection_depth),
             aliases: self.aliases.max(other.aliases),
+            hashing_fields: self.hashing_fields.max(other.hashing_fields),
         }
     }
+}
+
+/// How many root fields of `set` hash a password, looking through fragments at the root
+/// (a cycle of fragments stops at a depth the validation refuses anyway).
+fn hashing_fields(
+    fragments: &HashMap<Name, Positioned<FragmentDefinition>>,
+    set: &SelectionSet,
+    nesting: usize,
+) -> usize {
+    if nesting > fragments.len() {
+        return 0;
+    }
+    set.items
+        .iter()
+        .map(|selection| match &selection.node {
+            Selection::Field(field) => {
+                usize::from(HASHING_FIELDS.contains(&field.node.name.node.as_str()))
+            }
+            Selection::FragmentSpread(spread) => fragments
+                .get(&spread.node.fragment_name.node)
+                .map_or(0, |fragment| {
+                    hashing_fields(fragments, &fragment.node.selection_set.node, nesting + 1)
+                }),
+            Selection::InlineFragment(inline) => {
+                hashing_fields(fragments, &inline.node.selection_set.node, nesting + 1)
+            }
+        })
+        .fold(0, usize::saturating_add)
 }
 
 /// Walks selection sets, following fragment spreads once each (their shape is remembered,
@@ -207,13 +258,14 @@ impl<'a> Walker<'a> {
                         Shape {
                             depth: 0,
                             introspection_depth: 1 + below.depth.max(below.introspection_depth),
-                            aliases: 0,
+                            ..Shape::default()
                         }
                     } else {
                         Shape {
                             depth: 1 + below.depth,
                             introspection_depth: below.introspection_depth,
                             aliases: below.aliases + usize::from(field.alias.is_some()),
+                            ..Shape::default()
                         }
                     }
                 }
@@ -226,6 +278,7 @@ impl<'a> Walker<'a> {
                 depth: shape.depth.max(inner.depth),
                 introspection_depth: shape.introspection_depth.max(inner.introspection_depth),
                 aliases: shape.aliases.saturating_add(inner.aliases),
+                ..Shape::default()
             };
         }
         shape
@@ -295,6 +348,21 @@ mod tests {
             found.introspection_depth <= INTROSPECTION_MAX_DEPTH,
             "{found:?}"
         );
+    }
+
+    #[test]
+    fn password_hashing_fields_are_counted_at_the_root() {
+        let found = shape(
+            "mutation { a: changePassword(currentPassword: \"x\", newPassword: \"y\") \
+               ...F ... on Mutation { login(email: \"e\", password: \"p\") { token } } } \
+             fragment F on Mutation { b: changePassword(currentPassword: \"x\", newPassword: \"y\") }",
+        );
+        assert_eq!(found.hashing_fields, 3);
+        assert_eq!(
+            shape("mutation { logout me: login { token } }").hashing_fields,
+            1
+        );
+        assert_eq!(shape("{ me { login } }").hashing_fields, 0);
     }
 
     #[test]

@@ -1,8 +1,11 @@
 //! Live updates: subscriptions fed by the event bus. Access is checked when a
 //! subscription starts and again for every event, against a view of the subscriber that
-//! the events themselves keep current (someone removed from a group stops receiving it).
+//! the events themselves keep current (someone removed from a group stops receiving it)
+//! and that the connection refreshes from the store (so a lost event cannot keep access
+//! alive). Each event is shown only to those whose queries would show what it is about.
 
-use std::sync::Arc;
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use async_graphql::{Context, ID, Object, SimpleObject, Subscription};
 use chrono::{DateTime, Utc};
@@ -12,6 +15,7 @@ use coalition_domain::policy::{self, Action, Viewer};
 use futures_util::Stream;
 use futures_util::stream;
 use tokio::sync::broadcast::{Receiver, error::RecvError};
+use tokio::sync::{Notify, OnceCell, watch};
 
 use crate::context::{api, viewer};
 use crate::error::ApiError;
@@ -94,22 +98,126 @@ impl ActivityEvent {
     }
 }
 
+/// What a WebSocket connection hands the operations it runs: the viewer as the session
+/// stands now (the connection checks it against the store from time to time), and a way to
+/// ask the connection to check at once, when an event says the session may have ended.
+#[derive(Debug, Clone)]
+pub struct LiveSession {
+    viewer: watch::Receiver<Viewer>,
+    recheck: Arc<Notify>,
+}
+
+impl LiveSession {
+    /// A session whose current viewer `viewer` follows; `recheck` is notified when an
+    /// event may have ended it.
+    pub fn new(viewer: watch::Receiver<Viewer>, recheck: Arc<Notify>) -> Self {
+        Self { viewer, recheck }
+    }
+}
+
 /// Subscriptions.
 #[derive(Default)]
-pub struct LiveSubscription;
+pub struct LiveSubscription {
+    /// Meetings loaded for `meetingUpdated`, shared by its subscribers.
+    meetings: Arc<SharedLoads<coalition_domain::meetings::Meeting>>,
+}
+
+/// What one subscriber's stream holds between events.
+struct Follower {
+    receiver: Receiver<Arc<Event>>,
+    viewer: Viewer,
+    session: Option<LiveSession>,
+}
+
+/// What woke a follower.
+enum Woken {
+    /// An event, already applied to the viewer.
+    Event(Arc<Event>),
+    /// The connection refreshed the viewer from the store.
+    ViewerRefreshed,
+    /// The subscriber fell too far behind.
+    TooSlow,
+    /// The bus closed (the server is stopping).
+    Closed,
+}
+
+impl Follower {
+    fn new(receiver: Receiver<Arc<Event>>, viewer: Viewer, ctx: &Context<'_>) -> Self {
+        let session = ctx.data_opt::<LiveSession>().cloned();
+        Self {
+            receiver,
+            viewer,
+            session,
+        }
+    }
+
+    /// Waits for the next event or a refreshed viewer, keeping the viewer current.
+    async fn next(&mut self) -> Woken {
+        let Follower {
+            receiver,
+            viewer,
+            session,
+        } = self;
+        let refreshed = async {
+            if let Some(session) = session.as_mut()
+                && session.viewer.changed().await.is_ok()
+            {
+                return Some(session.viewer.borrow_and_update().clone());
+            }
+            // No connection behind this operation, or it has gone: events only.
+            std::future::pending::<Option<Viewer>>().await
+        };
+        let received = tokio::select! {
+            biased;
+            Some(refreshed) = refreshed => {
+                *viewer = refreshed;
+                return Woken::ViewerRefreshed;
+            }
+            received = receiver.recv() => received,
+        };
+        match received {
+            Ok(event) => {
+                let me = viewer.person_id();
+                if me.is_some()
+                    && event.change.ended_sessions_of() == me
+                    && let Some(session) = session
+                {
+                    session.recheck.notify_one();
+                }
+                viewer.apply(&event);
+                Woken::Event(event)
+            }
+            Err(RecvError::Lagged(missed)) => {
+                tracing::warn!(missed, "live subscriber too slow; dropped");
+                Woken::TooSlow
+            }
+            Err(RecvError::Closed) => Woken::Closed,
+        }
+    }
+}
 
 /// What a subscriber wants from the stream of all events.
 trait Interest: Send + 'static {
     /// `Some(true)` deliver, `Some(false)` skip, `None` the subscriber lost access.
     fn wants(&self, viewer: &Viewer, event: &Event) -> Option<bool>;
+
+    /// Whether the subscriber may still follow at all (checked when the viewer is
+    /// refreshed, without an event).
+    fn still_allowed(&self, viewer: &Viewer) -> bool;
 }
 
 struct GroupInterest(WorkingGroupId);
 
 impl Interest for GroupInterest {
     fn wants(&self, viewer: &Viewer, event: &Event) -> Option<bool> {
+        self.still_allowed(viewer).then(|| {
+            event.working_group() == Some(self.0)
+                && policy::allows(viewer, Action::read_change(&event.change))
+        })
+    }
+
+    fn still_allowed(&self, viewer: &Viewer) -> bool {
         policy::allows(viewer, Action::ReadGroupInternals(self.0))
-            .then(|| event.working_group() == Some(self.0))
     }
 }
 
@@ -122,54 +230,100 @@ impl Interest for PersonalInterest {
         let request_to_decide = matches!(event.change, Change::MembershipRequested(_))
             && event.working_group().is_some_and(coordinates)
             && !event.concerns(me);
-        Some(event.concerns(me) || request_to_decide)
+        Some(
+            (event.concerns(me) || request_to_decide)
+                && policy::allows(viewer, Action::read_change(&event.change)),
+        )
+    }
+
+    fn still_allowed(&self, viewer: &Viewer) -> bool {
+        viewer.person_id().is_some()
     }
 }
 
-/// Turns the bus's receiver into the subscriber's stream: the viewer is updated by every
-/// event before the interest decides; a lost access or a subscriber too slow to keep up
-/// ends the stream with an error.
+/// Turns the bus's receiver into the subscriber's stream: the viewer is kept current
+/// before the interest decides; a lost access or a subscriber too slow to keep up ends the
+/// stream with an error.
 fn events_for(
-    receiver: Receiver<Arc<Event>>,
-    viewer: Viewer,
+    follower: Follower,
     interest: impl Interest,
 ) -> impl Stream<Item = Result<ActivityEvent, ApiError>> {
-    stream::unfold(Some((receiver, viewer, interest)), |state| async move {
-        let (mut receiver, mut viewer, interest) = state?;
+    stream::unfold(Some((follower, interest)), |state| async move {
+        let (mut follower, interest) = state?;
         loop {
-            match receiver.recv().await {
-                Ok(event) => {
-                    viewer.apply(&event);
-                    match interest.wants(&viewer, &event) {
-                        Some(true) => {
-                            return Some((
-                                Ok(ActivityEvent(event)),
-                                Some((receiver, viewer, interest)),
-                            ));
-                        }
-                        Some(false) => continue,
-                        None => {
-                            let error =
-                                ApiError::forbidden("you no longer have access to these events");
-                            return Some((Err(error), None));
-                        }
-                    }
+            let wanted = match follower.next().await {
+                Woken::Event(event) => interest
+                    .wants(&follower.viewer, &event)
+                    .map(|wanted| wanted.then_some(event)),
+                Woken::ViewerRefreshed => interest.still_allowed(&follower.viewer).then_some(None),
+                Woken::TooSlow => return Some((Err(ApiError::too_slow()), None)),
+                Woken::Closed => return None,
+            };
+            match wanted {
+                Some(Some(event)) => {
+                    return Some((Ok(ActivityEvent(event)), Some((follower, interest))));
                 }
-                Err(RecvError::Lagged(missed)) => {
-                    let error = ApiError::too_slow();
-                    tracing::warn!(missed, "live subscriber too slow; dropped");
+                Some(None) => continue,
+                None => {
+                    let error = ApiError::forbidden("you no longer have access to these events");
                     return Some((Err(error), None));
                 }
-                Err(RecvError::Closed) => return None,
             }
         }
     })
 }
 
+/// How many recent events' loads [`SharedLoads`] keeps.
+const SHARED_LOADS_KEPT: usize = 64;
+
+/// Work done once per event and shared by every subscriber who needs it: the first to ask
+/// loads, the others wait for that load. Keyed by the event and the object, and kept for
+/// the last [`SHARED_LOADS_KEPT`] keys only. A failed load is not kept: the next asks again.
+struct SharedLoads<T> {
+    recent: Mutex<VecDeque<SharedLoad<T>>>,
+}
+
+/// One object's load after one event: (event id, object id) and the value once loaded.
+type SharedLoad<T> = ((i32, i32), Arc<OnceCell<T>>);
+
+impl<T> Default for SharedLoads<T> {
+    fn default() -> Self {
+        Self {
+            recent: Mutex::new(VecDeque::new()),
+        }
+    }
+}
+
+impl<T: Clone> SharedLoads<T> {
+    /// What `load` gives for object `object` after event `event`, loaded once.
+    async fn get<E, F>(&self, event: i32, object: i32, load: F) -> Result<T, E>
+    where
+        F: std::future::Future<Output = Result<T, E>>,
+    {
+        let cell = {
+            let mut recent = self.recent.lock().unwrap_or_else(PoisonError::into_inner);
+            match recent.iter().find(|(key, _)| *key == (event, object)) {
+                Some((_, cell)) => cell.clone(),
+                None => {
+                    let cell = Arc::new(OnceCell::new());
+                    recent.push_back(((event, object), cell.clone()));
+                    if recent.len() > SHARED_LOADS_KEPT {
+                        recent.pop_front();
+                    }
+                    cell
+                }
+            }
+        };
+        cell.get_or_try_init(|| load).await.cloned()
+    }
+}
+
 #[Subscription]
 impl LiveSubscription {
-    /// Membership and group events of one group, as they happen. For the group's active
-    /// members, observers and coordinators, and administrators.
+    /// Membership and group events of one group, as they happen, each as the queries would
+    /// show it: requests, refusals and departures for the person and the coordinators,
+    /// invitations for the coordinators, answers to meetings for their organisers. For the
+    /// group's active members, observers and coordinators, and administrators.
     async fn group_activity(
         &self,
         ctx: &Context<'_>,
@@ -181,11 +335,8 @@ impl LiveSubscription {
         policy::ensure(&viewer, Action::ReadGroupInternals(group))?;
         // The group must exist: an unknown id is NOT_FOUND, not an empty stream.
         api.store.working_group(group).await?;
-        Ok(events_for(
-            api.services.events.subscribe(),
-            viewer,
-            GroupInterest(group),
-        ))
+        let follower = Follower::new(api.services.events.subscribe(), viewer, ctx);
+        Ok(events_for(follower, GroupInterest(group)))
     }
 
     /// A meeting as it changes: rescheduled, cancelled, answered (select `rsvpCounts`). For
@@ -199,32 +350,34 @@ impl LiveSubscription {
         let api = api(ctx)?;
         let viewer = viewer(ctx).clone();
         api.services.meeting_for(&viewer, id).await?;
-        let services = api.services.clone();
-        let receiver = services.events.subscribe();
+        let store = api.store.clone();
+        let follower = Follower::new(api.services.events.subscribe(), viewer, ctx);
+        let loads = self.meetings.clone();
         Ok(stream::unfold(
-            Some((receiver, viewer, services)),
+            Some((follower, store, loads)),
             move |state| async move {
-                let (mut receiver, mut viewer, services) = state?;
+                let (mut follower, store, loads) = state?;
                 loop {
-                    let event = match receiver.recv().await {
-                        Ok(event) => event,
-                        Err(RecvError::Lagged(missed)) => {
-                            tracing::warn!(missed, "live subscriber too slow; dropped");
-                            let error = ApiError::too_slow();
-                            return Some((Err(error), None));
-                        }
-                        Err(RecvError::Closed) => return None,
+                    let event = match follower.next().await {
+                        Woken::Event(event) => event,
+                        Woken::ViewerRefreshed => continue,
+                        Woken::TooSlow => return Some((Err(ApiError::too_slow()), None)),
+                        Woken::Closed => return None,
                     };
-                    viewer.apply(&event);
                     if event.change.meeting().map(|meeting| meeting.meeting) != Some(id) {
                         continue;
                     }
-                    // Reloaded, so the answer carries the change and current counts; and
-                    // checked again, as access may have changed since the subscription began.
-                    return match services.meeting_for(&viewer, id).await {
-                        Ok(meeting) => {
-                            Some((Ok(Meeting(meeting)), Some((receiver, viewer, services))))
+                    // Reloaded, so the answer carries the change and current counts: once
+                    // per event for all its subscribers. Checked again for each, as access
+                    // may have changed since the subscription began.
+                    let loaded = loads.get(event.id, id.0, store.meeting(id)).await;
+                    return match loaded {
+                        Ok(meeting)
+                            if policy::allows(&follower.viewer, Action::read_meeting(&meeting)) =>
+                        {
+                            Some((Ok(Meeting(meeting)), Some((follower, store, loads))))
                         }
+                        Ok(_) => Some((Err(ApiError::not_found("meeting")), None)),
                         Err(error) => Some((Err(error.into()), None)),
                     };
                 }
@@ -240,10 +393,39 @@ impl LiveSubscription {
     ) -> Result<impl Stream<Item = Result<ActivityEvent, ApiError>>, ApiError> {
         let viewer = viewer(ctx).clone();
         policy::ensure(&viewer, Action::ManageOwnAccount)?;
-        Ok(events_for(
-            api(ctx)?.services.events.subscribe(),
-            viewer,
-            PersonalInterest,
-        ))
+        let follower = Follower::new(api(ctx)?.services.events.subscribe(), viewer, ctx);
+        Ok(events_for(follower, PersonalInterest))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[tokio::test]
+    async fn one_load_per_event_whatever_the_subscribers() {
+        let loads = Arc::new(SharedLoads::<i32>::default());
+        let calls = Arc::new(AtomicUsize::new(0));
+        let mut waiting = Vec::new();
+        for _ in 0..50 {
+            let (loads, calls) = (loads.clone(), calls.clone());
+            waiting.push(tokio::spawn(async move {
+                loads
+                    .get(7, 3, async {
+                        calls.fetch_add(1, Ordering::SeqCst);
+                        tokio::task::yield_now().await;
+                        Ok::<_, ()>(42)
+                    })
+                    .await
+            }));
+        }
+        for task in waiting {
+            assert_eq!(task.await.ok(), Some(Ok(42)));
+        }
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+        // The next event loads again.
+        let again = loads.get(8, 3, async { Ok::<_, ()>(43) }).await;
+        assert_eq!(again, Ok(43));
     }
 }

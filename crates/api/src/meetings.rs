@@ -403,6 +403,30 @@ pub(crate) async fn upcoming_meetings(
     Ok(found.into_iter().map(MeetingOccurrence).collect())
 }
 
+/// A private calendar URL as its owner sees it; the URL itself is shown once, when made.
+#[derive(SimpleObject)]
+pub(crate) struct CalendarFeed {
+    /// When the current URL was made.
+    created_at: DateTime<Utc>,
+    /// When a calendar last fetched it (to the minute); null if never.
+    last_used_at: Option<DateTime<Utc>>,
+}
+
+/// Resolves `Person.calendarFeed`.
+pub(crate) async fn calendar_feed_of(
+    ctx: &Context<'_>,
+    person: coalition_domain::people::PersonId,
+) -> Result<Option<CalendarFeed>, ApiError> {
+    let feed = api(ctx)?
+        .services
+        .calendar_feed_of(viewer(ctx), person)
+        .await?;
+    Ok(feed.map(|feed| CalendarFeed {
+        created_at: feed.created_at,
+        last_used_at: feed.last_used_at,
+    }))
+}
+
 /// Meeting queries.
 #[derive(Default)]
 pub struct MeetingsQuery;

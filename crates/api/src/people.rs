@@ -7,7 +7,7 @@ use coalition_domain::policy::{self, Action};
 use crate::context::viewer;
 use crate::error::ApiError;
 use crate::ids::{NodeKind, global_id};
-use crate::meetings::{MeetingOccurrence, upcoming_meetings};
+use crate::meetings::{CalendarFeed, MeetingOccurrence, calendar_feed_of, upcoming_meetings};
 use crate::membership::{Membership, StakeholderType, UnescoRegion};
 
 /// An expert taking part in the coalition. Email and gender are private: null for anyone
@@ -91,6 +91,13 @@ impl Person {
         #[graphql(default = 30)] days: i32,
     ) -> Result<Vec<MeetingOccurrence>, ApiError> {
         upcoming_meetings(ctx, self.0.id, days).await
+    }
+
+    /// Whether the person has a private calendar URL (`createCalendarFeed`), since when and
+    /// when a calendar last read it; null when there is none, and for anyone but the person
+    /// and administrators.
+    async fn calendar_feed(&self, ctx: &Context<'_>) -> Result<Option<CalendarFeed>, ApiError> {
+        calendar_feed_of(ctx, self.0.id).await
     }
 
     /// The person's IANA time zone.

@@ -88,6 +88,12 @@ pub enum Change {
     /// An administrator enabled an account again.
     #[serde(rename = "account.enabled")]
     AccountEnabled(AccountFacts),
+    /// A person signed out: the session they used ended.
+    #[serde(rename = "account.signed_out")]
+    SignedOut(AccountFacts),
+    /// A person signed out everywhere: every session of theirs ended.
+    #[serde(rename = "account.signed_out_everywhere")]
+    SignedOutEverywhere(AccountFacts),
     /// A group's coordinators changed how people join.
     #[serde(rename = "group.join_policy_changed")]
     JoinPolicyChanged {
@@ -332,6 +338,8 @@ impl Change {
             Change::AdminGranted(_) => "account.admin_granted",
             Change::AccountDisabled(_) => "account.disabled",
             Change::AccountEnabled(_) => "account.enabled",
+            Change::SignedOut(_) => "account.signed_out",
+            Change::SignedOutEverywhere(_) => "account.signed_out_everywhere",
             Change::JoinPolicyChanged { .. } => "group.join_policy_changed",
             Change::MembershipRequested(_) => "membership.requested",
             Change::MembershipJoined(_) => "membership.joined",
@@ -367,7 +375,9 @@ impl Change {
             | Change::PasswordReset(account)
             | Change::AdminGranted(account)
             | Change::AccountDisabled(account)
-            | Change::AccountEnabled(account) => Subject::Person(account.person),
+            | Change::AccountEnabled(account)
+            | Change::SignedOut(account)
+            | Change::SignedOutEverywhere(account) => Subject::Person(account.person),
             Change::JoinPolicyChanged { group, .. } => Subject::WorkingGroup(*group),
             Change::MembershipRequested(facts)
             | Change::MembershipJoined(facts)
@@ -463,6 +473,19 @@ impl Change {
     pub fn ended_account(&self) -> Option<PersonId> {
         match self {
             Change::AccountDisabled(account) => Some(account.person),
+            _ => None,
+        }
+    }
+
+    /// The person some of whose sessions this change ended (signing out, a new password,
+    /// a disabled account), if any: live connections of theirs check their session again.
+    pub fn ended_sessions_of(&self) -> Option<PersonId> {
+        match self {
+            Change::SignedOut(account)
+            | Change::SignedOutEverywhere(account)
+            | Change::PasswordChanged(account)
+            | Change::PasswordReset(account)
+            | Change::AccountDisabled(account) => Some(account.person),
             _ => None,
         }
     }

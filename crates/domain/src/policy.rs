@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use crate::accounts::SessionId;
 use crate::coalition::WorkingGroupId;
+use crate::events::{Change, MeetingFacts};
 use crate::meetings::{Meeting, Visibility};
 use crate::membership::{Membership, MembershipRole, MembershipStatus};
 use crate::people::PersonId;
@@ -184,6 +185,64 @@ impl Action {
         Action::ReadActionItem {
             group: raised_at.working_group,
             visibility: raised_at.visibility,
+        }
+    }
+
+    /// Seeing that `change` happened (a live event, an activity entry): what the queries
+    /// ask to see what it is about, so a subscription never shows what a query hides.
+    pub fn read_change(change: &Change) -> Action {
+        match change {
+            Change::CoalitionSeeded { .. } | Change::JoinPolicyChanged { .. } => Action::ReadPublic,
+            Change::PersonRegistered { person, .. } => Action::ViewPrivateProfile(*person),
+            Change::PasswordChanged(account)
+            | Change::EmailVerified(account)
+            | Change::PasswordReset(account)
+            | Change::AdminGranted(account)
+            | Change::AccountDisabled(account)
+            | Change::AccountEnabled(account)
+            | Change::SignedOut(account)
+            | Change::SignedOutEverywhere(account) => Action::ViewPrivateProfile(account.person),
+            Change::MembershipRequested(facts)
+            | Change::MembershipJoined(facts)
+            | Change::MembershipApproved(facts)
+            | Change::MembershipLeft(facts)
+            | Change::MembershipRemoved(facts)
+            | Change::InvitationAccepted(facts)
+            | Change::MembershipRejected {
+                membership: facts, ..
+            }
+            | Change::MembershipRoleChanged {
+                membership: facts, ..
+            } => Action::ReadMembership {
+                person: facts.person,
+                group: facts.group,
+                status: facts.status,
+            },
+            Change::InvitationSent(facts) | Change::InvitationRevoked(facts) => {
+                Action::ReadInvitation(facts.group)
+            }
+            // Who answered what is for the organisers, as `Meeting.rsvps` is.
+            Change::MeetingAnswered { meeting, .. } => Action::ReadMeetingAnswers(meeting.group),
+            // The event does not carry the meeting's visibility: the narrowest is assumed.
+            Change::MeetingScheduled(MeetingFacts { meeting, .. })
+            | Change::MeetingUpdated(MeetingFacts { meeting, .. })
+            | Change::MeetingCancelled(MeetingFacts { meeting, .. })
+            | Change::OccurrenceCancelled {
+                meeting: MeetingFacts { meeting, .. },
+                ..
+            }
+            | Change::OccurrenceMoved {
+                meeting: MeetingFacts { meeting, .. },
+                ..
+            }
+            | Change::AgendaChanged(meeting)
+            | Change::MinutesRecorded(meeting)
+            | Change::ActionItemAdded(meeting)
+            | Change::ActionItemUpdated(meeting)
+            | Change::AttendanceRecorded { meeting, .. } => Action::ReadMeeting {
+                group: meeting.group,
+                visibility: Visibility::Group,
+            },
         }
     }
 }
@@ -548,6 +607,55 @@ mod tests {
                         "{name} / {group:?} / {visibility:?}"
                     );
                 }
+            }
+        }
+    }
+
+    /// Live events and activity entries are read like what they are about: a request to
+    /// join and a refusal are for the person and coordinators, an answer to a meeting for
+    /// its organisers, an invitation for coordinators.
+    #[rustfmt::skip]
+    #[test]
+    fn changes_are_read_like_their_subjects() {
+        use crate::events::{AccountFacts, InvitationFacts, MeetingRef, MembershipFacts};
+        use crate::meetings::{MeetingId, RsvpResponse};
+        use crate::membership::InvitationId;
+        use MembershipStatus::*;
+        const Y: bool = true;
+        const N: bool = false;
+        let facts = |person, status| MembershipFacts {
+            membership: crate::membership::MembershipId(3),
+            group: GROUP,
+            person,
+            role: MembershipRole::Member,
+            status,
+        };
+        let meeting = MeetingRef { meeting: MeetingId(4), group: Some(GROUP) };
+        let rows: Vec<(Change, [bool; 9])> = vec![
+            //                                                   anon outsdr obsrvr member pendng former coord  coord2 admin
+            (Change::MembershipRequested(facts(SOMEONE_ELSE, Pending)),
+                                                                 [N,   N,     N,     N,     N,     N,     Y,     N,     Y]),
+            (Change::MembershipRequested(facts(SELF, Pending)),  [N,   Y,     Y,     Y,     Y,     Y,     Y,     Y,     Y]),
+            (Change::MembershipRejected { membership: facts(SOMEONE_ELSE, Rejected), reason: String::new() },
+                                                                 [N,   N,     N,     N,     N,     N,     Y,     N,     Y]),
+            (Change::MembershipApproved(facts(SOMEONE_ELSE, Active)),
+                                                                 [Y,   Y,     Y,     Y,     Y,     Y,     Y,     Y,     Y]),
+            (Change::MembershipLeft(facts(SOMEONE_ELSE, Ended)), [N,   N,     N,     N,     N,     N,     Y,     N,     Y]),
+            (Change::InvitationSent(InvitationFacts { invitation: InvitationId(1), group: GROUP, role: MembershipRole::Member }),
+                                                                 [N,   N,     N,     N,     N,     N,     Y,     N,     Y]),
+            (Change::MeetingAnswered { meeting, person: SOMEONE_ELSE, response: RsvpResponse::Yes },
+                                                                 [N,   N,     N,     N,     N,     N,     Y,     N,     Y]),
+            (Change::AgendaChanged(meeting),                     [N,   N,     Y,     Y,     N,     N,     Y,     N,     Y]),
+            (Change::SignedOut(AccountFacts { person: SOMEONE_ELSE }),
+                                                                 [N,   N,     N,     N,     N,     N,     N,     N,     Y]),
+            (Change::PasswordChanged(AccountFacts { person: SELF }),
+                                                                 [N,   Y,     Y,     Y,     Y,     Y,     Y,     Y,     Y]),
+        ];
+        let viewers = viewers();
+        for (change, row) in rows {
+            for ((name, viewer), allowed) in viewers.iter().zip(row) {
+                let action = Action::read_change(&change);
+                assert_eq!(allows(viewer, action), allowed, "{name} / {}", change.verb());
             }
         }
     }

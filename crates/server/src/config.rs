@@ -135,6 +135,13 @@ pub struct WebSocketConfig {
     /// Origins (e.g. `https://coalition.example.org`) allowed to open a socket from a
     /// browser; empty allows the server's own host only. `*` allows any.
     pub allowed_origins: Vec<String>,
+    /// Seconds between checks of a connection's session against the database (a session
+    /// that ended is also noticed at once from the event bus; this catches a lost event).
+    pub session_check_secs: u64,
+    /// Most WebSocket connections the instance keeps open (over it, 503).
+    pub max_connections: usize,
+    /// Most WebSocket connections from one client address (over it, 429).
+    pub max_connections_per_client: usize,
 }
 
 impl Default for WebSocketConfig {
@@ -144,6 +151,9 @@ impl Default for WebSocketConfig {
             ping_interval_secs: 15,
             max_subscriptions: 50,
             allowed_origins: Vec::new(),
+            session_check_secs: 30,
+            max_connections: 10_000,
+            max_connections_per_client: 100,
         }
     }
 }
@@ -440,14 +450,29 @@ impl Settings {
                 return fail(key, "max and window_secs must be at least 1");
             }
         }
-        if self.websocket.init_timeout_secs == 0 || self.websocket.ping_interval_secs == 0 {
+        if self.websocket.init_timeout_secs == 0
+            || self.websocket.ping_interval_secs == 0
+            || self.websocket.session_check_secs == 0
+        {
             return fail(
                 "websocket.init_timeout_secs",
                 "timeouts must be at least 1 second",
             );
         }
-        if self.websocket.max_subscriptions == 0 {
-            return fail("websocket.max_subscriptions", "must be at least 1");
+        for (key, value) in [
+            (
+                "websocket.max_subscriptions",
+                self.websocket.max_subscriptions,
+            ),
+            ("websocket.max_connections", self.websocket.max_connections),
+            (
+                "websocket.max_connections_per_client",
+                self.websocket.max_connections_per_client,
+            ),
+        ] {
+            if value == 0 {
+                return fail(key, "must be at least 1");
+            }
         }
         if !self.redis.url.is_empty()
             && !self.redis.url.starts_with("redis://")
@@ -535,6 +560,11 @@ impl Settings {
             max_subscriptions: self.websocket.max_subscriptions,
             allowed_origins: self.websocket.allowed_origins.clone(),
             max_message_bytes: self.server.max_body_bytes,
+            session_check: Duration::from_secs(self.websocket.session_check_secs),
+            admission: std::sync::Arc::new(crate::http::Admission::new(
+                self.websocket.max_connections,
+                self.websocket.max_connections_per_client,
+            )),
         }
     }
 

@@ -209,6 +209,17 @@ impl Services {
     /// Finds who a bearer token belongs to. An unknown, revoked, idle or expired session,
     /// or one whose account was disabled, is refused.
     pub async fn authenticate(&self, token: &str) -> Result<Viewer, ServiceError> {
+        self.session_viewer(token, true).await
+    }
+
+    /// Checks again that a session a live connection holds still stands, as
+    /// [`Services::authenticate`] does but without counting as use: an open socket alone
+    /// does not keep a session from its inactivity timeout.
+    pub async fn recheck_session(&self, token: &str) -> Result<Viewer, ServiceError> {
+        self.session_viewer(token, false).await
+    }
+
+    async fn session_viewer(&self, token: &str, in_use: bool) -> Result<Viewer, ServiceError> {
         let now = self.now();
         let Some((session, memberships)) =
             self.store.session_by_token_hash(&token_hash(token)).await?
@@ -220,7 +231,7 @@ impl Services {
         }
         // Writing on every request would make reads write; a minute's precision is plenty
         // for an inactivity timeout counted in days.
-        if now - session.last_used_at > Duration::minutes(1) {
+        if in_use && now - session.last_used_at > Duration::minutes(1) {
             self.store.touch_session(session.id, now).await?;
         }
         Ok(Viewer::Person(SignedIn {
@@ -237,24 +248,41 @@ impl Services {
     /// Ends the viewer's current session.
     pub async fn logout(&self, viewer: &Viewer) -> Result<(), ServiceError> {
         let signed_in = crate::actor_session(viewer)?;
-        self.store.revoke_session(signed_in.session).await?;
+        let recorded = self
+            .store
+            .revoke_session(signed_in.person, signed_in.session)
+            .await?;
+        self.announce(recorded).await;
         Ok(())
     }
 
     /// Ends every session of the viewer, this one included; returns how many.
     pub async fn logout_everywhere(&self, viewer: &Viewer) -> Result<u64, ServiceError> {
         let signed_in = crate::actor_session(viewer)?;
-        Ok(self.store.revoke_sessions(signed_in.person, None).await?)
+        let recorded = self.store.revoke_sessions(signed_in.person).await?;
+        Ok(self.announce(recorded).await)
     }
 
-    /// Changes the viewer's password, ending their other sessions.
+    /// Changes the viewer's password, ending their other sessions and their private
+    /// calendar URL. Limited like sign-in: it checks a password and hashes one.
     pub async fn change_password(
         &self,
         viewer: &Viewer,
         current: &str,
         new: &str,
+        from: ClientAddress,
     ) -> Result<(), ServiceError> {
         let signed_in = crate::actor_session(viewer)?;
+        self.limit(
+            format!("password:addr:{}", from.0),
+            self.rate_limits.login_per_address,
+        )
+        .await?;
+        self.limit(
+            format!("password:account:{}", signed_in.person.0),
+            self.rate_limits.login_per_account,
+        )
+        .await?;
         let account = self.store.account(signed_in.person).await?;
         if !self
             .passwords
@@ -268,9 +296,11 @@ impl Services {
         }
         let password = Password::parse("newPassword", new)?;
         let hash = self.passwords.hash(&password).await?;
-        self.store
+        let recorded = self
+            .store
             .change_password(signed_in.person, hash, Some(signed_in.session))
             .await?;
+        self.announce(recorded).await;
         Ok(())
     }
 
@@ -334,7 +364,8 @@ impl Services {
         .await
     }
 
-    /// Spends a reset link: sets the new password and ends every session.
+    /// Spends a reset link: sets the new password and ends every session and the private
+    /// calendar URL.
     pub async fn reset_password(
         &self,
         token: &str,
@@ -344,9 +375,11 @@ impl Services {
         self.limit_resets_from(from).await?;
         let password = Password::parse("newPassword", new_password)?;
         let hash = self.passwords.hash(&password).await?;
-        self.store
+        let recorded = self
+            .store
             .reset_password(&token_hash(token.trim()), hash)
             .await?;
+        self.announce(recorded).await;
         Ok(())
     }
 

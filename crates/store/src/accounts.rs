@@ -19,7 +19,7 @@ use crate::outbox::{NewMail, enqueue};
 /// then).
 pub type NewMailFor = Box<dyn FnOnce(&Person) -> NewMail + Send>;
 use crate::activity::Recorded;
-use crate::entities::{account, membership, one_time_token, person, session};
+use crate::entities::{account, calendar_feed, membership, one_time_token, person, session};
 use crate::error::StoreError;
 use crate::membership::membership_from_row;
 use crate::people::{insert_person, person_from_row};
@@ -148,7 +148,7 @@ impl Store {
         person: PersonId,
         password_hash: String,
         keep: Option<SessionId>,
-    ) -> Result<u64, StoreError> {
+    ) -> Result<Recorded<u64>, StoreError> {
         let now = self.clock.now();
         let txn = self.begin_write().await?;
         account::Entity::update_many()
@@ -157,10 +157,12 @@ impl Store {
             .exec(&txn)
             .await?;
         let ended = revoke_sessions(&txn, person, keep, now).await?;
-        self.record(&txn, Some(person), Change::PasswordChanged(account(person)))
+        end_calendar_feed(&txn, person).await?;
+        let event = self
+            .record(&txn, Some(person), Change::PasswordChanged(account(person)))
             .await?;
         txn.commit().await?;
-        Ok(ended)
+        Ok(Recorded::new(ended, vec![event]))
     }
 
     /// Opens a session for `person`, stored by the hash of its token.
@@ -220,24 +222,43 @@ impl Store {
         Ok(())
     }
 
-    /// Ends one session.
-    pub async fn revoke_session(&self, id: SessionId) -> Result<(), StoreError> {
-        session::Entity::update_many()
-            .col_expr(session::Column::RevokedAt, Expr::value(self.clock.now()))
-            .filter(session::Column::Id.eq(id.0))
-            .filter(session::Column::RevokedAt.is_null())
-            .exec(&self.db)
-            .await?;
-        Ok(())
-    }
-
-    /// Ends every live session of `person` but `keep`; returns how many ended.
-    pub async fn revoke_sessions(
+    /// Ends one session of `person` (signing out), recording it so that live connections
+    /// on every instance learn of it.
+    pub async fn revoke_session(
         &self,
         person: PersonId,
-        keep: Option<SessionId>,
-    ) -> Result<u64, StoreError> {
-        revoke_sessions(&self.db, person, keep, self.clock.now()).await
+        id: SessionId,
+    ) -> Result<Recorded<()>, StoreError> {
+        let now = self.clock.now();
+        let txn = self.begin_write().await?;
+        session::Entity::update_many()
+            .col_expr(session::Column::RevokedAt, Expr::value(now))
+            .filter(session::Column::Id.eq(id.0))
+            .filter(session::Column::PersonId.eq(person.0))
+            .filter(session::Column::RevokedAt.is_null())
+            .exec(&txn)
+            .await?;
+        let event = self
+            .record(&txn, Some(person), Change::SignedOut(account(person)))
+            .await?;
+        txn.commit().await?;
+        Ok(Recorded::new((), vec![event]))
+    }
+
+    /// Ends every live session of `person` (signing out everywhere); returns how many ended.
+    pub async fn revoke_sessions(&self, person: PersonId) -> Result<Recorded<u64>, StoreError> {
+        let now = self.clock.now();
+        let txn = self.begin_write().await?;
+        let ended = revoke_sessions(&txn, person, None, now).await?;
+        let event = self
+            .record(
+                &txn,
+                Some(person),
+                Change::SignedOutEverywhere(account(person)),
+            )
+            .await?;
+        txn.commit().await?;
+        Ok(Recorded::new(ended, vec![event]))
     }
 
     /// Stores a single-use token for `person` and queues the mail that carries it, in one
@@ -279,7 +300,7 @@ impl Store {
         &self,
         token_hash: &str,
         password_hash: String,
-    ) -> Result<PersonId, StoreError> {
+    ) -> Result<Recorded<PersonId>, StoreError> {
         let now = self.clock.now();
         let txn = self.begin_write().await?;
         let person = spend_token(&txn, TokenPurpose::ResetPassword, token_hash, now).await?;
@@ -293,10 +314,12 @@ impl Store {
         update.email_verified_at = Set(Some(verified_at));
         update.update(&txn).await?;
         revoke_sessions(&txn, person, None, now).await?;
-        self.record(&txn, Some(person), Change::PasswordReset(account(person)))
+        end_calendar_feed(&txn, person).await?;
+        let event = self
+            .record(&txn, Some(person), Change::PasswordReset(account(person)))
             .await?;
         txn.commit().await?;
-        Ok(person)
+        Ok(Recorded::new(person, vec![event]))
     }
 
     /// Promotes, disables or enables an account; disabling ends its sessions in the same
@@ -443,6 +466,15 @@ async fn revoke_sessions(
         query = query.filter(session::Column::Id.ne(keep.0));
     }
     Ok(query.exec(db).await?.rows_affected)
+}
+
+/// A new password ends the private calendar URL too: whoever took over the account may
+/// have copied it.
+async fn end_calendar_feed(db: &impl ConnectionTrait, person: PersonId) -> Result<(), StoreError> {
+    calendar_feed::Entity::delete_by_id(person.0)
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 fn account_from_row(row: account::Model) -> Account {

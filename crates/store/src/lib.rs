@@ -23,6 +23,6 @@ pub use connection::{Backend, DatabaseSettings, Store};
 pub use error::StoreError;
 pub use invitations::NewInvitation;
 pub use joining::Decision;
-pub use meetings::{MeetingMails, MeetingScope};
+pub use meetings::{CalendarFeedInfo, MeetingMails, MeetingScope};
 pub use outbox::{DeliveryOutcome, MailUnavailable, NewMail, OutboxMessage};
 pub use seed::SeedReport;

@@ -11,7 +11,7 @@ use coalition_domain::meetings::{
 use coalition_domain::people::{PersonId, TimeZone};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel,
-    QueryFilter, QueryOrder, QuerySelect, Set,
+    QueryFilter, QueryOrder, QuerySelect, Set, sea_query::Expr,
 };
 
 use crate::Store;
@@ -19,6 +19,15 @@ use crate::activity::Recorded;
 use crate::entities::{calendar_feed, meeting, meeting_exception, meeting_reminder, rsvp};
 use crate::error::{StoreError, corrupt};
 use crate::outbox::{NewMail, enqueue};
+
+/// A person's private calendar feed as its owner sees it (the token itself is never kept).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CalendarFeedInfo {
+    /// When the current URL was made.
+    pub created_at: DateTime<Utc>,
+    /// When a calendar last fetched it, to the minute; `None` if never.
+    pub last_used_at: Option<DateTime<Utc>>,
+}
 
 /// Which meetings a query looks at.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -290,6 +299,7 @@ impl Store {
             person_id: Set(person.0),
             token_hash: Set(token_hash),
             created_at: Set(self.clock.now()),
+            last_used_at: Set(None),
         }
         .insert(&txn)
         .await?;
@@ -305,16 +315,45 @@ impl Store {
         Ok(deleted.rows_affected > 0)
     }
 
-    /// Whose private feed a token opens.
+    /// Whose private feed a token opens; notes the fetch (to the minute, so that frequent
+    /// polling does not write each time).
     pub async fn calendar_feed_owner(
         &self,
         token_hash: &str,
     ) -> Result<Option<PersonId>, StoreError> {
-        Ok(calendar_feed::Entity::find()
+        let Some(row) = calendar_feed::Entity::find()
             .filter(calendar_feed::Column::TokenHash.eq(token_hash))
             .one(&self.db)
             .await?
-            .map(|row| PersonId(row.person_id)))
+        else {
+            return Ok(None);
+        };
+        let now = self.clock.now();
+        if row
+            .last_used_at
+            .is_none_or(|used| now - used > chrono::Duration::minutes(1))
+        {
+            calendar_feed::Entity::update_many()
+                .col_expr(calendar_feed::Column::LastUsedAt, Expr::value(now))
+                .filter(calendar_feed::Column::PersonId.eq(row.person_id))
+                .exec(&self.db)
+                .await?;
+        }
+        Ok(Some(PersonId(row.person_id)))
+    }
+
+    /// A person's private calendar feed, if they have one: when it was made and last read.
+    pub async fn calendar_feed_of(
+        &self,
+        person: PersonId,
+    ) -> Result<Option<CalendarFeedInfo>, StoreError> {
+        Ok(calendar_feed::Entity::find_by_id(person.0)
+            .one(&self.db)
+            .await?
+            .map(|row| CalendarFeedInfo {
+                created_at: row.created_at,
+                last_used_at: row.last_used_at,
+            }))
     }
 
     /// Whether the occurrence starting at `start` was already reminded of.

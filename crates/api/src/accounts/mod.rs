@@ -121,7 +121,8 @@ impl AccountsMutation {
         Ok(api(ctx)?.services.logout_everywhere(viewer(ctx)).await?)
     }
 
-    /// Changes the signed-in person's password; their other sessions end.
+    /// Changes the signed-in person's password; their other sessions and their private
+    /// calendar URL end. Limited per account and client address like `login`.
     async fn change_password(
         &self,
         ctx: &Context<'_>,
@@ -130,7 +131,12 @@ impl AccountsMutation {
     ) -> Result<bool, ApiError> {
         api(ctx)?
             .services
-            .change_password(viewer(ctx), &current_password, &new_password)
+            .change_password(
+                viewer(ctx),
+                &current_password,
+                &new_password,
+                client_address(ctx),
+            )
             .await?;
         Ok(true)
     }

@@ -7,7 +7,7 @@ mod health;
 pub mod media;
 mod websocket;
 
-pub use websocket::WebSocketLimits;
+pub use websocket::{Admission, WebSocketLimits};
 
 use std::time::Duration;
 

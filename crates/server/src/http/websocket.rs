@@ -6,17 +6,19 @@
 //! Each connection has a read loop that owns its state (who the client is, the running
 //! operations) and a writer task that sends what the loop and the operations queue.
 
+mod admission;
 mod operations;
 mod outbox;
 mod protocol;
 
 use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use coalition_api::{ErrorCode, RequestLanguage};
+use coalition_api::{ErrorCode, LiveSession, RequestLanguage};
 use coalition_domain::language::Language;
 use coalition_domain::policy::Viewer;
 use coalition_services::ServiceError;
@@ -24,9 +26,12 @@ use coalition_services::accounts::ClientAddress;
 use futures_util::StreamExt;
 use futures_util::stream::SplitStream;
 use serde_json::Value;
+use tokio::sync::{Notify, watch};
 
 use super::AppState;
 use super::graphql::{GraphqlParams, missing_required_variable, params_from_json};
+pub use admission::Admission;
+use admission::{Admitted, Refusal};
 use operations::{Ended, Operations};
 use outbox::{Outbox, TooSlow, Writer};
 use protocol::{Closing, Intent, OperationRequest, Protocol, ServerMessage, close_code};
@@ -44,6 +49,10 @@ pub struct WebSocketLimits {
     pub allowed_origins: Vec<String>,
     /// Largest client message accepted (the HTTP body limit).
     pub max_message_bytes: usize,
+    /// How often a signed-in connection's session is checked against the store.
+    pub session_check: Duration,
+    /// The connections open now, against the limits in all and per client address.
+    pub admission: Arc<Admission>,
 }
 
 /// Answers the upgrade: checks the `Origin` against the allow-list, then negotiates the
@@ -78,9 +87,15 @@ pub fn upgrade(
         .and_then(|name| name.to_str().ok())
         .and_then(Protocol::named);
     let client = state.client_ip(headers, peer);
+    let admitted = match state.websocket.admission.admit(client) {
+        Ok(admitted) => admitted,
+        Err(refusal) => return refuse_connection(refusal),
+    };
     upgrade.on_upgrade(move |socket| async move {
         match protocol {
-            Some(protocol) => Connection::run(socket, protocol, state, language, client).await,
+            Some(protocol) => {
+                Connection::run(socket, protocol, state, language, client, admitted).await;
+            }
             None => {
                 let closing = Closing::new(
                     close_code::SUBPROTOCOL_NOT_ACCEPTABLE,
@@ -90,6 +105,23 @@ pub fn upgrade(
             }
         }
     })
+}
+
+/// The answer to an upgrade over the connection limits: 503 when the instance is full,
+/// 429 when the client holds its share; both say to try again later.
+fn refuse_connection(refusal: Refusal) -> Response {
+    let (status, message) = match refusal {
+        Refusal::Full => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "too many WebSocket connections; try again later",
+        ),
+        Refusal::TooManyFromClient => (
+            StatusCode::TOO_MANY_REQUESTS,
+            "too many WebSocket connections from this address; try again later",
+        ),
+    };
+    tracing::warn!(?refusal, "WebSocket upgrade refused");
+    (status, [(header::RETRY_AFTER, "5")], message).into_response()
 }
 
 /// Browsers send `Origin`; other clients usually do not. Without an allow-list only the
@@ -146,9 +178,16 @@ struct Connection {
     language: Language,
     address: ClientAddress,
     viewer: Viewer,
-    /// The session token from `connection_init`, checked again before each operation so
-    /// a socket loses what its session loses (logout, disabled account, a changed role).
+    /// The session token from `connection_init`, checked again before each operation,
+    /// every `session_check` and when an event says the session may have ended, so a
+    /// socket loses what its session loses (logout, disabled account, a changed role).
     token: Option<String>,
+    /// The viewer as last checked, for the running operations.
+    current_viewer: watch::Sender<Viewer>,
+    /// Notified by an operation that saw an event that may have ended the session.
+    recheck: Arc<Notify>,
+    /// Holds this connection's place under the connection limits.
+    _admitted: Admitted,
     acknowledged: bool,
     operations: Operations,
     outbox: Outbox,
@@ -162,6 +201,7 @@ impl Connection {
         state: AppState,
         language: Language,
         client: IpAddr,
+        admitted: Admitted,
     ) {
         let (sink, stream) = socket.split();
         let (writer, outbox) = Writer::start(sink, protocol, state.websocket.ping_interval);
@@ -172,6 +212,9 @@ impl Connection {
             address: ClientAddress(client),
             viewer: Viewer::Anonymous,
             token: None,
+            current_viewer: watch::Sender::new(Viewer::Anonymous),
+            recheck: Arc::new(Notify::new()),
+            _admitted: admitted,
             acknowledged: false,
             operations: Operations::default(),
             outbox,
@@ -192,9 +235,17 @@ impl Connection {
     /// Acts on the client's messages and on operations that end, until the connection ends.
     async fn serve(&mut self, mut stream: SplitStream<WebSocket>) -> Ending {
         let init_deadline = tokio::time::Instant::now() + self.state.websocket.init_timeout;
+        let period = self.state.websocket.session_check;
+        let mut session_check =
+            tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+        session_check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let recheck = self.recheck.clone();
         loop {
             let outcome = tokio::select! {
                 Some((id, ended)) = self.operations.next_ended() => self.report_end(id, ended),
+                // Only while operations run: a new one checks the session as it starts.
+                _ = session_check.tick(), if self.watches_session() => self.check_session().await,
+                () = recheck.notified(), if self.watches_session() => self.check_session().await,
                 () = tokio::time::sleep_until(init_deadline), if !self.acknowledged => {
                     let reason = "Connection initialisation timeout";
                     Err(Closing::new(close_code::INIT_TIMEOUT, reason).into())
@@ -247,7 +298,8 @@ impl Connection {
             return Err(Closing::new(close_code::TOO_MANY_INIT_REQUESTS, reason).into());
         }
         if let Some(token) = session_token(payload) {
-            self.viewer = self.authenticate(&token, "Forbidden").await?;
+            let viewer = self.authenticate(&token, "Forbidden").await?;
+            self.set_viewer(viewer);
             self.token = Some(token);
         }
         self.acknowledged = true;
@@ -269,10 +321,12 @@ impl Connection {
             Err(message) => return self.refuse(id, &message),
         };
         self.refresh_viewer().await?;
+        let live = LiveSession::new(self.current_viewer.subscribe(), self.recheck.clone());
         let request = params
             .into_request()
             .data(RequestLanguage(self.language))
             .data(self.viewer.clone())
+            .data(live)
             .data(self.address);
         let responses = self.state.schema.execute_stream(request);
         self.operations.start(id, responses, self.outbox.clone());
@@ -310,11 +364,59 @@ impl Connection {
     /// Checks the session again, so an operation runs for whom the session is now.
     async fn refresh_viewer(&mut self) -> Result<(), Closing> {
         if let Some(token) = &self.token {
-            self.viewer = self
+            let viewer = self
                 .authenticate(token, "Forbidden: the session has ended")
                 .await?;
+            self.set_viewer(viewer);
         }
         Ok(())
+    }
+
+    /// Whether a session stands behind running operations, to be checked while they run.
+    fn watches_session(&self) -> bool {
+        self.token.is_some() && self.operations.count() > 0
+    }
+
+    /// The viewer from now on, for this connection and its running operations.
+    fn set_viewer(&mut self, viewer: Viewer) {
+        self.current_viewer.send_if_modified(|current| {
+            let changed = *current != viewer;
+            if changed {
+                current.clone_from(&viewer);
+            }
+            changed
+        });
+        self.viewer = viewer;
+    }
+
+    /// Checks the session against the store while operations run. Once it has ended
+    /// (signed out, new password, expired, account disabled), each running operation gets
+    /// an `UNAUTHENTICATED` error and the connection closes with 4401; anything else it
+    /// loses (a membership) reaches the operations as a refreshed viewer. A failure to check
+    /// keeps the connection: the next check tries again.
+    async fn check_session(&mut self) -> Result<(), Ending> {
+        let Some(token) = &self.token else {
+            return Ok(());
+        };
+        match self.state.services.recheck_session(token).await {
+            Ok(viewer) => {
+                self.set_viewer(viewer);
+                Ok(())
+            }
+            Err(ServiceError::Unauthenticated(_)) => {
+                let message = "the session has ended; sign in again";
+                for id in self.operations.ids() {
+                    let errors = vec![ErrorCode::Unauthenticated.error_json(message)];
+                    self.outbox.send(ServerMessage::Error { id, errors })?;
+                }
+                let reason = "Unauthorized: the session has ended";
+                Err(Closing::new(close_code::UNAUTHORIZED, reason).into())
+            }
+            Err(error) => {
+                tracing::warn!(%error, "WebSocket session check failed; retried later");
+                Ok(())
+            }
+        }
     }
 
     /// The viewer a session token stands for. A session that is unknown, expired or revoked

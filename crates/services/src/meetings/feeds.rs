@@ -67,6 +67,20 @@ impl Services {
         ))
     }
 
+    /// `person`'s private calendar feed, if any; hidden (`None`) from anyone but them and
+    /// administrators.
+    pub async fn calendar_feed_of(
+        &self,
+        viewer: &Viewer,
+        person: coalition_domain::people::PersonId,
+    ) -> Result<Option<coalition_store::CalendarFeedInfo>, ServiceError> {
+        let private = coalition_domain::policy::Action::ViewPrivateProfile(person);
+        if !coalition_domain::policy::allows(viewer, private) {
+            return Ok(None);
+        }
+        Ok(self.store.calendar_feed_of(person).await?)
+    }
+
     /// Ends the signed-in person's private calendar URL.
     pub async fn revoke_calendar_feed(&self, viewer: &Viewer) -> Result<bool, ServiceError> {
         let person = crate::actor(viewer)?;

@@ -10,6 +10,7 @@ pub struct Model {
     pub person_id: i32,
     pub token_hash: String,
     pub created_at: DateTimeUtc,
+    pub last_used_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

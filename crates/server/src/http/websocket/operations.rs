@@ -40,6 +40,11 @@ impl Operations {
         self.running.contains_key(id)
     }
 
+    /// The ids of the running operations.
+    pub(super) fn ids(&self) -> Vec<String> {
+        self.running.keys().cloned().collect()
+    }
+
     /// How many operations run.
     pub(super) fn count(&self) -> usize {
         self.running.len()

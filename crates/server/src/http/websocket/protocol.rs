@@ -38,7 +38,8 @@ pub(super) mod close_code {
     /// A message that is not the protocol's: not a JSON object, an unknown type, a field
     /// missing or of the wrong type, a binary frame.
     pub(crate) const BAD_REQUEST: u16 = 4400;
-    /// An operation started before the server acknowledged `connection_init`.
+    /// An operation started before the server acknowledged `connection_init`, or the
+    /// session of a connection with running operations ended.
     pub(crate) const UNAUTHORIZED: u16 = 4401;
     /// The token in `connection_init` is unknown, expired or revoked, or the session ended
     /// before the client started another operation.
