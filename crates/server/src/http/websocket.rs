@@ -406,6 +406,8 @@ impl Connection {
             Err(ServiceError::Unauthenticated(_)) => {
                 let message = "the session has ended; sign in again";
                 for id in self.operations.ids() {
+                    // Stopped first, so no result of theirs follows the error.
+                    self.operations.stop(&id);
                     let errors = vec![ErrorCode::Unauthenticated.error_json(message)];
                     self.outbox.send(ServerMessage::Error { id, errors })?;
                 }
