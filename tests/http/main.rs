@@ -16,4 +16,5 @@ mod mail;
 mod meetings;
 mod members;
 mod membership;
+mod operations;
 mod storage;

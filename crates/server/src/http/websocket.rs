@@ -163,6 +163,7 @@ impl Connection {
         language: Language,
         client: IpAddr,
     ) {
+        let _open = state.sockets.open();
         let (sink, stream) = socket.split();
         let (writer, outbox) = Writer::start(sink, protocol, state.websocket.ping_interval);
         let mut connection = Connection {
@@ -192,8 +193,10 @@ impl Connection {
     /// Acts on the client's messages and on operations that end, until the connection ends.
     async fn serve(&mut self, mut stream: SplitStream<WebSocket>) -> Ending {
         let init_deadline = tokio::time::Instant::now() + self.state.websocket.init_timeout;
+        let mut shutdown = self.state.shutdown.clone();
         loop {
             let outcome = tokio::select! {
+                () = shutdown.requested() => Err(Closing::going_away().into()),
                 Some((id, ended)) = self.operations.next_ended() => self.report_end(id, ended),
                 () = tokio::time::sleep_until(init_deadline), if !self.acknowledged => {
                     let reason = "Connection initialisation timeout";
