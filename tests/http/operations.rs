@@ -68,7 +68,10 @@ async fn the_first_event_after_a_redis_restart_reaches_the_other_instance() {
     for backend in backends() {
         let redis = OwnRedis::start(None);
         let url = format!("redis://127.0.0.1:{}", redis.port);
-        let configure = |settings: &mut Settings| settings.redis.url = url.clone();
+        let configure = |settings: &mut Settings| {
+            settings.redis.url = url.clone();
+            settings.metrics.enabled = true;
+        };
         let first = TestApp::spawn_binary(backend, &[], configure).await;
         let second = first.spawn_beside(configure).await;
         let (group, group_id) = first.group(0).await;
@@ -104,6 +107,14 @@ async fn the_first_event_after_a_redis_restart_reaches_the_other_instance() {
             "[{backend}] {:?}",
             first.server_log()
         );
+        // The retry is what saved the event (scraping does not touch Redis).
+        let scraped = scrape(&first, &first.url("/metrics")).await;
+        let retried = sample(&scraped, "coalition_bus_publish_retries_total", &[]);
+        assert!(
+            retried.is_some_and(|count| count >= 1.0),
+            "[{backend}] {retried:?}"
+        );
+        assert_eq!(sample(&scraped, "coalition_bus_dropped_total", &[]), None);
         on_second.close().await;
         second.finish().await;
         first.finish().await;
@@ -914,4 +925,77 @@ async fn postgresql_going_away_and_coming_back() {
     wait_for_readiness(&app, 200).await;
     assert!(app.graphql(QUERY, json!({})).await["errors"].is_null());
     app.finish().await;
+}
+
+/// SMTP down under two instances, then up: every mail queued meanwhile is delivered once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mail_queued_while_smtp_is_down_is_delivered_once_by_two_instances() {
+    for backend in backends() {
+        let smtp = coalition_tests::smtp::SmtpServer::start().await;
+        let smtp_url = smtp.url();
+        let configure = |settings: &mut Settings| {
+            settings.mail.smtp_url = smtp_url.clone();
+            settings.mail.backoff_base_secs = 1;
+            settings.mail.backoff_cap_secs = 1;
+            settings.mail.smtp_timeout_secs = 5;
+        };
+        let first = TestApp::spawn_binary(backend, &[], configure).await;
+        let second = first.spawn_beside(configure).await;
+        let (port, delivered) = smtp.stop();
+        const PEOPLE: usize = 4;
+        for index in 0..PEOPLE {
+            let app = if index % 2 == 0 { &first } else { &second };
+            let input = registration(
+                &format!("Expert {index}"),
+                &format!("expert{index}@example.org"),
+                "KE",
+                "en",
+            );
+            let body = app.graphql(REGISTER, json!({ "input": input })).await;
+            assert!(body["errors"].is_null(), "[{backend}] {body}");
+        }
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            let messages = first.store.outbox_messages(None, 10).await.unwrap();
+            if messages.len() == PEOPLE && messages.iter().all(|message| message.attempts >= 1) {
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "[{backend}] {messages:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert!(delivered.lock().unwrap().is_empty());
+
+        let smtp = coalition_tests::smtp::SmtpServer::start_on(port, delivered).await;
+        smtp.wait_for(PEOPLE).await;
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            let messages = first.store.outbox_messages(None, 10).await.unwrap();
+            if messages
+                .iter()
+                .all(|message| message.status == OutboxStatus::Sent)
+            {
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "[{backend}] {messages:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let mut recipients: Vec<String> = smtp
+            .delivered()
+            .into_iter()
+            .flat_map(|mail| mail.recipients)
+            .collect();
+        recipients.sort();
+        let expected: Vec<String> = (0..PEOPLE)
+            .map(|index| format!("expert{index}@example.org"))
+            .collect();
+        assert_eq!(recipients, expected, "[{backend}] each once");
+        second.finish().await;
+        first.finish().await;
+    }
 }
