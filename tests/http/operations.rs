@@ -201,6 +201,18 @@ async fn sigterm_answers_requests_in_flight_and_closes_sockets_with_1001() {
     }
 }
 
+/// Registers `expert{index}@example.org` on `app`.
+async fn register_expert(app: &TestApp, index: usize) {
+    let input = registration(
+        &format!("Expert {index}"),
+        &format!("expert{index}@example.org"),
+        "KE",
+        "en",
+    );
+    let body = app.graphql(REGISTER, json!({ "input": input })).await;
+    assert!(body["errors"].is_null(), "[{}] {body}", app.backend);
+}
+
 /// A transport that asks the worker to stop while it sends the first message.
 struct StopsWhileSending {
     stop: tokio::sync::watch::Sender<bool>,
@@ -227,14 +239,7 @@ async fn a_stopping_mail_worker_finishes_its_message_and_releases_the_rest() {
     for backend in backends() {
         let app = TestApp::spawn_with(backend, |settings| settings.mail.worker = false).await;
         for index in 0..3 {
-            let input = registration(
-                &format!("Expert {index}"),
-                &format!("expert{index}@example.org"),
-                "KE",
-                "en",
-            );
-            let body = app.graphql(REGISTER, json!({ "input": input })).await;
-            assert!(body["errors"].is_null(), "[{backend}] {body}");
+            register_expert(&app, index).await;
         }
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let transport = std::sync::Arc::new(StopsWhileSending {
@@ -944,15 +949,7 @@ async fn mail_queued_while_smtp_is_down_is_delivered_once_by_two_instances() {
         let (port, delivered) = smtp.stop();
         const PEOPLE: usize = 4;
         for index in 0..PEOPLE {
-            let app = if index % 2 == 0 { &first } else { &second };
-            let input = registration(
-                &format!("Expert {index}"),
-                &format!("expert{index}@example.org"),
-                "KE",
-                "en",
-            );
-            let body = app.graphql(REGISTER, json!({ "input": input })).await;
-            assert!(body["errors"].is_null(), "[{backend}] {body}");
+            register_expert(if index % 2 == 0 { &first } else { &second }, index).await;
         }
         let deadline = std::time::Instant::now() + Duration::from_secs(20);
         loop {
