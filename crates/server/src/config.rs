@@ -658,6 +658,32 @@ mod tests {
     }
 
     #[test]
+    fn the_production_example_is_valid() {
+        let example = include_str!("../../../config/production.example.toml");
+        let figment =
+            Figment::from(Serialized::defaults(Settings::default())).merge(Toml::string(example));
+        let settings = Settings::from_figment(figment).unwrap();
+        assert!(settings.metrics.enabled && settings.server.trust_forwarded_for);
+        assert!(
+            !settings.database.migrate_on_start,
+            "migrations run before the roll"
+        );
+    }
+
+    #[test]
+    fn cors_credentials_need_named_origins() {
+        let figment = Figment::from(Serialized::defaults(Settings::default())).merge(Toml::string(
+            "[server]\ncors_allowed_origins = [\"*\"]\ncors_allow_credentials = true",
+        ));
+        let error = Settings::from_figment(figment).unwrap_err().to_string();
+        assert!(error.contains("server.cors_allow_credentials"), "{error}");
+        let figment = Figment::from(Serialized::defaults(Settings::default()))
+            .merge(Toml::string("[metrics]\nbind = \"not an address\""));
+        let error = Settings::from_figment(figment).unwrap_err().to_string();
+        assert!(error.contains("metrics.bind"), "{error}");
+    }
+
+    #[test]
     fn bad_values_name_their_key() {
         let figment = Figment::from(Serialized::defaults(Settings::default()))
             .merge(Toml::string("[server]\nbind = \"not-an-address\""));
