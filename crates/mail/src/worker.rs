@@ -165,8 +165,9 @@ impl MailWorker {
             .claim_due_mail(self.settings.batch, lease)
             .await?;
         let count = messages.len();
-        let mut messages = messages.into_iter();
-        for message in messages.by_ref() {
+        let stopping = || shutdown.is_some_and(|shutdown| *shutdown.borrow());
+        let mut messages = messages.into_iter().peekable();
+        while let Some(message) = messages.next_if(|_| !stopping()) {
             let outcome = self.attempt(&message).await;
             let counted = match &outcome {
                 DeliveryOutcome::Sent => {
@@ -184,9 +185,6 @@ impl MailWorker {
             };
             metrics::counter!("coalition_mail_deliveries_total", "outcome" => counted).increment(1);
             self.store.record_delivery(message.id, outcome).await?;
-            if shutdown.is_some_and(|shutdown| *shutdown.borrow()) {
-                break;
-            }
         }
         let unsent: Vec<i32> = messages.map(|message| message.id).collect();
         if !unsent.is_empty() {
