@@ -95,9 +95,7 @@ impl RedisBus {
         let _ = tokio::time::timeout(Duration::from_secs(5), subscribed).await;
         bus
     }
-}
 
-impl RedisBus {
     /// One PUBLISH, given two seconds.
     async fn send(&self, text: &str) -> redis::RedisResult<i64> {
         let mut connection = self.publisher.clone();

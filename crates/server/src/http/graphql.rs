@@ -23,7 +23,6 @@ use coalition_domain::policy::Viewer;
 use coalition_services::ServiceError;
 use coalition_services::accounts::ClientAddress;
 use serde_json::{Map, Value, json};
-
 use tracing::Instrument;
 
 use super::AppState;
