@@ -919,12 +919,20 @@ async fn postgresql_going_away_and_coming_back() {
     for leak in ["select", "sqlx", "postgres", "connection", "pool"] {
         assert!(!text.contains(leak), "{leak} shown: {body}");
     }
-    assert!(
-        app.server_log()
-            .iter()
-            .any(|line| line.contains(&request_id)),
-        "the log names request {request_id}"
-    );
+    // The log is read from the process's stderr as it comes: the line may trail the answer.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while !app
+        .server_log()
+        .iter()
+        .any(|line| line.contains(&request_id))
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the log names request {request_id}: {:?}",
+            app.server_log()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 
     proxy.restore();
     wait_for_readiness(&app, 200).await;
