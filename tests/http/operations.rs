@@ -186,17 +186,26 @@ async fn sigterm_answers_requests_in_flight_and_closes_sockets_with_1001() {
             1001,
             "[{backend}] the socket is told the server goes away"
         );
-        let log = app.server_log();
-        let stopping = log
-            .iter()
-            .position(|line| line.contains("shutting down"))
-            .unwrap_or_else(|| panic!("[{backend}] no shutdown logged: {log:?}"));
-        assert!(
-            log[stopping..]
-                .iter()
-                .any(|line| line.contains("finished processing request")),
-            "[{backend}] no request was still running at SIGTERM, so none was tested: {log:?}"
-        );
+        // Proof that requests were still running at SIGTERM: one finished after it. The
+        // log is read from stderr as it comes, so the lines may trail the answers.
+        let finished_after_sigterm = |log: &[String]| {
+            log.iter()
+                .position(|line| line.contains("shutting down"))
+                .is_some_and(|stopping| {
+                    log[stopping..]
+                        .iter()
+                        .any(|line| line.contains("finished processing request"))
+                })
+        };
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while !finished_after_sigterm(&app.server_log()) {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "[{backend}] no request was still running at SIGTERM, so none was tested: {:?}",
+                app.server_log()
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
         app.finish().await;
     }
 }
