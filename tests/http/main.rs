@@ -18,4 +18,5 @@ mod mail;
 mod meetings;
 mod members;
 mod membership;
+mod operations;
 mod storage;
