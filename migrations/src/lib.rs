@@ -13,6 +13,7 @@ mod m20261125_000007_meeting_exceptions;
 mod m20261125_000008_agenda;
 mod m20261125_000009_meeting_reminders;
 mod m20261125_000010_person_search;
+mod m20261130_000013_outbox_claims;
 
 /// Runs the coalition's migrations in order.
 #[derive(Debug)]
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000008_agenda::Migration),
             Box::new(m20261125_000009_meeting_reminders::Migration),
             Box::new(m20261125_000010_person_search::Migration),
+            Box::new(m20261130_000013_outbox_claims::Migration),
         ]
     }
 }

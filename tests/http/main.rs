@@ -8,6 +8,7 @@
 mod accounts;
 mod binary;
 mod coalition;
+mod concurrency;
 mod graphiql;
 mod graphql_over_http;
 mod health;

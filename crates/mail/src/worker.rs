@@ -8,7 +8,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use coalition_domain::mail::{DailyDigest, Mail};
 use coalition_domain::notifications::Backoff;
-use coalition_store::{DeliveryOutcome, NewMail, OutboxMessage, Store};
+use coalition_store::{Claim, ClaimedMail, DeliveryOutcome, NewMail, OutboxMessage, Store};
 use lettre::Message;
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
@@ -140,8 +140,10 @@ impl MailWorker {
                 }),
             };
             let ids: Vec<i32> = items.iter().map(|item| item.id).collect();
-            self.store.release_digest(&ids, digest).await?;
-            queued += 1;
+            // Another worker may have gathered the same items first: then it sends them.
+            if self.store.release_digest(&ids, digest).await?.is_some() {
+                queued += 1;
+            }
         }
         Ok(queued)
     }
@@ -150,27 +152,54 @@ impl MailWorker {
     pub async fn run_once(&self) -> Result<usize, coalition_store::StoreError> {
         let lease =
             chrono::Duration::from_std(self.settings.lease).unwrap_or(chrono::Duration::minutes(5));
-        let messages = self
+        let ClaimedMail { claim, messages } = self
             .store
             .claim_due_mail(self.settings.batch, lease)
             .await?;
         let count = messages.len();
         for message in messages {
-            let outcome = self.attempt(&message).await;
-            match &outcome {
-                DeliveryOutcome::Sent => {
-                    tracing::info!(id = message.id, template = %message.kind, "mail sent")
-                }
-                DeliveryOutcome::RetryAt(at, error) => {
-                    tracing::warn!(id = message.id, %at, %error, "mail deferred")
-                }
-                DeliveryOutcome::Failed(error) => {
-                    tracing::error!(id = message.id, %error, "mail failed")
-                }
-            }
-            self.store.record_delivery(message.id, outcome).await?;
+            self.deliver(&message, &claim, lease).await?;
         }
         Ok(count)
+    }
+
+    /// Sends one claimed message and records the outcome. The claim is renewed first: the
+    /// batch is sent one by one, and a message whose lease ran out meanwhile may have
+    /// been taken over by another worker, which then sends it instead.
+    async fn deliver(
+        &self,
+        message: &OutboxMessage,
+        claim: &Claim,
+        lease: chrono::Duration,
+    ) -> Result<(), coalition_store::StoreError> {
+        if !self.store.renew_claim(message.id, claim, lease).await? {
+            tracing::info!(id = message.id, "mail taken over by another worker");
+            return Ok(());
+        }
+        let outcome = self.attempt(message).await;
+        match &outcome {
+            DeliveryOutcome::Sent => {
+                tracing::info!(id = message.id, template = %message.kind, "mail sent")
+            }
+            DeliveryOutcome::RetryAt(at, error) => {
+                tracing::warn!(id = message.id, %at, %error, "mail deferred")
+            }
+            DeliveryOutcome::Failed(error) => {
+                tracing::error!(id = message.id, %error, "mail failed")
+            }
+        }
+        if !self
+            .store
+            .record_delivery(message.id, claim, outcome)
+            .await?
+        {
+            // Only a send slower than the whole lease gets here.
+            tracing::warn!(
+                id = message.id,
+                "mail outcome not recorded: the claim ran out and another worker holds it"
+            );
+        }
+        Ok(())
     }
 
     async fn attempt(&self, message: &OutboxMessage) -> DeliveryOutcome {
