@@ -724,5 +724,32 @@ mod tests {
             found,
             [start + Duration::days(1), start + Duration::days(2)]
         );
+
+        // Which occurrence action items are raised at, and carried over to, by default.
+        let day = |n: i64| start + Duration::days(n);
+        let mut meeting = meeting;
+        meeting.exceptions.push(OccurrenceException {
+            original_start: day(2),
+            moved_to: Some((day(2) + Duration::hours(3), day(2) + Duration::hours(5))),
+        });
+        let before_all = start - Duration::days(1);
+        assert_eq!(
+            meeting.latest_begun(before_all),
+            start,
+            "none yet: the first"
+        );
+        assert_eq!(meeting.next_to_begin(before_all), start);
+        let during_second = day(1) + Duration::hours(1);
+        assert_eq!(meeting.latest_begun(during_second), day(1));
+        assert_eq!(
+            meeting.next_to_begin(during_second),
+            day(2) + Duration::hours(3)
+        );
+        let after_all = day(10);
+        assert_eq!(meeting.latest_begun(after_all), day(4), "the last held");
+        assert_eq!(meeting.next_to_begin(after_all), day(4));
+        assert!(meeting.occurs_at(day(2) + Duration::hours(3)), "moved");
+        assert!(!meeting.occurs_at(day(2)), "moved away");
+        assert!(!meeting.occurs_at(day(1) + Duration::minutes(1)));
     }
 }

@@ -208,5 +208,11 @@ mod tests {
             check_preference(NotificationCategory::Security, DeliveryMode::Immediately).is_ok()
         );
         assert!(check_preference(NotificationCategory::Membership, DeliveryMode::Off).is_ok());
+        let entry = (NotificationCategory::Meetings, DeliveryMode::Off);
+        assert!(check_preferences(&[entry; 4]).is_ok());
+        assert_eq!(
+            check_preferences(&[entry; 5]).unwrap_err().field,
+            "preferences"
+        );
     }
 }
