@@ -1,8 +1,9 @@
 //! Races on every backend (on PostgreSQL they run under READ COMMITTED with real row locks;
 //! on SQLite, whose writers are serialised, the same outcomes must hold): two coordinators
 //! deciding one request, demoting each other, editing one meeting, an invitation accepted
-//! while it is revoked, and two mail workers sharing a slow mail server. Nothing doubles,
-//! nothing is lost, and nothing deadlocks into `INTERNAL`. Each race runs several times.
+//! while it is revoked, two mail workers sharing a slow mail server or gathering one daily
+//! digest. Nothing doubles, nothing is lost, and nothing deadlocks into `INTERNAL`. Each
+//! race runs several times.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -425,6 +426,58 @@ async fn a_stopping_worker_gives_back_what_it_did_not_attempt() {
         assert_eq!(again.messages.len(), 1, "[{backend}] due again at once");
         assert_eq!(again.messages[0].attempts, 1, "[{backend}] not counted");
         assert_eq!(app.store.release_claims(&claimed.claim).await.unwrap(), 0);
+        app.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn two_workers_gather_each_digest_once() {
+    for backend in backends() {
+        let app = TestApp::spawn(backend).await;
+        let (group, group_id) = app.group(0).await;
+        let (_, claire) = coordinator_of(&app, group, "Claire Martin", "claire@example.fr").await;
+        let (_, amina) = signed_up(&app, "Amina Diallo", "amina@example.sn").await;
+        let update = "mutation { updateNotificationPreferences(preferences: [{ category: MEMBERSHIP, mode: DAILY_DIGEST }]) { mode } }";
+        let (_, body) = app.graphql_as(&claire, update, json!({})).await;
+        assert!(body["errors"].is_null(), "[{backend}] {body}");
+        let workers = [
+            coalition_server::build_mail_worker(&app.settings, app.store.clone()).unwrap(),
+            coalition_server::build_mail_worker(&app.settings, app.store.clone()).unwrap(),
+        ];
+        for round in 0..ROUNDS / 2 {
+            // Amina's request is held for Claire's digest; then both workers gather it.
+            let (_, body) = app
+                .graphql_as(&amina, REQUEST, json!({ "group": group_id }))
+                .await;
+            let request = body["data"]["requestToJoin"]["id"]
+                .as_str()
+                .unwrap_or_else(|| panic!("[{backend}] {body}"))
+                .to_owned();
+            let later = app.clock.now() + chrono::Duration::days(2);
+            let (first, second) = tokio::join!(
+                workers[0].send_digests(later),
+                workers[1].send_digests(later),
+            );
+            assert_eq!(
+                first.unwrap() + second.unwrap(),
+                1,
+                "[{backend}] round {round}: one digest"
+            );
+            let digests = app
+                .store
+                .outbox_messages(None, 200)
+                .await
+                .unwrap()
+                .into_iter()
+                .filter(|message| message.kind.template() == "daily_digest")
+                .count();
+            assert_eq!(digests, round + 1, "[{backend}] round {round}");
+            let reject = "mutation ($id: ID!) { rejectMembership(membershipId: $id, reason: \"Not this time\") { status } }";
+            let (_, body) = app
+                .graphql_as(&claire, reject, json!({ "id": request }))
+                .await;
+            assert!(body["errors"].is_null(), "[{backend}] {body}");
+        }
         app.finish().await;
     }
 }
