@@ -293,7 +293,12 @@ async fn a_stopping_mail_worker_finishes_its_message_and_releases_the_rest() {
         // Released claims are due at once: another worker takes them now.
         let lease = chrono::Duration::hours(1);
         assert_eq!(
-            app.store.claim_due_mail(20, lease).await.unwrap().len(),
+            app.store
+                .claim_due_mail(20, lease)
+                .await
+                .unwrap()
+                .messages
+                .len(),
             2,
             "[{backend}]"
         );

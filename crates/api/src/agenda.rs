@@ -106,6 +106,10 @@ impl ActionItem {
     async fn raised_at_meeting_id(&self) -> ID {
         global_id(NodeKind::Meeting, self.0.meeting.0)
     }
+    /// When the occurrence it was raised at began.
+    async fn raised_at(&self) -> DateTime<Utc> {
+        self.0.raised_at
+    }
 }
 
 /// An agenda item's fields.
@@ -233,8 +237,9 @@ impl AgendaMutation {
         Ok(AgendaItem(recorded))
     }
 
-    /// Records an action item raised at a meeting; it stays on the group's later meetings
-    /// until done.
+    /// Records an action item raised at an occurrence of a meeting (`occurrenceStart`; the
+    /// one under way or last held when not given); it stays on the group's later meetings,
+    /// a series' later occurrences included, until done.
     async fn add_action_item(
         &self,
         ctx: &Context<'_>,
@@ -242,6 +247,7 @@ impl AgendaMutation {
         title: String,
         owner_id: Option<ID>,
         due_on: Option<NaiveDate>,
+        occurrence_start: Option<DateTime<Utc>>,
     ) -> Result<ActionItem, ApiError> {
         let owner = owner_id
             .as_ref()
@@ -252,6 +258,7 @@ impl AgendaMutation {
             .add_action_item(
                 viewer(ctx),
                 meeting(&meeting_id, "meetingId")?,
+                occurrence_start,
                 &title,
                 owner,
                 due_on,

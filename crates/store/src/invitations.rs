@@ -10,7 +10,9 @@ use coalition_domain::membership::{
 };
 use coalition_domain::people::{Email, PersonId};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QuerySelect, Set,
+};
 
 use crate::Store;
 use crate::activity::Recorded;
@@ -111,7 +113,10 @@ impl Store {
         id: InvitationId,
     ) -> Result<Recorded<Invitation>, StoreError> {
         let txn = self.begin_write().await?;
+        // Locked on PostgreSQL (as SQLite's write transactions are serialised) so that an
+        // acceptance and a revocation at once cannot both succeed.
         let row = invitation::Entity::find_by_id(id.0)
+            .lock_exclusive()
             .one(&txn)
             .await?
             .ok_or(StoreError::NotFound {
@@ -144,8 +149,10 @@ impl Store {
     ) -> Result<Recorded<Membership>, StoreError> {
         let now = self.clock.now();
         let txn = self.begin_write().await?;
+        // Locked: see `revoke_invitation`.
         let row = invitation::Entity::find()
             .filter(invitation::Column::TokenHash.eq(token_hash))
+            .lock_exclusive()
             .one(&txn)
             .await?
             .ok_or(StoreError::Token(TokenProblem::Unknown))?;
