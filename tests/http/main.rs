@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod accounts;
+mod authorization;
 mod binary;
 mod coalition;
 mod graphiql;
@@ -16,4 +17,5 @@ mod mail;
 mod meetings;
 mod members;
 mod membership;
+mod privacy;
 mod storage;
