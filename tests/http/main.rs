@@ -7,6 +7,7 @@
 
 mod account_recovery;
 mod accounts;
+mod authorization;
 mod binary;
 mod coalition;
 mod concurrency;
@@ -20,4 +21,5 @@ mod meetings;
 mod members;
 mod membership;
 mod operations;
+mod privacy;
 mod storage;

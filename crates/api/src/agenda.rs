@@ -87,11 +87,15 @@ impl ActionItem {
     async fn title(&self) -> &str {
         &self.0.title
     }
-    /// Who does it.
+    /// Who does it; null when the viewer may not see that person.
     async fn owner(&self, ctx: &Context<'_>) -> Result<Option<Person>, ApiError> {
-        match self.0.owner {
-            Some(owner) => Ok(Some(Person(api(ctx)?.store.person(owner).await?))),
-            None => Ok(None),
+        let Some(owner) = self.0.owner else {
+            return Ok(None);
+        };
+        match api(ctx)?.services.person_for(viewer(ctx), owner).await {
+            Ok(person) => Ok(Some(Person(person))),
+            Err(coalition_services::ServiceError::NotFound(_)) => Ok(None),
+            Err(other) => Err(other.into()),
         }
     }
     /// By when.

@@ -176,6 +176,9 @@ pub enum MembershipRefusal {
     InviteeAlreadyMember,
     /// The membership belongs to another group than the one named.
     OtherGroup,
+    /// Whoever issued the invitation no longer coordinates the group (nor administers the
+    /// coalition): what they offered is no longer theirs to give.
+    InviterLostAuthority,
 }
 
 impl MembershipRefusal {
@@ -197,6 +200,9 @@ impl MembershipRefusal {
                 "this person is already a member of the group; change their role instead"
             }
             MembershipRefusal::OtherGroup => "this membership belongs to another group",
+            MembershipRefusal::InviterLostAuthority => {
+                "whoever sent this invitation no longer coordinates the group; ask a coordinator for a new one"
+            }
         }
     }
 }
