@@ -2,7 +2,8 @@
 //! `live_sessions`) and the private calendar URL. Changing a password is limited like
 //! signing in, and no operation may hash passwords many times over.
 
-use coalition_tests::accounts::{PASSWORD, login, signed_up};
+use coalition_store::AccountChange;
+use coalition_tests::accounts::{PASSWORD, login, person_id, signed_up};
 use coalition_tests::{Backend, TestApp, backends, error_code, mail};
 use serde_json::{Value, json};
 
@@ -43,6 +44,28 @@ fn instant(value: &Value) -> chrono::DateTime<chrono::Utc> {
 async fn feed_of(app: &TestApp, token: &str) -> Value {
     let (_, body) = app.graphql_as(token, FEED, json!({})).await;
     body["data"]["me"]["calendarFeed"].clone()
+}
+
+#[tokio::test]
+async fn disabling_an_account_ends_its_private_calendar_feed() {
+    for backend in backends() {
+        let app = TestApp::spawn(backend).await;
+        let email = "mele.tupou@example.to";
+        let (id, token) = signed_up(&app, "Mele Tupou", email).await;
+        let path = create_feed(&app, &token).await;
+        assert_eq!(fetch_status(&app, &path).await, 200, "[{backend}]");
+        for change in [AccountChange::Disable, AccountChange::Enable] {
+            app.store
+                .change_account(None, person_id(&id), change)
+                .await
+                .unwrap();
+        }
+        // Enabling the account again does not bring the old URL back.
+        assert_eq!(fetch_status(&app, &path).await, 404, "[{backend}]");
+        let token = login(&app, email, PASSWORD).await;
+        assert_eq!(feed_of(&app, &token).await, Value::Null, "[{backend}]");
+        app.finish().await;
+    }
 }
 
 #[tokio::test]

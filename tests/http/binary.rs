@@ -293,9 +293,11 @@ fn a_bad_setting_names_its_key_and_exits_2() {
 async fn smtp_settings_do_not_abort_the_mail_worker_or_migrate() {
     let database = TestDatabase::create(backends()[0]).await;
     // An SMTP server that is down: the worker starts anyway and retries later.
+    let key_file = database.scratch_dir.join("mail-token.key");
     let env = [
         ("COALITION_DATABASE__URL", database.url.as_str()),
         ("COALITION_MAIL__SMTP_URL", "smtp://127.0.0.1:9"),
+        ("COALITION_MAIL__TOKEN_KEY_FILE", key_file.to_str().unwrap()),
     ];
     let output = run(&["migrate"], &env);
     assert!(output.status.success(), "{}", stderr(&output));
@@ -389,12 +391,18 @@ async fn create_admin_creates_then_promotes() {
     for backend in backends() {
         let database = TestDatabase::create(backend).await;
         let mail = database.scratch_dir.join("mail").display().to_string();
+        let key_file = database
+            .scratch_dir
+            .join("mail-token.key")
+            .display()
+            .to_string();
         let admin = |stdin: &'static str| {
             let mut command = coalition();
             command
                 .args(["create-admin", "--email", "Secretariat@Example.org"])
                 .env("COALITION_DATABASE__URL", &database.url)
                 .env("COALITION_MAIL__FILE_DIR", &mail)
+                .env("COALITION_MAIL__TOKEN_KEY_FILE", &key_file)
                 .stdin(Stdio::piped())
                 .stdout(Stdio::piped())
                 .stderr(Stdio::piped());

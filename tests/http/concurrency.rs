@@ -292,6 +292,7 @@ fn worker(app: &TestApp, smtp: &SmtpServer, lease: Duration) -> MailWorker {
             lease,
             batch: 20,
             digest_hour: 8,
+            token_key: app.token_key(),
         },
     )
 }

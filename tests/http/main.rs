@@ -17,6 +17,7 @@ mod health;
 mod live;
 mod live_sessions;
 mod mail;
+mod mail_tokens;
 mod meetings;
 mod members;
 mod membership;

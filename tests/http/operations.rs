@@ -270,6 +270,7 @@ async fn a_stopping_mail_worker_finishes_its_message_and_releases_the_rest() {
                 lease: Duration::from_secs(3600),
                 batch: 20,
                 digest_hour: 8,
+                token_key: app.token_key(),
             },
         );
         tokio::time::timeout(Duration::from_secs(10), worker.run(stopped))
@@ -759,10 +760,13 @@ async fn the_deployment_guide_runs_two_instances_from_the_example_configuration(
     );
     let redis_url = format!("redis://127.0.0.1:{}", redis.port);
     let smtp_url = smtp.url();
+    let token_key = coalition_domain::sealing::TokenKey::generate().to_base64();
     let env = [
         ("COALITION_DATABASE__URL", database.url.as_str()),
         ("COALITION_REDIS__URL", redis_url.as_str()),
         ("COALITION_MAIL__SMTP_URL", smtp_url.as_str()),
+        // One key for both instances, as the guide says.
+        ("COALITION_MAIL__TOKEN_KEY", token_key.as_str()),
         // Two instances on one machine: each picks free ports.
         ("COALITION_SERVER__BIND", "127.0.0.1:0"),
         ("COALITION_METRICS__BIND", "127.0.0.1:0"),

@@ -178,6 +178,11 @@ impl TestApp {
         settings.database.max_connections = 4;
         settings.mail.file_dir = mail_dir.display().to_string();
         settings.mail.poll_interval_ms = 50;
+        // Beside the mail folder, so instances started beside this one share the key.
+        settings.mail.token_key_file = mail_dir
+            .with_file_name("mail-token.key")
+            .display()
+            .to_string();
         adjust(&mut settings);
         let (server, address, clock) = match launch {
             Launch::InProcess(clock) => {
@@ -216,6 +221,11 @@ impl TestApp {
             server: Some(server),
             _database: database,
         }
+    }
+
+    /// The key this server seals mailed tokens with (for workers a test builds itself).
+    pub fn token_key(&self) -> coalition_domain::sealing::TokenKey {
+        coalition_server::load_token_key(&self.settings).expect("the mail token key loads")
     }
 
     /// `address` + `path`.

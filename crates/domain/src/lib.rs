@@ -19,6 +19,7 @@ pub mod pagination;
 pub mod people;
 pub mod policy;
 pub mod scheduling;
+pub mod sealing;
 pub mod stakeholder;
 
 pub use clock::Clock;

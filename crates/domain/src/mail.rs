@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::InvalidInput;
 use crate::language::{Language, LocalisedText};
 use crate::notifications::NotificationCategory;
+use crate::sealing::{SealError, SealedToken, TokenKey};
 
 /// A mail to send, with everything its templates need.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -66,10 +67,67 @@ pub enum MailKind {
 pub struct OneTimeLink {
     /// The recipient's name, to greet them.
     pub name: String,
-    /// The link to open; it holds the token.
-    pub link: String,
-    /// The one-time token itself, for typing in where the link cannot be opened.
-    pub token: String,
+    /// The link and its token, sealed while queued.
+    #[serde(flatten)]
+    pub token: LinkToken,
+}
+
+/// The one-time token of a mailed link. Queued mail holds it sealed, so the outbox never
+/// holds a usable link; the worker opens it at send time and the templates read the clear
+/// form (`link`, `token`). Rows queued before sealing hold the clear form and still send.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum LinkToken {
+    /// As queued: the token sealed, to be appended to `link_prefix` at send time.
+    Sealed {
+        /// The link up to the token (ends with `token=`).
+        link_prefix: String,
+        /// The token, sealed with the configured key.
+        sealed_token: SealedToken,
+    },
+    /// As rendered (and as queued by earlier releases).
+    Clear {
+        /// The link to open; it holds the token.
+        link: String,
+        /// The one-time token itself, for typing in where the link cannot be opened.
+        token: String,
+    },
+}
+
+impl LinkToken {
+    /// Seals `token`, to follow `link_prefix` once opened.
+    pub fn seal(link_prefix: String, token: &str, key: &TokenKey) -> Result<Self, SealError> {
+        Ok(Self::Sealed {
+            link_prefix,
+            sealed_token: key.seal(token)?,
+        })
+    }
+
+    /// The clear form, opening a sealed token with `key`.
+    pub fn open(self, key: &TokenKey) -> Result<Self, SealError> {
+        match self {
+            Self::Sealed {
+                link_prefix,
+                sealed_token,
+            } => {
+                let token = key.open(&sealed_token)?;
+                Ok(Self::Clear {
+                    link: format!("{link_prefix}{token}"),
+                    token,
+                })
+            }
+            clear @ Self::Clear { .. } => Ok(clear),
+        }
+    }
+}
+
+impl OneTimeLink {
+    fn open(self, key: &TokenKey) -> Result<Self, SealError> {
+        Ok(Self {
+            token: self.token.open(key)?,
+            ..self
+        })
+    }
 }
 
 /// A working group's name in both working languages, the French one falling back to English
@@ -195,10 +253,9 @@ pub struct Invitation {
     /// The group.
     #[serde(flatten)]
     pub group: GroupName,
-    /// Where to accept; it holds the token.
-    pub link: String,
-    /// The one-time token itself, for typing in.
-    pub token: String,
+    /// Where to accept, and the token, sealed while queued.
+    #[serde(flatten)]
+    pub token: LinkToken,
 }
 
 /// What happened to a meeting, for the mail telling its invitees.
@@ -396,6 +453,23 @@ impl Mail {
         })
     }
 
+    /// The mail as sent: its one-time token, if any, opened with `key` into the link.
+    pub fn open_links(self, key: &TokenKey) -> Result<Self, SealError> {
+        Ok(match self {
+            Mail::VerifyEmail(link) => Mail::VerifyEmail(link.open(key)?),
+            Mail::ResetPassword(link) => Mail::ResetPassword(link.open(key)?),
+            Mail::RegistrationAttempted(link) => Mail::RegistrationAttempted(link.open(key)?),
+            Mail::Invitation(invitation) => Mail::Invitation(Invitation {
+                token: invitation.token.open(key)?,
+                ..invitation
+            }),
+            other @ (Mail::JoinRequested(_)
+            | Mail::MembershipDecided(_)
+            | Mail::Meeting(_)
+            | Mail::DailyDigest(_)) => other,
+        })
+    }
+
     /// Reads a stored mail back from its kind (the template column) and its fields.
     pub fn from_stored(kind: MailKind, data: serde_json::Value) -> Result<Self, serde_json::Error> {
         let mut tagged = serde_json::Map::new();
@@ -479,8 +553,10 @@ mod tests {
     fn sample(kind: MailKind) -> Mail {
         let link = OneTimeLink {
             name: "Amina".to_owned(),
-            link: "https://x/y?token=t".to_owned(),
-            token: "t".to_owned(),
+            token: LinkToken::Clear {
+                link: "https://x/y?token=t".to_owned(),
+                token: "t".to_owned(),
+            },
         };
         match kind {
             MailKind::VerifyEmail => Mail::VerifyEmail(link),
@@ -503,8 +579,10 @@ mod tests {
             MailKind::Invitation => Mail::Invitation(Invitation {
                 inviter: "Claire".to_owned(),
                 group: group(),
-                link: "https://x/invitations/accept?token=t".to_owned(),
-                token: "t".to_owned(),
+                token: LinkToken::Clear {
+                    link: "https://x/invitations/accept?token=t".to_owned(),
+                    token: "t".to_owned(),
+                },
             }),
             MailKind::Meeting => Mail::Meeting(MeetingNotice {
                 kind: MeetingNoticeKind::Reminder,
@@ -577,6 +655,66 @@ mod tests {
         assert_eq!(meeting.data["kind"], "reminder");
         assert_eq!(meeting.data["ics_method"], "REQUEST");
         assert!(meeting.data["ics"].is_null());
+    }
+
+    /// Queued mail holds its token sealed, never in clear; the worker's key opens it into
+    /// the link the templates read, and another key cannot.
+    #[test]
+    fn one_time_tokens_are_stored_sealed_and_open_into_the_link() {
+        let key = TokenKey::generate();
+        let prefix = "https://x/reset-password?token=".to_owned();
+        let sealed = Mail::ResetPassword(OneTimeLink {
+            name: "Amina".to_owned(),
+            token: LinkToken::seal(prefix, "secret-token", &key).unwrap(),
+        });
+        let stored = sealed.to_stored().unwrap();
+        assert!(!stored.data.to_string().contains("secret-token"));
+        assert!(stored.data.get("link").is_none() && stored.data.get("token").is_none());
+        let read = Mail::from_stored(MailKind::ResetPassword, stored.data).unwrap();
+        assert_eq!(read, sealed);
+        let opened = read.clone().open_links(&key).unwrap().to_stored().unwrap();
+        assert_eq!(
+            opened.data,
+            json!({
+                "name": "Amina", "token": "secret-token",
+                "link": "https://x/reset-password?token=secret-token",
+            })
+        );
+        assert_eq!(read.open_links(&TokenKey::generate()), Err(SealError::Open));
+
+        let invitation = Mail::Invitation(Invitation {
+            inviter: "Claire".to_owned(),
+            group: group(),
+            token: LinkToken::seal("https://x/accept?token=".to_owned(), "inv", &key).unwrap(),
+        });
+        let stored = invitation.to_stored().unwrap();
+        let read = Mail::from_stored(MailKind::Invitation, stored.data).unwrap();
+        let Mail::Invitation(opened) = read.open_links(&key).unwrap() else {
+            panic!("an invitation stays an invitation");
+        };
+        assert_eq!(
+            opened.token,
+            LinkToken::Clear {
+                link: "https://x/accept?token=inv".to_owned(),
+                token: "inv".to_owned(),
+            }
+        );
+    }
+
+    /// Rows queued before tokens were sealed hold them in clear: they still read and send.
+    #[test]
+    fn clear_tokens_queued_by_earlier_releases_still_read() {
+        let data =
+            json!({ "name": "Amina", "link": "https://x/verify-email?token=t", "token": "t" });
+        let mail = Mail::from_stored(MailKind::VerifyEmail, data.clone()).unwrap();
+        let opened = mail.open_links(&TokenKey::generate()).unwrap();
+        assert_eq!(opened.to_stored().unwrap().data, data);
+        let data = json!({
+            "inviter": "Claire", "group_en": "G", "group_fr": "G",
+            "link": "https://x/invitations/accept?token=t", "token": "t",
+        });
+        let mail = Mail::from_stored(MailKind::Invitation, data.clone()).unwrap();
+        assert_eq!(mail.to_stored().unwrap().data, data);
     }
 
     #[test]

@@ -160,8 +160,8 @@ mod tests {
     use super::*;
     use coalition_domain::language::LocalisedText;
     use coalition_domain::mail::{
-        CalendarMethod, DailyDigest, GroupName, Invitation, JoinRequested, MailKind, MeetingNotice,
-        MeetingNoticeKind, MembershipDecided, MembershipDecision, OneTimeLink,
+        CalendarMethod, DailyDigest, GroupName, Invitation, JoinRequested, LinkToken, MailKind,
+        MeetingNotice, MeetingNoticeKind, MembershipDecided, MembershipDecision, OneTimeLink,
     };
     use coalition_domain::notifications::NotificationCategory;
 
@@ -175,8 +175,10 @@ mod tests {
         ));
         let link = OneTimeLink {
             name: name.clone(),
-            link: "https://x/y?token=t".to_owned(),
-            token: "t".to_owned(),
+            token: LinkToken::Clear {
+                link: "https://x/y?token=t".to_owned(),
+                token: "t".to_owned(),
+            },
         };
         match kind {
             MailKind::VerifyEmail => Mail::VerifyEmail(link),
@@ -199,8 +201,10 @@ mod tests {
             MailKind::Invitation => Mail::Invitation(Invitation {
                 inviter: name,
                 group,
-                link: "https://x/invitations/accept?token=t".to_owned(),
-                token: "t".to_owned(),
+                token: LinkToken::Clear {
+                    link: "https://x/invitations/accept?token=t".to_owned(),
+                    token: "t".to_owned(),
+                },
             }),
             MailKind::Meeting => Mail::Meeting(MeetingNotice {
                 kind: MeetingNoticeKind::Cancelled,

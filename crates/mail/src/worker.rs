@@ -8,6 +8,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use coalition_domain::mail::{DailyDigest, Mail};
 use coalition_domain::notifications::Backoff;
+use coalition_domain::sealing::TokenKey;
 use coalition_store::{Claim, ClaimedMail, DeliveryOutcome, NewMail, OutboxMessage, Store};
 use lettre::Message;
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
@@ -34,6 +35,8 @@ pub struct WorkerSettings {
     pub batch: u64,
     /// Local hour (0–23) at which daily digests go out.
     pub digest_hour: u32,
+    /// Opens the one-time tokens sealed in queued mail.
+    pub token_key: TokenKey,
 }
 
 /// The latest instant at or before `now` when it was `hour`:00 in `zone`.
@@ -255,6 +258,12 @@ impl MailWorker {
             .mail
             .as_ref()
             .map_err(|missing| format!("cannot render {}: {missing}", message.kind))?;
+        // The link is built only now, from the sealed token: a key that changed since the
+        // mail was queued leaves it unsendable for good (the person asks for a new link).
+        let mail = &mail
+            .clone()
+            .open_links(&self.settings.token_key)
+            .map_err(|error| format!("cannot send {}: {error}", message.kind))?;
         let rendered = self
             .renderer
             .render(mail, message.language)

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use coalition_api::QueryLimits;
 use coalition_domain::pagination::PageLimits;
+use coalition_domain::sealing::TokenKey;
 use coalition_services::accounts::AccountSettings;
 use coalition_services::rate_limit::{RateLimits, RateRule};
 use coalition_store::{Backend, DatabaseSettings};
@@ -224,6 +225,44 @@ pub struct MailConfig {
     pub digest_hour: u32,
     /// How long before each meeting its reminder goes out, in minutes.
     pub reminder_lead_minutes: u64,
+    /// Seals the one-time tokens of queued mail (base64 of 32 bytes). Every instance
+    /// sharing a database must have the same; empty uses the key in `token_key_file`.
+    pub token_key: Secret,
+    /// Where a single instance keeps the key it generated when `token_key` is empty
+    /// (created with mode 0600, kept across restarts).
+    pub token_key_file: String,
+}
+
+/// A setting kept out of logs and debug output.
+#[derive(Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret value.
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// The value, for the one place that uses it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// Whether none is set.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_empty() {
+            "Secret(unset)"
+        } else {
+            "Secret(..)"
+        })
+    }
 }
 
 impl Default for MailConfig {
@@ -240,6 +279,8 @@ impl Default for MailConfig {
             poll_interval_ms: 1000,
             digest_hour: 8,
             reminder_lead_minutes: 24 * 60,
+            token_key: Secret::default(),
+            token_key_file: "data/mail-token.key".to_owned(),
         }
     }
 }
@@ -546,6 +587,20 @@ impl Settings {
                 "is not an SMTP URL (e.g. smtp://127.0.0.1:2525)",
             );
         }
+        if !self.mail.token_key.is_empty()
+            && TokenKey::from_base64(self.mail.token_key.expose()).is_err()
+        {
+            return fail(
+                "mail.token_key",
+                "must be 32 bytes in base64 (e.g. `openssl rand -base64 32`)",
+            );
+        }
+        if self.mail.token_key.is_empty() && self.mail.token_key_file.is_empty() {
+            return fail(
+                "mail.token_key_file",
+                "must name a file when mail.token_key is empty",
+            );
+        }
         if self.mail.from.parse::<lettre::message::Mailbox>().is_err() {
             return fail(
                 "mail.from",
@@ -606,8 +661,8 @@ impl Settings {
         }
     }
 
-    /// Lifetimes and links for the account use cases.
-    pub fn account_settings(&self) -> AccountSettings {
+    /// Lifetimes, links and the token key for the account use cases.
+    pub fn account_settings(&self, token_key: TokenKey) -> AccountSettings {
         let hours = |h: u64| chrono::Duration::hours(i64::try_from(h).unwrap_or(i64::MAX / 7200));
         let minutes =
             |m: u64| chrono::Duration::minutes(i64::try_from(m).unwrap_or(i64::MAX / 120_000));
@@ -618,6 +673,7 @@ impl Settings {
             reset_lifetime: minutes(self.accounts.reset_token_minutes),
             invitation_lifetime: hours(self.accounts.invitation_token_days.saturating_mul(24)),
             public_url: self.accounts.public_url.clone(),
+            token_key,
         }
     }
 
@@ -698,6 +754,20 @@ mod tests {
             !settings.database.migrate_on_start,
             "migrations run before the roll"
         );
+    }
+
+    #[test]
+    fn a_token_key_must_be_32_bytes_of_base64_and_stays_out_of_logs() {
+        let with_key = |key: &str| {
+            let figment = Figment::from(Serialized::defaults(Settings::default()))
+                .merge(Toml::string(&format!("[mail]\ntoken_key = \"{key}\"")));
+            Settings::from_figment(figment)
+        };
+        let error = with_key("c2hvcnQ=").unwrap_err().to_string();
+        assert!(error.contains("mail.token_key"), "{error}");
+        let key = TokenKey::generate().to_base64();
+        let settings = with_key(&key).unwrap();
+        assert!(!format!("{settings:?}").contains(&key), "redacted in Debug");
     }
 
     #[test]

@@ -10,5 +10,5 @@ pub mod telemetry;
 
 pub use startup::{
     RedisConnection, RunningServer, StartError, build_mail_worker, build_services, connect_redis,
-    prepare_store, start,
+    load_token_key, prepare_store, start,
 };

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use coalition_domain::Clock;
 use coalition_domain::notifications::Backoff;
+use coalition_domain::sealing::TokenKey;
 use coalition_mail::{
     FileTransport, MailTransport, MailWorker, Renderer, SmtpTransport, WorkerSettings,
 };
@@ -143,7 +144,7 @@ pub async fn build_services(
         events,
         rate_limiter,
         rate_limits: settings.rate_limits(),
-        accounts: settings.account_settings(),
+        accounts: settings.account_settings(load_token_key(settings)?),
     })
 }
 
@@ -213,8 +214,71 @@ pub fn build_mail_worker(settings: &Settings, store: Store) -> Result<MailWorker
             lease: Duration::from_secs(mail.smtp_timeout_secs.saturating_mul(8).max(60)),
             batch: 20,
             digest_hour: mail.digest_hour,
+            token_key: load_token_key(settings)?,
         },
     ))
+}
+
+/// The key that seals one-time tokens in queued mail: `mail.token_key` when set, else the
+/// one kept in `mail.token_key_file`, generated (mode 0600) on first start so that mail
+/// queued before a restart still sends.
+pub fn load_token_key(settings: &Settings) -> Result<TokenKey, StartError> {
+    let mail = &settings.mail;
+    if !mail.token_key.is_empty() {
+        return TokenKey::from_base64(mail.token_key.expose())
+            .map_err(|error| StartError::Setup(error.to_string()));
+    }
+    let path = std::path::Path::new(&mail.token_key_file);
+    let setup = |error: &dyn std::fmt::Display| {
+        StartError::Setup(format!("mail.token_key_file ({}): {error}", path.display()))
+    };
+    let read = || -> Result<Option<TokenKey>, StartError> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => TokenKey::from_base64(&text)
+                .map(Some)
+                .map_err(|e| setup(&e)),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(error) => Err(setup(&error)),
+        }
+    };
+    if let Some(key) = read()? {
+        return Ok(key);
+    }
+    if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| setup(&e))?;
+    }
+    // Written whole to a private file, then linked into place: a second process starting
+    // at the same time (server and mail worker) either wins or reads the winner's key.
+    let key = TokenKey::generate();
+    let draft = path.with_extension(format!("{}.draft", std::process::id()));
+    write_private(&draft, &key.to_base64()).map_err(|e| setup(&e))?;
+    let linked = std::fs::hard_link(&draft, path);
+    let _ = std::fs::remove_file(&draft);
+    match linked {
+        Ok(()) => {
+            tracing::info!(file = %path.display(), "generated the key that seals mailed tokens");
+            Ok(key)
+        }
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
+            read()?.ok_or_else(|| setup(&"vanished while starting"))
+        }
+        Err(error) => Err(setup(&error)),
+    }
+}
+
+/// Creates `path` readable by its owner only, holding `text`.
+fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path)?;
+    file.write_all(text.as_bytes())?;
+    file.sync_all()
 }
 
 /// Queues meeting reminders once a minute until shut down.
@@ -406,4 +470,34 @@ pub async fn start(settings: &Settings, clock: Clock) -> Result<RunningServer, S
         sockets,
         grace: Duration::from_secs(settings.server.shutdown_grace_secs),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Without a configured key, the first start generates one, private to its owner, and
+    /// later starts (and a worker started beside) read the same one back.
+    #[test]
+    fn a_generated_token_key_is_kept_private_across_restarts() {
+        let dir = std::env::temp_dir().join(format!("coalition-key-{}", std::process::id()));
+        let mut settings = Settings::default();
+        settings.mail.token_key_file = dir.join("keys/mail-token.key").display().to_string();
+        let first = load_token_key(&settings).unwrap();
+        assert_eq!(load_token_key(&settings).unwrap(), first, "kept");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&settings.mail.token_key_file)
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        // A configured key wins over the file.
+        let configured = TokenKey::generate();
+        settings.mail.token_key = crate::config::Secret::new(configured.to_base64());
+        assert_eq!(load_token_key(&settings).unwrap(), configured);
+        let _ = std::fs::remove_dir_all(dir);
+    }
 }

@@ -9,11 +9,12 @@ use coalition_domain::InvalidInput;
 use coalition_domain::accounts::{Password, TokenPurpose};
 use coalition_domain::geography::CountryCode;
 use coalition_domain::language::Language;
-use coalition_domain::mail::{Mail, OneTimeLink};
+use coalition_domain::mail::{LinkToken, Mail, OneTimeLink};
 use coalition_domain::people::{
     Email, NewPerson, Person, PersonId, SelfDescribedGender, TimeZone, parse_short_text,
 };
 use coalition_domain::policy::{self, Action, SignedIn, Viewer};
+use coalition_domain::sealing::{SealedToken, TokenKey};
 use coalition_domain::stakeholder::StakeholderType;
 use coalition_store::{AccountChange, NewAccount, NewMail, NewMailFor, NewToken, StoreError};
 
@@ -36,6 +37,8 @@ pub struct AccountSettings {
     pub invitation_lifetime: Duration,
     /// The frontend's address; links in mails point below it.
     pub public_url: String,
+    /// Seals the one-time tokens of queued mail; the delivery worker opens them.
+    pub token_key: TokenKey,
 }
 
 /// What a person fills in to sign up, as received.
@@ -131,8 +134,9 @@ impl Services {
         };
         let email = new.person.email.clone();
         let public_url = self.accounts.public_url.clone();
+        let sealed = self.seal(&token)?;
         let mail: NewMailFor = Box::new(move |person: &Person| {
-            account_mail(person, AccountMail::Verify, &token, &public_url)
+            account_mail(person, AccountMail::Verify, sealed, &public_url)
         });
         match self
             .store
@@ -364,7 +368,7 @@ impl Services {
             return Ok(());
         }
         let token = new_token();
-        let mail = account_mail(&person, kind, &token, &self.accounts.public_url);
+        let mail = account_mail(&person, kind, self.seal(&token)?, &self.accounts.public_url);
         self.store
             .issue_token(
                 person.id,
@@ -520,8 +524,14 @@ enum AccountMail {
     RegistrationAttempted,
 }
 
-/// The queued mail for an account link, rendered later in the recipient's language.
-fn account_mail(person: &Person, kind: AccountMail, token: &str, public_url: &str) -> NewMail {
+/// The queued mail for an account link, rendered later in the recipient's language; its
+/// token stays sealed until the worker sends it.
+fn account_mail(
+    person: &Person,
+    kind: AccountMail,
+    sealed_token: SealedToken,
+    public_url: &str,
+) -> NewMail {
     let base = public_url.trim_end_matches('/');
     let (variant, path): (fn(OneTimeLink) -> Mail, _) = match kind {
         AccountMail::Verify => (Mail::VerifyEmail, "verify-email"),
@@ -535,8 +545,10 @@ fn account_mail(person: &Person, kind: AccountMail, token: &str, public_url: &st
         language: person.preferred_language,
         mail: variant(OneTimeLink {
             name: person.display_name.clone(),
-            link: format!("{base}/{path}?token={token}"),
-            token: token.to_owned(),
+            token: LinkToken::Sealed {
+                link_prefix: format!("{base}/{path}?token="),
+                sealed_token,
+            },
         }),
     }
 }

@@ -67,6 +67,17 @@ impl Services {
         self.store.clock().now()
     }
 
+    /// Seals a one-time token for a queued mail, so the outbox never holds it in clear.
+    pub(crate) fn seal(
+        &self,
+        token: &str,
+    ) -> Result<coalition_domain::sealing::SealedToken, ServiceError> {
+        self.accounts
+            .token_key
+            .seal(token)
+            .map_err(|error| ServiceError::internal(error.to_string()))
+    }
+
     /// Publishes what a committed change recorded, and hands back its result.
     pub async fn announce<T>(&self, recorded: Recorded<T>) -> T {
         for event in &recorded.events {

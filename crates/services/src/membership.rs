@@ -4,13 +4,14 @@ use coalition_domain::InvalidInput;
 use coalition_domain::coalition::{JoinPolicy, WorkingGroup, WorkingGroupId};
 use coalition_domain::language::Language;
 use coalition_domain::mail::{
-    self, GroupName, JoinRequested, Mail, MembershipDecided, MembershipDecision,
+    self, GroupName, JoinRequested, LinkToken, Mail, MembershipDecided, MembershipDecision,
 };
 use coalition_domain::membership::{
     Invitation, InvitationId, Membership, MembershipId, MembershipRole,
 };
 use coalition_domain::people::{Email, parse_short_text};
 use coalition_domain::policy::{self, Action, Viewer};
+use coalition_domain::sealing::SealedToken;
 use coalition_store::{Decision, NewInvitation, NewMail};
 
 use crate::secrets::{new_token, token_hash};
@@ -157,7 +158,7 @@ impl Services {
             &inviter.display_name,
             &group_record,
             &email,
-            &token,
+            self.seal(&token)?,
             &self.accounts.public_url,
         );
         let recorded = self
@@ -346,7 +347,7 @@ fn invitation_mail(
     inviter: &str,
     group: &WorkingGroup,
     email: &Email,
-    token: &str,
+    sealed_token: SealedToken,
     public_url: &str,
 ) -> NewMail {
     NewMail {
@@ -357,11 +358,13 @@ fn invitation_mail(
         mail: Mail::Invitation(mail::Invitation {
             inviter: inviter.to_owned(),
             group: GroupName::from(&group.name),
-            link: format!(
-                "{}/invitations/accept?token={token}",
-                public_url.trim_end_matches('/')
-            ),
-            token: token.to_owned(),
+            token: LinkToken::Sealed {
+                link_prefix: format!(
+                    "{}/invitations/accept?token=",
+                    public_url.trim_end_matches('/')
+                ),
+                sealed_token,
+            },
         }),
     }
 }

@@ -322,8 +322,8 @@ impl Store {
         Ok(Recorded::new(person, vec![event]))
     }
 
-    /// Promotes, disables or enables an account; disabling ends its sessions in the same
-    /// transaction.
+    /// Promotes, disables or enables an account; disabling ends its sessions and its private
+    /// calendar feed in the same transaction.
     pub async fn change_account(
         &self,
         actor: Option<PersonId>,
@@ -345,6 +345,8 @@ impl Store {
             AccountChange::Disable => {
                 update.disabled_at = Set(Some(now));
                 revoke_sessions(&txn, person, None, now).await?;
+                // The private feed is a standing credential too: it ends with the account.
+                end_calendar_feed(&txn, person).await?;
                 Change::AccountDisabled(account(person))
             }
             AccountChange::Enable => {

@@ -618,8 +618,8 @@ fn read_mail(
 #[cfg(test)]
 mod tests {
     use coalition_domain::mail::{
-        CalendarMethod, DailyDigest, GroupName, Invitation, JoinRequested, MeetingNotice,
-        MeetingNoticeKind, MembershipDecided, MembershipDecision, OneTimeLink,
+        CalendarMethod, DailyDigest, GroupName, Invitation, JoinRequested, LinkToken,
+        MeetingNotice, MeetingNoticeKind, MembershipDecided, MembershipDecision, OneTimeLink,
     };
     use serde_json::json;
 
@@ -666,8 +666,10 @@ mod tests {
                 json!({ "name": "Claire Martin", "link": link, "token": "abc" }),
                 Mail::VerifyEmail(OneTimeLink {
                     name: "Claire Martin".to_owned(),
-                    link: link.to_owned(),
-                    token: "abc".to_owned(),
+                    token: LinkToken::Clear {
+                        link: link.to_owned(),
+                        token: "abc".to_owned(),
+                    },
                 }),
             ),
             (
@@ -676,8 +678,10 @@ mod tests {
                 json!({ "name": "Claire Martin", "link": link, "token": "abc" }),
                 Mail::ResetPassword(OneTimeLink {
                     name: "Claire Martin".to_owned(),
-                    link: link.to_owned(),
-                    token: "abc".to_owned(),
+                    token: LinkToken::Clear {
+                        link: link.to_owned(),
+                        token: "abc".to_owned(),
+                    },
                 }),
             ),
             (
@@ -736,8 +740,10 @@ mod tests {
                 Mail::Invitation(Invitation {
                     inviter: "Claire Martin".to_owned(),
                     group: group(),
-                    link: "https://x/invitations/accept?token=abc".to_owned(),
-                    token: "abc".to_owned(),
+                    token: LinkToken::Clear {
+                        link: "https://x/invitations/accept?token=abc".to_owned(),
+                        token: "abc".to_owned(),
+                    },
                 }),
             ),
             (
