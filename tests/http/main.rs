@@ -9,6 +9,7 @@ mod account_recovery;
 mod accounts;
 mod binary;
 mod coalition;
+mod documents;
 mod graphiql;
 mod graphql_over_http;
 mod health;

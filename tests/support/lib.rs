@@ -177,6 +177,7 @@ impl TestApp {
         settings.database.max_connections = 4;
         settings.mail.file_dir = mail_dir.display().to_string();
         settings.mail.poll_interval_ms = 50;
+        settings.storage.dir = mail_dir.with_file_name("files").display().to_string();
         adjust(&mut settings);
         let (server, address, clock) = match launch {
             Launch::InProcess(clock) => {

@@ -7,6 +7,7 @@ mod agenda;
 mod coalition;
 mod context;
 mod diagnostics;
+mod documents;
 mod error;
 mod ids;
 mod language;
@@ -42,6 +43,7 @@ pub struct Mutation(
     membership::MembershipMutation,
     meetings::MeetingsMutation,
     agenda::AgendaMutation,
+    documents::DocumentsMutation,
     notifications::NotificationsMutation,
 );
 

@@ -151,6 +151,16 @@ pub enum Action {
     ReadMeetingAnswers(Option<WorkingGroupId>),
     /// Read the mail outbox: administrators.
     ReadOutbox,
+    /// See a document and download its versions: decided as for meetings.
+    ReadDocument {
+        /// The group; `None` for a coalition document.
+        group: Option<WorkingGroupId>,
+        /// Who it is meant for.
+        visibility: Visibility,
+    },
+    /// Upload a document or a new version of one: the group's members and coordinators
+    /// (not observers); administrators for coalition documents (`None`).
+    WriteDocument(Option<WorkingGroupId>),
 }
 
 impl Action {
@@ -169,6 +179,14 @@ impl Action {
             person: membership.person_id,
             group: membership.working_group_id,
             status: membership.status,
+        }
+    }
+
+    /// Seeing `document`.
+    pub fn read_document(document: &crate::documents::Document) -> Action {
+        Action::ReadDocument {
+            group: document.working_group,
+            visibility: document.visibility,
         }
     }
 
@@ -243,6 +261,12 @@ impl Action {
                 group: meeting.group,
                 visibility: Visibility::Group,
             },
+            Change::DocumentUploaded(facts) | Change::DocumentVersionAdded(facts) => {
+                Action::ReadDocument {
+                    group: facts.group,
+                    visibility: facts.visibility,
+                }
+            }
         }
     }
 }
@@ -287,9 +311,9 @@ fn open_to_anyone(action: Action) -> bool {
         Action::ReadMembership { status, .. }
         | Action::ReadMemberList { status, .. }
         | Action::ReadMembershipsOfPerson { status, .. } => status == MembershipStatus::Active,
-        Action::ReadMeeting { visibility, .. } | Action::ReadActionItem { visibility, .. } => {
-            visibility == Visibility::Public
-        }
+        Action::ReadMeeting { visibility, .. }
+        | Action::ReadActionItem { visibility, .. }
+        | Action::ReadDocument { visibility, .. } => visibility == Visibility::Public,
         Action::ManageOwnAccount
         | Action::ViewPrivateProfile(_)
         | Action::AdministerAccounts
@@ -300,6 +324,7 @@ fn open_to_anyone(action: Action) -> bool {
         | Action::ReadMembershipNotes { .. }
         | Action::ReadInvitation(_)
         | Action::ReadMeetingAnswers(_)
+        | Action::WriteDocument(_)
         | Action::ReadOutbox => false,
     }
 }
@@ -316,7 +341,7 @@ fn allowed_to(person: &SignedIn, action: Action) -> bool {
         } => subject == person.person,
         Action::AdministerAccounts | Action::ScheduleCoalitionMeeting | Action::ReadOutbox => false,
         Action::ReadGroupInternals(group) => person.active_role(group).is_some(),
-        Action::ContributeToGroup(group) => matches!(
+        Action::ContributeToGroup(group) | Action::WriteDocument(Some(group)) => matches!(
             person.active_role(group),
             Some(MembershipRole::Member | MembershipRole::Coordinator)
         ),
@@ -324,7 +349,7 @@ fn allowed_to(person: &SignedIn, action: Action) -> bool {
         | Action::ReadMemberList { group, .. }
         | Action::ReadInvitation(group)
         | Action::ReadMeetingAnswers(Some(group)) => coordinates(group),
-        Action::ReadMeetingAnswers(None) => false,
+        Action::ReadMeetingAnswers(None) | Action::WriteDocument(None) => false,
         Action::ReadMembership {
             person: subject,
             group,
@@ -335,7 +360,8 @@ fn allowed_to(person: &SignedIn, action: Action) -> bool {
             group,
         } => subject == person.person || coordinates(group),
         Action::ReadMeeting { group, visibility }
-        | Action::ReadActionItem { group, visibility } => {
+        | Action::ReadActionItem { group, visibility }
+        | Action::ReadDocument { group, visibility } => {
             match (visibility, group) {
                 // Plenaries have no group to restrict them to: GROUP visibility on one
                 // reaches every signed-in person.
@@ -353,11 +379,11 @@ fn requirement(action: Action) -> &'static str {
             "the person themselves or an administrator"
         }
         Action::AdministerAccounts | Action::ReadOutbox => "a coalition administrator",
-        Action::ScheduleCoalitionMeeting | Action::ReadMeetingAnswers(None) => {
-            "a coalition administrator"
-        }
+        Action::ScheduleCoalitionMeeting
+        | Action::ReadMeetingAnswers(None)
+        | Action::WriteDocument(None) => "a coalition administrator",
         Action::ReadGroupInternals(_) => "an active member, observer or coordinator of the group",
-        Action::ContributeToGroup(_) => {
+        Action::ContributeToGroup(_) | Action::WriteDocument(Some(_)) => {
             "an active member or coordinator of the group (observers read only)"
         }
         Action::CoordinateGroup(_)
@@ -368,7 +394,8 @@ fn requirement(action: Action) -> &'static str {
             "the person themselves, a coordinator of the group or an administrator"
         }
         Action::ReadMeeting { group, visibility }
-        | Action::ReadActionItem { group, visibility } => match (visibility, group) {
+        | Action::ReadActionItem { group, visibility }
+        | Action::ReadDocument { group, visibility } => match (visibility, group) {
             (Visibility::Group, Some(_)) => {
                 "an active member, observer or coordinator of the group"
             }
@@ -440,6 +467,7 @@ mod tests {
         let profile = |person, status| Action::ReadMembershipsOfPerson { person, status };
         let meeting = |group, visibility| Action::ReadMeeting { group, visibility };
         let item = |group, visibility| Action::ReadActionItem { group, visibility };
+        let document = |group, visibility| Action::ReadDocument { group, visibility };
         vec![
             //                                                   anon outsdr obsrvr member pendng former coord  coord2 admin
             (Action::ReadPublic,                                 [Y,   Y,     Y,     Y,     Y,     Y,     Y,     Y,     Y]),
@@ -491,6 +519,15 @@ mod tests {
             (Action::ReadMeetingAnswers(Some(GROUP)),            [N,   N,     N,     N,     N,     N,     Y,     N,     Y]),
             (Action::ReadMeetingAnswers(None),                   [N,   N,     N,     N,     N,     N,     N,     N,     Y]),
             (Action::ReadOutbox,                                 [N,   N,     N,     N,     N,     N,     N,     N,     Y]),
+            // Documents: read as meetings are; written by members and coordinators.
+            (document(Some(GROUP), Public),                      [Y,   Y,     Y,     Y,     Y,     Y,     Y,     Y,     Y]),
+            (document(Some(GROUP), Coalition),                   [N,   Y,     Y,     Y,     Y,     Y,     Y,     Y,     Y]),
+            (document(Some(GROUP), Group),                       [N,   N,     Y,     Y,     N,     N,     Y,     N,     Y]),
+            (document(None, Public),                             [Y,   Y,     Y,     Y,     Y,     Y,     Y,     Y,     Y]),
+            (document(None, Coalition),                          [N,   Y,     Y,     Y,     Y,     Y,     Y,     Y,     Y]),
+            (document(None, Group),                              [N,   Y,     Y,     Y,     Y,     Y,     Y,     Y,     Y]),
+            (Action::WriteDocument(Some(GROUP)),                 [N,   N,     N,     Y,     N,     N,     Y,     N,     Y]),
+            (Action::WriteDocument(None),                        [N,   N,     N,     N,     N,     N,     N,     N,     Y]),
         ]
     }
 
@@ -526,12 +563,14 @@ mod tests {
             Action::ReadActionItem { .. } => "ReadActionItem",
             Action::ReadMeetingAnswers(_) => "ReadMeetingAnswers",
             Action::ReadOutbox => "ReadOutbox",
+            Action::ReadDocument { .. } => "ReadDocument",
+            Action::WriteDocument(_) => "WriteDocument",
         }
     }
 
     #[test]
     fn the_table_covers_every_kind_of_action() {
-        const KINDS: [&str; 17] = [
+        const KINDS: [&str; 19] = [
             "ReadPublic",
             "ManageOwnAccount",
             "ViewPrivateProfile",
@@ -549,6 +588,8 @@ mod tests {
             "ReadActionItem",
             "ReadMeetingAnswers",
             "ReadOutbox",
+            "ReadDocument",
+            "WriteDocument",
         ];
         let covered: std::collections::BTreeSet<&str> =
             table().iter().map(|(action, _)| kind(action)).collect();

@@ -12,6 +12,7 @@ use coalition_mail::{
     FileTransport, MailTransport, MailWorker, Renderer, SmtpTransport, WorkerSettings,
 };
 use coalition_services::Services;
+use coalition_services::documents::{DownloadLinks, LinkKey, ObjectBlobStore};
 use coalition_services::live::{EventBus, InProcessBus, RedisBus};
 use coalition_services::passwords::{HashCost, PasswordHasher};
 use coalition_services::rate_limit::{MemoryRateLimiter, RateLimiter, RedisRateLimiter};
@@ -22,7 +23,7 @@ use tokio::sync::{oneshot, watch};
 use tokio::task::JoinHandle;
 
 use crate::config::Settings;
-use crate::http::{AppState, HttpLimits, router};
+use crate::http::{AppState, HttpLimits, UploadLimits, router};
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -137,6 +138,11 @@ pub async fn build_services(
             Arc::new(InProcessBus::default()),
         ),
     };
+    let blobs = ObjectBlobStore::local(std::path::Path::new(&settings.storage.dir))
+        .map_err(|error| StartError::Setup(format!("storage.dir: {error}")))?;
+    let key = LinkKey::new(&settings.storage.link_secret).unwrap_or_else(LinkKey::random);
+    let lifetime =
+        chrono::Duration::seconds(i64::try_from(settings.storage.link_ttl_secs).unwrap_or(900));
     Ok(Services {
         store,
         passwords,
@@ -144,6 +150,8 @@ pub async fn build_services(
         rate_limiter,
         rate_limits: settings.rate_limits(),
         accounts: settings.account_settings(),
+        blobs: Arc::new(blobs),
+        links: DownloadLinks::new(key, lifetime, &settings.accounts.public_url),
     })
 }
 
@@ -300,6 +308,11 @@ pub async fn start(settings: &Settings, clock: Clock) -> Result<RunningServer, S
         max_batch_size: settings.graphql.max_batch_size,
         websocket: settings.websocket_limits(),
         trust_forwarded_for: settings.server.trust_forwarded_for,
+        uploads: UploadLimits {
+            max_file_bytes: settings.storage.max_upload_bytes,
+            spool_dir: std::path::PathBuf::from(&settings.storage.dir),
+        },
+        max_json_bytes: settings.server.max_body_bytes,
     };
     let limits = HttpLimits {
         max_body_bytes: settings.server.max_body_bytes,
