@@ -569,3 +569,60 @@ async fn bad_uploads_are_refused_and_leave_nothing_behind() {
         app.finish().await;
     }
 }
+
+#[tokio::test]
+async fn an_interrupted_upload_leaves_no_row_and_no_bytes() {
+    for backend in backends() {
+        let app = TestApp::spawn(backend).await;
+        let (group, group_id) = app.group(0).await;
+        let (_, member) = member_of(&app, group, "Amina Diallo", "amina@example.org").await;
+        let operations =
+            json!({ "query": UPLOAD, "variables": { "input": input(&group_id, "GROUP") } });
+        let boundary = "coalition-test-boundary";
+        let head = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"operations\"\r\n\r\n{operations}\r\n\
+             --{boundary}\r\nContent-Disposition: form-data; name=\"map\"\r\n\r\n{{\"0\":[\"variables.file\"]}}\r\n\
+             --{boundary}\r\nContent-Disposition: form-data; name=\"0\"; filename=\"r.pdf\"\r\n\r\n"
+        );
+        let mut first = head.into_bytes();
+        first.extend(pdf());
+        first.extend(vec![b'x'; 64 * 1024]);
+        // The client goes away in the middle of the file.
+        let chunks: Vec<Result<Vec<u8>, std::io::Error>> =
+            vec![Ok(first), Err(std::io::Error::other("connection lost"))];
+        let result = app
+            .client
+            .post(app.url("/graphql"))
+            .bearer_auth(&member)
+            .header(
+                "content-type",
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(reqwest::Body::wrap_stream(futures_util::stream::iter(
+                chunks,
+            )))
+            .send()
+            .await;
+        assert!(
+            result
+                .as_ref()
+                .map(|response| response.status() != 200)
+                .unwrap_or(true),
+            "[{backend}] {result:?}"
+        );
+        let (_, body) = app
+            .graphql_as(&member, GROUP_DOCUMENTS, json!({ "id": group_id }))
+            .await;
+        assert_eq!(
+            body["data"]["node"]["documents"]["edges"],
+            json!([]),
+            "[{backend}] {body}"
+        );
+        assert_eq!(
+            stored_files(&app),
+            Vec::<std::path::PathBuf>::new(),
+            "[{backend}]"
+        );
+        app.finish().await;
+    }
+}
