@@ -626,3 +626,152 @@ async fn an_interrupted_upload_leaves_no_row_and_no_bytes() {
         app.finish().await;
     }
 }
+
+#[tokio::test]
+async fn documents_are_edited_archived_restored_and_purged() {
+    const UPDATE: &str = "mutation($id: ID!, $input: UpdateDocumentInput!) {
+        updateDocument(documentId: $id, input: $input) { title(lang: \"en\") tags licence visibility }
+    }";
+    const ARCHIVE: &str = "mutation($id: ID!) { archiveDocument(documentId: $id) { archived } }";
+    const RESTORE: &str = "mutation($id: ID!) { restoreDocument(documentId: $id) { archived } }";
+    const PURGE: &str = "mutation($id: ID!) { purgeDocument(documentId: $id) }";
+    for backend in backends() {
+        let app = TestApp::spawn(backend).await;
+        let (group, group_id) = app.group(0).await;
+        let (_, member) = member_of(&app, group, "Amina Diallo", "amina@example.org").await;
+        let (_, admin) =
+            coalition_tests::accounts::administrator(&app, "Secretariat", "sec@example.org").await;
+        let (_, body) = upload(
+            &app,
+            Some(&member),
+            UPLOAD,
+            json!({ "input": input(&group_id, "GROUP") }),
+            "r.pdf",
+            pdf(),
+        )
+        .await;
+        let first = body["data"]["uploadDocument"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        // A second document with the same bytes: purging the first keeps them.
+        let (_, body) = upload(
+            &app,
+            Some(&member),
+            UPLOAD,
+            json!({ "input": input(&group_id, "GROUP") }),
+            "copy.pdf",
+            pdf(),
+        )
+        .await;
+        let second = body["data"]["uploadDocument"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert_eq!(
+            stored_files(&app).len(),
+            1,
+            "[{backend}] stored once by content"
+        );
+
+        let (_, body) = app
+            .graphql_as(&member, UPDATE, json!({ "id": first, "input": { "language": "en", "title": "Open licensing, revised", "tags": ["Policy"], "licence": "CC_BY_SA", "visibility": "PUBLIC" } }))
+            .await;
+        let updated = &body["data"]["updateDocument"];
+        assert_eq!(
+            updated["title"], "Open licensing, revised",
+            "[{backend}] {body}"
+        );
+        assert_eq!(
+            (
+                updated["tags"].clone(),
+                updated["licence"].clone(),
+                updated["visibility"].clone()
+            ),
+            (json!(["policy"]), json!("CC_BY_SA"), json!("PUBLIC"))
+        );
+        let (_, body) = app
+            .graphql_as(
+                &member,
+                UPDATE,
+                json!({ "id": first, "input": { "language": "ar", "title": "x" } }),
+            )
+            .await;
+        assert_eq!(
+            error_code(&body),
+            "NOT_FOUND",
+            "[{backend}] no Arabic edition: {body}"
+        );
+
+        let (_, body) = app
+            .graphql_as(&member, ARCHIVE, json!({ "id": first }))
+            .await;
+        assert_eq!(
+            body["data"]["archiveDocument"]["archived"], true,
+            "[{backend}] {body}"
+        );
+        let body = app
+            .graphql_as(&member, GROUP_DOCUMENTS, json!({ "id": group_id }))
+            .await
+            .1;
+        assert_eq!(
+            body["data"]["node"]["documents"]["edges"]
+                .as_array()
+                .map(Vec::len),
+            Some(1),
+            "[{backend}] {body}"
+        );
+        let (_, body) = app
+            .graphql_as(&member, RESTORE, json!({ "id": first }))
+            .await;
+        assert_eq!(
+            body["data"]["restoreDocument"]["archived"], false,
+            "[{backend}] {body}"
+        );
+
+        // Members cannot delete; administrators purge, and bytes go with the last user.
+        let (_, body) = app.graphql_as(&member, PURGE, json!({ "id": first })).await;
+        assert_eq!(error_code(&body), "FORBIDDEN", "[{backend}] {body}");
+        let (_, body) = app.graphql_as(&admin, PURGE, json!({ "id": first })).await;
+        assert_eq!(
+            body["data"]["purgeDocument"], 0,
+            "[{backend}] still used: {body}"
+        );
+        assert_eq!(stored_files(&app).len(), 1, "[{backend}]");
+        let (_, body) = app.graphql_as(&admin, PURGE, json!({ "id": second })).await;
+        assert_eq!(body["data"]["purgeDocument"], 1, "[{backend}] {body}");
+        assert_eq!(
+            stored_files(&app),
+            Vec::<std::path::PathBuf>::new(),
+            "[{backend}]"
+        );
+        let (_, body) = app
+            .graphql_as(
+                &admin,
+                "query($id: ID!) { node(id: $id) { id } }",
+                json!({ "id": first }),
+            )
+            .await;
+        assert_eq!(error_code(&body), "NOT_FOUND", "[{backend}] {body}");
+        let verbs: Vec<&str> = app
+            .store
+            .group_activity(group, 5)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.change.verb())
+            .collect();
+        assert_eq!(
+            verbs,
+            [
+                "document.purged",
+                "document.purged",
+                "document.restored",
+                "document.archived",
+                "document.updated"
+            ],
+            "[{backend}]"
+        );
+        app.finish().await;
+    }
+}

@@ -5,7 +5,9 @@ use async_graphql::connection::{Connection, Edge, EmptyFields, query};
 use async_graphql::{Context, Enum, ID, InputObject, Object, Upload};
 use chrono::{DateTime, Utc};
 use coalition_domain::coalition::WorkingGroupId;
-use coalition_domain::documents::{self as domain, DocumentFields, DocumentId, EditionLanguage};
+use coalition_domain::documents::{
+    self as domain, DocumentFields, DocumentId, DocumentPatchFields, EditionLanguage,
+};
 use coalition_domain::meetings::MeetingId;
 use coalition_services::documents::UploadedFile;
 use coalition_store::DocumentOwner;
@@ -321,6 +323,33 @@ pub(crate) struct UploadDocumentInput {
     note: Option<String>,
 }
 
+/// Changes to a document; fields left out keep their value.
+#[derive(InputObject)]
+pub(crate) struct UpdateDocumentInput {
+    /// The edition whose title and description change, a BCP 47 tag.
+    language: String,
+    /// A new title for that edition.
+    title: Option<String>,
+    /// A new description for that edition.
+    description: Option<String>,
+    /// A new kind.
+    kind: Option<DocumentKind>,
+    /// New tags, replacing the old ones.
+    tags: Option<Vec<String>>,
+    /// A new visibility.
+    visibility: Option<Visibility>,
+    /// A new licence.
+    licence: Option<Licence>,
+}
+
+fn document_id(id: &ID) -> Result<DocumentId, ApiError> {
+    Ok(DocumentId(decode_id_of(
+        NodeKind::Document,
+        id,
+        "documentId",
+    )?))
+}
+
 /// The uploaded file of an `Upload` argument.
 fn uploaded_file(ctx: &Context<'_>, file: &Upload) -> Result<UploadedFile, ApiError> {
     let value = file
@@ -390,16 +419,75 @@ impl DocumentsMutation {
         #[graphql(desc = "The file, as a part of the multipart request.")] file: Upload,
         #[graphql(desc = "What changed.")] note: Option<String>,
     ) -> Result<Document, ApiError> {
-        let id = DocumentId(decode_id_of(
-            NodeKind::Document,
-            &document_id,
-            "documentId",
-        )?);
+        let id = self::document_id(&document_id)?;
         let upload = uploaded_file(ctx, &file)?;
         let document = api(ctx)?
             .services
             .add_document_version(viewer(ctx), id, &language, upload, note.as_deref())
             .await?;
         Ok(Document(document))
+    }
+
+    /// Changes a document's metadata, or one edition's title and description.
+    async fn update_document(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The document.")] document_id: ID,
+        #[graphql(desc = "What changes.")] input: UpdateDocumentInput,
+    ) -> Result<Document, ApiError> {
+        let fields = DocumentPatchFields {
+            language: input.language,
+            title: input.title,
+            description: input.description,
+            kind: input.kind.map(Into::into),
+            tags: input.tags,
+            visibility: input.visibility.map(Into::into),
+            licence: input.licence.map(Into::into),
+        };
+        let document = api(ctx)?
+            .services
+            .update_document(viewer(ctx), self::document_id(&document_id)?, fields)
+            .await?;
+        Ok(Document(document))
+    }
+
+    /// Archives a document: left out of lists, still readable by its link. Its writers.
+    async fn archive_document(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The document.")] document_id: ID,
+    ) -> Result<Document, ApiError> {
+        let id = self::document_id(&document_id)?;
+        let document = api(ctx)?
+            .services
+            .set_document_archived(viewer(ctx), id, true)
+            .await?;
+        Ok(Document(document))
+    }
+
+    /// Brings an archived document back into lists. Its writers.
+    async fn restore_document(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The document.")] document_id: ID,
+    ) -> Result<Document, ApiError> {
+        let id = self::document_id(&document_id)?;
+        let document = api(ctx)?
+            .services
+            .set_document_archived(viewer(ctx), id, false)
+            .await?;
+        Ok(Document(document))
+    }
+
+    /// Removes a document for good with its versions, and the stored files no other
+    /// version uses (administrators). Answers how many stored files were removed.
+    async fn purge_document(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The document.")] document_id: ID,
+    ) -> Result<i32, ApiError> {
+        let id = self::document_id(&document_id)?;
+        let removed = api(ctx)?.services.purge_document(viewer(ctx), id).await?;
+        Ok(i32::try_from(removed).unwrap_or(i32::MAX))
     }
 }

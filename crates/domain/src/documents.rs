@@ -305,19 +305,7 @@ impl DocumentDraft {
         let language = EditionLanguage::parse(&fields.language)?;
         let title = parse_short_text("title", &fields.title, 300)?;
         let description = parse_description(&fields.description)?;
-        if fields.tags.len() > MAX_TAGS {
-            return Err(InvalidInput::new(
-                "tags",
-                format!("use at most {MAX_TAGS} tags"),
-            ));
-        }
-        let mut tags = Vec::new();
-        for tag in &fields.tags {
-            let tag = parse_short_text("tags", tag, 50)?.to_lowercase();
-            if !tags.contains(&tag) {
-                tags.push(tag);
-            }
-        }
+        let tags = parse_tags(&fields.tags)?;
         Ok(DocumentDraft {
             language,
             title,
@@ -328,6 +316,83 @@ impl DocumentDraft {
             licence: fields.licence.unwrap_or_default(),
         })
     }
+}
+
+/// Changes to a document's metadata, as sent (not yet validated); `None` keeps a value.
+#[derive(Debug, Clone, Default)]
+pub struct DocumentPatchFields {
+    /// The edition whose title and description change.
+    pub language: String,
+    /// A new title for that edition.
+    pub title: Option<String>,
+    /// A new description for that edition.
+    pub description: Option<String>,
+    /// A new kind.
+    pub kind: Option<DocumentKind>,
+    /// New tags (replacing the old ones).
+    pub tags: Option<Vec<String>>,
+    /// A new visibility.
+    pub visibility: Option<Visibility>,
+    /// A new licence.
+    pub licence: Option<Licence>,
+}
+
+/// Changes to a document's metadata, validated.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DocumentPatch {
+    /// The edition whose title and description change.
+    pub language: EditionLanguage,
+    /// A new title for that edition.
+    pub title: Option<String>,
+    /// A new description for that edition.
+    pub description: Option<String>,
+    /// A new kind.
+    pub kind: Option<DocumentKind>,
+    /// New tags, lower case, deduplicated.
+    pub tags: Option<Vec<String>>,
+    /// A new visibility.
+    pub visibility: Option<Visibility>,
+    /// A new licence.
+    pub licence: Option<Licence>,
+}
+
+impl DocumentPatch {
+    /// Validates what an editor sent.
+    pub fn parse(fields: DocumentPatchFields) -> Result<Self, InvalidInput> {
+        Ok(DocumentPatch {
+            language: EditionLanguage::parse(&fields.language)?,
+            title: fields
+                .title
+                .map(|title| parse_short_text("title", &title, 300))
+                .transpose()?,
+            description: fields
+                .description
+                .map(|description| parse_description(&description))
+                .transpose()?,
+            kind: fields.kind,
+            tags: fields.tags.map(|tags| parse_tags(&tags)).transpose()?,
+            visibility: fields.visibility,
+            licence: fields.licence,
+        })
+    }
+}
+
+/// Tags: at most [`MAX_TAGS`], each short, lower case, without duplicates.
+fn parse_tags(raw: &[String]) -> Result<Vec<String>, InvalidInput> {
+    if raw.len() > MAX_TAGS {
+        return Err(InvalidInput::new(
+            "tags",
+            format!("use at most {MAX_TAGS} tags"),
+        ));
+    }
+    let mut tags = Vec::new();
+    for tag in raw {
+        let tag = parse_short_text("tags", tag, 50)?.to_lowercase();
+        if !tags.contains(&tag) {
+            tags.push(tag);
+        }
+    }
+    Ok(tags)
 }
 
 /// A description: up to 5,000 characters, line breaks allowed, no other control characters.

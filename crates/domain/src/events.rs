@@ -220,6 +220,18 @@ pub enum Change {
     /// A new version of a document's edition was uploaded.
     #[serde(rename = "document.version_added")]
     DocumentVersionAdded(DocumentFacts),
+    /// A document's metadata changed.
+    #[serde(rename = "document.updated")]
+    DocumentUpdated(DocumentFacts),
+    /// A document was archived: left out of lists, still readable.
+    #[serde(rename = "document.archived")]
+    DocumentArchived(DocumentFacts),
+    /// An archived document was restored.
+    #[serde(rename = "document.restored")]
+    DocumentRestored(DocumentFacts),
+    /// An administrator removed a document for good, with its versions.
+    #[serde(rename = "document.purged")]
+    DocumentPurged(DocumentFacts),
 }
 
 /// The person an account change concerns.
@@ -389,6 +401,10 @@ impl Change {
             Change::AttendanceRecorded { .. } => "meeting.attendance_recorded",
             Change::DocumentUploaded(_) => "document.uploaded",
             Change::DocumentVersionAdded(_) => "document.version_added",
+            Change::DocumentUpdated(_) => "document.updated",
+            Change::DocumentArchived(_) => "document.archived",
+            Change::DocumentRestored(_) => "document.restored",
+            Change::DocumentPurged(_) => "document.purged",
         }
     }
 
@@ -434,9 +450,12 @@ impl Change {
             | Change::ActionItemAdded(meeting)
             | Change::ActionItemUpdated(meeting)
             | Change::AttendanceRecorded { meeting, .. } => Subject::Meeting(meeting.meeting),
-            Change::DocumentUploaded(facts) | Change::DocumentVersionAdded(facts) => {
-                Subject::Document(facts.document)
-            }
+            Change::DocumentUploaded(facts)
+            | Change::DocumentVersionAdded(facts)
+            | Change::DocumentUpdated(facts)
+            | Change::DocumentArchived(facts)
+            | Change::DocumentRestored(facts)
+            | Change::DocumentPurged(facts) => Subject::Document(facts.document),
         }
     }
 
@@ -485,7 +504,12 @@ impl Change {
     /// The document concerned, for document changes.
     pub fn document(&self) -> Option<DocumentFacts> {
         match self {
-            Change::DocumentUploaded(facts) | Change::DocumentVersionAdded(facts) => Some(*facts),
+            Change::DocumentUploaded(facts)
+            | Change::DocumentVersionAdded(facts)
+            | Change::DocumentUpdated(facts)
+            | Change::DocumentArchived(facts)
+            | Change::DocumentRestored(facts)
+            | Change::DocumentPurged(facts) => Some(*facts),
             _ => None,
         }
     }

@@ -161,6 +161,9 @@ pub enum Action {
     /// Upload a document or a new version of one: the group's members and coordinators
     /// (not observers); administrators for coalition documents (`None`).
     WriteDocument(Option<WorkingGroupId>),
+    /// Remove a document for good, with its versions and the bytes no other version uses:
+    /// administrators (members archive instead).
+    PurgeDocument,
 }
 
 impl Action {
@@ -261,12 +264,15 @@ impl Action {
                 group: meeting.group,
                 visibility: Visibility::Group,
             },
-            Change::DocumentUploaded(facts) | Change::DocumentVersionAdded(facts) => {
-                Action::ReadDocument {
-                    group: facts.group,
-                    visibility: facts.visibility,
-                }
-            }
+            Change::DocumentUploaded(facts)
+            | Change::DocumentVersionAdded(facts)
+            | Change::DocumentUpdated(facts)
+            | Change::DocumentArchived(facts)
+            | Change::DocumentRestored(facts)
+            | Change::DocumentPurged(facts) => Action::ReadDocument {
+                group: facts.group,
+                visibility: facts.visibility,
+            },
         }
     }
 }
@@ -325,6 +331,7 @@ fn open_to_anyone(action: Action) -> bool {
         | Action::ReadInvitation(_)
         | Action::ReadMeetingAnswers(_)
         | Action::WriteDocument(_)
+        | Action::PurgeDocument
         | Action::ReadOutbox => false,
     }
 }
@@ -339,7 +346,10 @@ fn allowed_to(person: &SignedIn, action: Action) -> bool {
         | Action::ReadMembershipsOfPerson {
             person: subject, ..
         } => subject == person.person,
-        Action::AdministerAccounts | Action::ScheduleCoalitionMeeting | Action::ReadOutbox => false,
+        Action::AdministerAccounts
+        | Action::ScheduleCoalitionMeeting
+        | Action::ReadOutbox
+        | Action::PurgeDocument => false,
         Action::ReadGroupInternals(group) => person.active_role(group).is_some(),
         Action::ContributeToGroup(group) | Action::WriteDocument(Some(group)) => matches!(
             person.active_role(group),
@@ -378,7 +388,9 @@ fn requirement(action: Action) -> &'static str {
         Action::ViewPrivateProfile(_) | Action::ReadMembershipsOfPerson { .. } => {
             "the person themselves or an administrator"
         }
-        Action::AdministerAccounts | Action::ReadOutbox => "a coalition administrator",
+        Action::AdministerAccounts | Action::ReadOutbox | Action::PurgeDocument => {
+            "a coalition administrator"
+        }
         Action::ScheduleCoalitionMeeting
         | Action::ReadMeetingAnswers(None)
         | Action::WriteDocument(None) => "a coalition administrator",
@@ -528,6 +540,7 @@ mod tests {
             (document(None, Group),                              [N,   Y,     Y,     Y,     Y,     Y,     Y,     Y,     Y]),
             (Action::WriteDocument(Some(GROUP)),                 [N,   N,     N,     Y,     N,     N,     Y,     N,     Y]),
             (Action::WriteDocument(None),                        [N,   N,     N,     N,     N,     N,     N,     N,     Y]),
+            (Action::PurgeDocument,                              [N,   N,     N,     N,     N,     N,     N,     N,     Y]),
         ]
     }
 
@@ -565,12 +578,13 @@ mod tests {
             Action::ReadOutbox => "ReadOutbox",
             Action::ReadDocument { .. } => "ReadDocument",
             Action::WriteDocument(_) => "WriteDocument",
+            Action::PurgeDocument => "PurgeDocument",
         }
     }
 
     #[test]
     fn the_table_covers_every_kind_of_action() {
-        const KINDS: [&str; 19] = [
+        const KINDS: [&str; 20] = [
             "ReadPublic",
             "ManageOwnAccount",
             "ViewPrivateProfile",
@@ -590,6 +604,7 @@ mod tests {
             "ReadOutbox",
             "ReadDocument",
             "WriteDocument",
+            "PurgeDocument",
         ];
         let covered: std::collections::BTreeSet<&str> =
             table().iter().map(|(action, _)| kind(action)).collect();

@@ -6,8 +6,8 @@ use std::collections::HashMap;
 
 use coalition_domain::coalition::WorkingGroupId;
 use coalition_domain::documents::{
-    Document, DocumentDraft, DocumentId, DocumentKind, DocumentVersion, DocumentVersionId, Edition,
-    EditionLanguage, Licence, MediaType,
+    Document, DocumentDraft, DocumentId, DocumentKind, DocumentPatch, DocumentVersion,
+    DocumentVersionId, Edition, EditionLanguage, Licence, MediaType,
 };
 use coalition_domain::events::{Change, DocumentFacts};
 use coalition_domain::meetings::{MeetingId, Visibility};
@@ -149,6 +149,125 @@ impl Store {
         let document = load_document(&txn, row).await?;
         txn.commit().await?;
         Ok(Recorded::new(document, vec![event]))
+    }
+
+    /// Changes a document's metadata and the title or description of one of its editions.
+    pub async fn update_document(
+        &self,
+        actor: PersonId,
+        id: DocumentId,
+        patch: DocumentPatch,
+    ) -> Result<Recorded<Document>, StoreError> {
+        let txn = self.begin_write().await?;
+        let row = find_document(&txn, id).await?;
+        if patch.title.is_some() || patch.description.is_some() {
+            let edition =
+                document_edition::Entity::find_by_id((id.0, patch.language.code().to_owned()))
+                    .one(&txn)
+                    .await?
+                    .ok_or(StoreError::NotFound {
+                        entity: "document edition",
+                    })?;
+            let mut edition: document_edition::ActiveModel = edition.into();
+            if let Some(title) = patch.title {
+                edition.title = Set(title);
+            }
+            if let Some(description) = patch.description {
+                edition.description = Set(description);
+            }
+            edition.update(&txn).await?;
+        }
+        let mut update: document::ActiveModel = row.into();
+        if let Some(kind) = patch.kind {
+            update.kind = Set(kind.as_str().to_owned());
+        }
+        if let Some(tags) = patch.tags {
+            update.tags = Set(serde_json::Value::from(tags).to_string());
+        }
+        if let Some(visibility) = patch.visibility {
+            update.visibility = Set(visibility.as_str().to_owned());
+        }
+        if let Some(licence) = patch.licence {
+            update.licence = Set(licence.as_str().to_owned());
+        }
+        update.updated_at = Set(self.clock.now());
+        let row = update.update(&txn).await?;
+        let event = self
+            .record(&txn, Some(actor), Change::DocumentUpdated(facts(&row)?))
+            .await?;
+        let document = load_document(&txn, row).await?;
+        txn.commit().await?;
+        Ok(Recorded::new(document, vec![event]))
+    }
+
+    /// Archives a document (left out of lists, still readable) or restores it.
+    pub async fn set_document_archived(
+        &self,
+        actor: PersonId,
+        id: DocumentId,
+        archived: bool,
+    ) -> Result<Recorded<Document>, StoreError> {
+        let txn = self.begin_write().await?;
+        let row = find_document(&txn, id).await?;
+        let mut update: document::ActiveModel = row.into();
+        update.archived = Set(archived);
+        update.updated_at = Set(self.clock.now());
+        let row = update.update(&txn).await?;
+        let change = if archived {
+            Change::DocumentArchived(facts(&row)?)
+        } else {
+            Change::DocumentRestored(facts(&row)?)
+        };
+        let event = self.record(&txn, Some(actor), change).await?;
+        let document = load_document(&txn, row).await?;
+        txn.commit().await?;
+        Ok(Recorded::new(document, vec![event]))
+    }
+
+    /// Removes a document with its editions and versions; returns the SHA-256 of the bytes
+    /// that no remaining version uses, for the caller to remove from the blob store.
+    pub async fn purge_document(
+        &self,
+        actor: PersonId,
+        id: DocumentId,
+    ) -> Result<Recorded<Vec<String>>, StoreError> {
+        let txn = self.begin_write().await?;
+        let row = find_document(&txn, id).await?;
+        let mut hashes: Vec<String> = document_version::Entity::find()
+            .filter(document_version::Column::DocumentId.eq(id.0))
+            .all(&txn)
+            .await?
+            .into_iter()
+            .map(|version| version.sha256)
+            .collect();
+        hashes.sort();
+        hashes.dedup();
+        let event = self
+            .record(&txn, Some(actor), Change::DocumentPurged(facts(&row)?))
+            .await?;
+        // Editions and versions go with it (foreign keys cascade); deleted explicitly too,
+        // as SQLite enforces cascades only with its foreign-key pragma on.
+        document_version::Entity::delete_many()
+            .filter(document_version::Column::DocumentId.eq(id.0))
+            .exec(&txn)
+            .await?;
+        document_edition::Entity::delete_many()
+            .filter(document_edition::Column::DocumentId.eq(id.0))
+            .exec(&txn)
+            .await?;
+        document::Entity::delete_by_id(id.0).exec(&txn).await?;
+        let mut unreferenced = Vec::new();
+        for sha256 in hashes {
+            let still_used = document_version::Entity::find()
+                .filter(document_version::Column::Sha256.eq(sha256.as_str()))
+                .count(&txn)
+                .await?;
+            if still_used == 0 {
+                unreferenced.push(sha256);
+            }
+        }
+        txn.commit().await?;
+        Ok(Recorded::new(unreferenced, vec![event]))
     }
 
     /// A document with its editions and versions.

@@ -12,8 +12,8 @@ use std::sync::Arc;
 use coalition_domain::InvalidInput;
 use coalition_domain::coalition::WorkingGroupId;
 use coalition_domain::documents::{
-    Document, DocumentDraft, DocumentFields, DocumentId, DocumentVersion, DocumentVersionId,
-    EditionLanguage, MediaType, clean_file_name, parse_note,
+    Document, DocumentDraft, DocumentFields, DocumentId, DocumentPatch, DocumentPatchFields,
+    DocumentVersion, DocumentVersionId, EditionLanguage, MediaType, clean_file_name, parse_note,
 };
 use coalition_domain::meetings::{MeetingId, Visibility};
 use coalition_domain::policy::{self, Action, Viewer};
@@ -115,6 +115,62 @@ impl Services {
             .await;
         let recorded = self.unless_failed(result, &sha256).await?;
         Ok(self.announce(recorded).await)
+    }
+
+    /// Changes a document's metadata: its writers.
+    pub async fn update_document(
+        &self,
+        viewer: &Viewer,
+        id: DocumentId,
+        fields: DocumentPatchFields,
+    ) -> Result<Document, ServiceError> {
+        let document = self.document_for(viewer, id).await?;
+        policy::ensure(viewer, Action::WriteDocument(document.working_group))?;
+        let actor = crate::actor(viewer)?;
+        let patch = DocumentPatch::parse(fields)?;
+        let recorded = self.store.update_document(actor, id, patch).await?;
+        Ok(self.announce(recorded).await)
+    }
+
+    /// Archives a document or restores it: its writers (nobody but administrators deletes).
+    pub async fn set_document_archived(
+        &self,
+        viewer: &Viewer,
+        id: DocumentId,
+        archived: bool,
+    ) -> Result<Document, ServiceError> {
+        let document = self.document_for(viewer, id).await?;
+        policy::ensure(viewer, Action::WriteDocument(document.working_group))?;
+        let actor = crate::actor(viewer)?;
+        let recorded = self
+            .store
+            .set_document_archived(actor, id, archived)
+            .await?;
+        Ok(self.announce(recorded).await)
+    }
+
+    /// Removes a document for good, and the stored bytes no other version uses:
+    /// administrators. Returns how many stored files went.
+    pub async fn purge_document(
+        &self,
+        viewer: &Viewer,
+        id: DocumentId,
+    ) -> Result<usize, ServiceError> {
+        policy::ensure(viewer, Action::PurgeDocument)?;
+        let actor = crate::actor(viewer)?;
+        let unreferenced = self
+            .announce(self.store.purge_document(actor, id).await?)
+            .await;
+        let mut removed = 0;
+        for sha256 in unreferenced {
+            // An upload of the same bytes may have come since the commit: keep them then.
+            if self.store.blob_referenced(&sha256).await? {
+                continue;
+            }
+            self.blobs.delete(&sha256).await?;
+            removed += 1;
+        }
+        Ok(removed)
     }
 
     /// A document the viewer may see; others are "not found", so their existence does not
