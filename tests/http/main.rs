@@ -19,4 +19,5 @@ mod mail;
 mod meetings;
 mod members;
 mod membership;
+mod operations;
 mod storage;

@@ -11,6 +11,7 @@ pub mod mail;
 pub mod process;
 pub mod redis_server;
 pub mod smtp;
+pub mod tcp_proxy;
 pub mod ws;
 
 use std::fmt;
@@ -345,6 +346,13 @@ impl TestApp {
                 server.live_subscribers()
             );
             tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+    }
+
+    /// Sends SIGTERM to a binary server without waiting (`finish` then waits for its exit).
+    pub fn terminate(&self) {
+        if let Some(Server::Binary(server)) = &self.server {
+            server.process.terminate();
         }
     }
 

@@ -117,15 +117,20 @@ impl Process {
         None
     }
 
+    /// Sends SIGTERM, as a supervisor does, without waiting.
+    pub fn terminate(&self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+    }
+
     /// Asks the process to stop (SIGTERM, as a supervisor does) and waits for it; kills it
     /// if it has not stopped after ten seconds. Returns the exit status.
     pub fn stop(&mut self) -> Option<ExitStatus> {
         if let Some(status) = self.exited() {
             return Some(status);
         }
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status();
+        self.terminate();
         if let Some(status) = self.wait_exit(Duration::from_secs(10)) {
             return Some(status);
         }

@@ -38,7 +38,16 @@ impl WsClient {
         protocol: Option<&str>,
         headers: &[(&str, &str)],
     ) -> Result<Self, Error> {
-        let url = format!("{}/graphql", app.address.replace("http://", "ws://"));
+        Self::connect_to(&app.address, protocol, headers).await
+    }
+
+    /// Opens `ws://…/graphql` on a server at `address` (`http://HOST:PORT`).
+    pub async fn connect_to(
+        address: &str,
+        protocol: Option<&str>,
+        headers: &[(&str, &str)],
+    ) -> Result<Self, Error> {
+        let url = format!("{}/graphql", address.replace("http://", "ws://"));
         let mut request = url.into_client_request()?;
         if let Some(protocol) = protocol {
             request.headers_mut().insert(

@@ -64,11 +64,15 @@ fn builder() -> SchemaBuilder<Query, Mutation, Subscription> {
 
 /// Builds the schema the server runs, with its data and limits.
 pub fn build_schema(context: ApiContext, limits: QueryLimits) -> CoalitionSchema {
-    builder()
+    let builder = builder()
         .data(context)
         .extension(limits::LimitsExtension(limits))
-        .extension(diagnostics::Diagnostics)
-        .finish()
+        .extension(diagnostics::Diagnostics);
+    if limits.introspection {
+        builder.finish()
+    } else {
+        builder.disable_introspection().finish()
+    }
 }
 
 /// The schema in SDL, as checked in at the top of the repository.

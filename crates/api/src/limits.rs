@@ -32,6 +32,8 @@ pub struct QueryLimits {
     pub max_complexity: usize,
     /// Most aliased data fields in one operation.
     pub max_aliases: usize,
+    /// Whether `__schema` and `__type` answer (off hides the schema from clients).
+    pub introspection: bool,
 }
 
 impl Default for QueryLimits {
@@ -40,6 +42,7 @@ impl Default for QueryLimits {
             max_depth: 12,
             max_complexity: 2_000,
             max_aliases: 30,
+            introspection: true,
         }
     }
 }

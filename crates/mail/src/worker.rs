@@ -89,14 +89,14 @@ impl MailWorker {
                 }
                 next_digest_check = tokio::time::Instant::now() + Duration::from_secs(60);
             }
-            let handled = match self.run_once().await {
+            let handled = match self.deliver_due(Some(&shutdown)).await {
                 Ok(handled) => handled,
                 Err(error) => {
                     tracing::error!(%error, "mail worker: outbox unavailable");
                     0
                 }
             };
-            if handled > 0 {
+            if handled > 0 && !*shutdown.borrow() {
                 continue;
             }
             tokio::select! {
@@ -148,6 +148,16 @@ impl MailWorker {
 
     /// Claims one batch of due messages and attempts each; returns how many.
     pub async fn run_once(&self) -> Result<usize, coalition_store::StoreError> {
+        self.deliver_due(None).await
+    }
+
+    /// Claims one batch and attempts each message. Once `shutdown` turns true, the message
+    /// being sent is finished and the rest of the batch released, so another worker takes
+    /// them at once instead of after the lease.
+    async fn deliver_due(
+        &self,
+        shutdown: Option<&watch::Receiver<bool>>,
+    ) -> Result<usize, coalition_store::StoreError> {
         let lease =
             chrono::Duration::from_std(self.settings.lease).unwrap_or(chrono::Duration::minutes(5));
         let messages = self
@@ -155,20 +165,34 @@ impl MailWorker {
             .claim_due_mail(self.settings.batch, lease)
             .await?;
         let count = messages.len();
-        for message in messages {
+        let stopping = || shutdown.is_some_and(|shutdown| *shutdown.borrow());
+        let mut messages = messages.into_iter().peekable();
+        while let Some(message) = messages.next_if(|_| !stopping()) {
             let outcome = self.attempt(&message).await;
-            match &outcome {
+            let counted = match &outcome {
                 DeliveryOutcome::Sent => {
-                    tracing::info!(id = message.id, template = %message.kind, "mail sent")
+                    tracing::info!(id = message.id, template = %message.kind, "mail sent");
+                    "sent"
                 }
                 DeliveryOutcome::RetryAt(at, error) => {
-                    tracing::warn!(id = message.id, %at, %error, "mail deferred")
+                    tracing::warn!(id = message.id, %at, %error, "mail deferred");
+                    "retry"
                 }
                 DeliveryOutcome::Failed(error) => {
-                    tracing::error!(id = message.id, %error, "mail failed")
+                    tracing::error!(id = message.id, %error, "mail failed");
+                    "failed"
                 }
-            }
+            };
+            metrics::counter!("coalition_mail_deliveries_total", "outcome" => counted).increment(1);
             self.store.record_delivery(message.id, outcome).await?;
+        }
+        let unsent: Vec<i32> = messages.map(|message| message.id).collect();
+        if !unsent.is_empty() {
+            self.store.release_mail_claims(&unsent).await?;
+            tracing::info!(
+                count = unsent.len(),
+                "mail worker stopping: claims released"
+            );
         }
         Ok(count)
     }

@@ -50,6 +50,12 @@ pub enum Command {
     },
     /// Deliver queued mail, without serving the API (several may run at once).
     MailWorker,
+    /// Copy a SQLite database, consistently, while servers use it (PostgreSQL: use pg_dump).
+    Backup {
+        /// The copy to write; it must not exist yet.
+        #[arg(long, value_name = "FILE")]
+        output: PathBuf,
+    },
     /// Print the GraphQL schema (SDL).
     ExportSchema {
         /// Write to this file instead of standard output.

@@ -40,6 +40,26 @@ pub struct Settings {
     pub storage: StorageConfig,
     /// Logging.
     pub log: LogSettings,
+    /// Prometheus metrics.
+    pub metrics: MetricsConfig,
+}
+
+/// Prometheus metrics.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MetricsConfig {
+    /// Serve metrics in the Prometheus text format.
+    pub enabled: bool,
+    /// A separate address (e.g. `127.0.0.1:9090`) for `/metrics`, out of the public
+    /// listener's reach; empty serves `/metrics` on `server.bind`.
+    pub bind: String,
+}
+
+impl MetricsConfig {
+    /// The separate address, when one is set.
+    pub fn separate_bind(&self) -> Option<SocketAddr> {
+        self.bind.parse().ok()
+    }
 }
 
 /// Sessions, tokens and password hashing.
@@ -274,10 +294,18 @@ pub struct ServerSettings {
     pub max_body_bytes: usize,
     /// Longest a request may take before it is answered 503, in seconds.
     pub request_timeout_secs: u64,
+    /// On SIGTERM or Ctrl-C, how long requests in flight, closing WebSockets and the mail
+    /// worker's current message may take before the process stops anyway, in seconds.
+    pub shutdown_grace_secs: u64,
     /// Behind a reverse proxy: take the client address (for rate limits) from the last
     /// entry of `X-Forwarded-For`, which the proxy appends. Leave off when clients connect
     /// directly, or they could claim any address.
     pub trust_forwarded_for: bool,
+    /// Origins (e.g. `https://coalition.example.org`) whose pages may call the API from a
+    /// browser (CORS); empty sends no CORS headers; `*` allows any.
+    pub cors_allowed_origins: Vec<String>,
+    /// Let those pages send cookies and HTTP authentication (not needed for bearer tokens).
+    pub cors_allow_credentials: bool,
 }
 
 /// The database.
@@ -292,6 +320,8 @@ pub struct DatabaseConfig {
     pub acquire_timeout_secs: u64,
     /// How long SQLite waits on a lock, in milliseconds.
     pub sqlite_busy_timeout_ms: u64,
+    /// PostgreSQL: the longest one statement may run, in seconds (0 = no limit).
+    pub statement_timeout_secs: u64,
     /// How long start-up keeps retrying a database that does not answer, in seconds,
     /// before giving up (a database that starts after the server, as in a fresh deployment).
     pub connect_retry_secs: u64,
@@ -318,6 +348,10 @@ pub struct GraphqlSettings {
     pub max_page_size: u32,
     /// Most operations in one batched request (a JSON array).
     pub max_batch_size: usize,
+    /// Answer introspection (`__schema`, `__type`); tools and GraphiQL need it.
+    pub introspection: bool,
+    /// Serve GraphiQL to browsers at `/graphql`.
+    pub graphiql: bool,
 }
 
 /// Logging.
@@ -346,7 +380,10 @@ impl Default for ServerSettings {
             bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
             max_body_bytes: 1024 * 1024,
             request_timeout_secs: 30,
+            shutdown_grace_secs: 30,
             trust_forwarded_for: false,
+            cors_allowed_origins: Vec::new(),
+            cors_allow_credentials: false,
         }
     }
 }
@@ -358,6 +395,7 @@ impl Default for DatabaseConfig {
             max_connections: 8,
             acquire_timeout_secs: 10,
             sqlite_busy_timeout_ms: 5_000,
+            statement_timeout_secs: 30,
             connect_retry_secs: 30,
             migrate_on_start: true,
             seed_on_start: true,
@@ -376,6 +414,8 @@ impl Default for GraphqlSettings {
             default_page_size: page.default_size,
             max_page_size: page.max_size,
             max_batch_size: 10,
+            introspection: query.introspection,
+            graphiql: true,
         }
     }
 }
@@ -558,6 +598,32 @@ impl Settings {
                 "must be an address such as `Coalition <no-reply@example.org>`",
             );
         }
+        for origin in &self.server.cors_allowed_origins {
+            if origin != "*" && axum::http::HeaderValue::from_str(origin).is_err() {
+                return fail(
+                    "server.cors_allowed_origins",
+                    "each must be an origin such as https://coalition.example.org, or *",
+                );
+            }
+        }
+        if self.server.cors_allow_credentials
+            && self
+                .server
+                .cors_allowed_origins
+                .iter()
+                .any(|origin| origin == "*")
+        {
+            return fail(
+                "server.cors_allow_credentials",
+                "cannot be used with the origin *: name the origins",
+            );
+        }
+        if !self.metrics.bind.is_empty() && self.metrics.separate_bind().is_none() {
+            return fail(
+                "metrics.bind",
+                "must be empty or an address such as 127.0.0.1:9090",
+            );
+        }
         if tracing_subscriber::EnvFilter::try_new(&self.log.filter).is_err() {
             return fail("log.filter", "is not a valid tracing filter (e.g. info)");
         }
@@ -571,6 +637,8 @@ impl Settings {
             max_connections: self.database.max_connections,
             acquire_timeout: Duration::from_secs(self.database.acquire_timeout_secs),
             busy_timeout: Duration::from_millis(self.database.sqlite_busy_timeout_ms),
+            statement_timeout: (self.database.statement_timeout_secs > 0)
+                .then(|| Duration::from_secs(self.database.statement_timeout_secs)),
         }
     }
 
@@ -580,6 +648,7 @@ impl Settings {
             max_depth: self.graphql.max_depth,
             max_complexity: self.graphql.max_complexity,
             max_aliases: self.graphql.max_aliases,
+            introspection: self.graphql.introspection,
         }
     }
 
@@ -662,6 +731,32 @@ mod tests {
             .extract()
             .unwrap();
         assert_eq!(parsed, Settings::default());
+    }
+
+    #[test]
+    fn the_production_example_is_valid() {
+        let example = include_str!("../../../config/production.example.toml");
+        let figment =
+            Figment::from(Serialized::defaults(Settings::default())).merge(Toml::string(example));
+        let settings = Settings::from_figment(figment).unwrap();
+        assert!(settings.metrics.enabled && settings.server.trust_forwarded_for);
+        assert!(
+            !settings.database.migrate_on_start,
+            "migrations run before the roll"
+        );
+    }
+
+    #[test]
+    fn cors_credentials_need_named_origins() {
+        let figment = Figment::from(Serialized::defaults(Settings::default())).merge(Toml::string(
+            "[server]\ncors_allowed_origins = [\"*\"]\ncors_allow_credentials = true",
+        ));
+        let error = Settings::from_figment(figment).unwrap_err().to_string();
+        assert!(error.contains("server.cors_allow_credentials"), "{error}");
+        let figment = Figment::from(Serialized::defaults(Settings::default()))
+            .merge(Toml::string("[metrics]\nbind = \"not an address\""));
+        let error = Settings::from_figment(figment).unwrap_err().to_string();
+        assert!(error.contains("metrics.bind"), "{error}");
     }
 
     #[test]

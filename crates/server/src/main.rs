@@ -1,5 +1,6 @@
 //! The `coalition` binary.
 
+use std::path::Path;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -12,6 +13,7 @@ use coalition_server::{
     StartError, build_mail_worker, build_services, prepare_store, start, telemetry,
 };
 use coalition_services::accounts::AdminProfile;
+use coalition_store::Backend;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -146,7 +148,36 @@ async fn run(command: Command, settings: Settings) -> Result<(), Failure> {
             let _ = running.await;
             Ok(())
         }
+        Command::Backup { output } => backup(settings, &clock, &output).await,
         Command::ExportSchema { .. } => Ok(()),
+    }
+}
+
+/// `coalition backup --output FILE`: an online copy of a SQLite database.
+async fn backup(mut settings: Settings, clock: &Clock, output: &Path) -> Result<(), Failure> {
+    if Backend::from_url(&settings.database.url) == Some(Backend::Postgres) {
+        return Err(Failure {
+            message: "backup copies SQLite databases; for PostgreSQL use pg_dump (e.g. `pg_dump --format=custom --file=coalition.dump DATABASE_URL`)".to_owned(),
+            exit_code: 2,
+        });
+    }
+    if output.exists() {
+        return Err(Failure {
+            message: format!("{} exists already: choose a new file", output.display()),
+            exit_code: 2,
+        });
+    }
+    // Copy what is there: no migration or seed first.
+    settings.database.migrate_on_start = false;
+    settings.database.seed_on_start = false;
+    let store = prepare_store(&settings, clock).await?;
+    match store.backup_sqlite(output).await {
+        Some(Ok(())) => {
+            tracing::info!(output = %output.display(), "backup written");
+            Ok(())
+        }
+        Some(Err(error)) => Err(format!("backup to {} failed: {error}", output.display()).into()),
+        None => Err("backup copies SQLite databases only".to_owned().into()),
     }
 }
 

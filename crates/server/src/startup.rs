@@ -23,7 +23,9 @@ use tokio::sync::{oneshot, watch};
 use tokio::task::JoinHandle;
 
 use crate::config::Settings;
-use crate::http::{AppState, HttpLimits, UploadLimits, router};
+use crate::http::{
+    AppState, HttpLimits, OpenSockets, ShutdownSignal, UploadLimits, metrics_router, router,
+};
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -246,7 +248,12 @@ pub struct RunningServer {
     events: Arc<dyn EventBus>,
     shutdown: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
+    /// The stop switch of the background tasks and the open WebSockets.
     workers: watch::Sender<bool>,
+    /// The mail worker and the reminders, awaited at shutdown.
+    background: Vec<JoinHandle<()>>,
+    sockets: OpenSockets,
+    grace: Duration,
 }
 
 impl std::fmt::Debug for RunningServer {
@@ -264,16 +271,37 @@ impl RunningServer {
         self.events.subscriber_count()
     }
 
-    /// Stops accepting, lets requests in flight finish, and waits.
+    /// Stops accepting; lets requests in flight finish, WebSockets close with 1001 and the
+    /// mail worker finish its current message, within `server.shutdown_grace_secs`; then
+    /// cuts what is left.
     pub async fn shutdown(mut self) {
         let _ = self.workers.send(true);
         if let Some(shutdown) = self.shutdown.take() {
             let _ = shutdown.send(());
         }
-        match tokio::time::timeout(Duration::from_secs(10), &mut self.task).await {
+        let deadline = tokio::time::Instant::now() + self.grace;
+        match tokio::time::timeout_at(deadline, &mut self.task).await {
             Ok(Ok(Err(error))) => tracing::error!(%error, "server stopped with an error"),
-            Err(_) => self.task.abort(),
+            Err(_) => {
+                tracing::warn!("shutdown grace elapsed: requests still running were cut");
+                self.task.abort();
+            }
             Ok(_) => {}
+        }
+        if tokio::time::timeout_at(deadline, self.sockets.all_closed())
+            .await
+            .is_err()
+        {
+            tracing::warn!(
+                open = self.sockets.count(),
+                "shutdown grace elapsed: WebSockets cut"
+            );
+        }
+        for mut task in self.background.drain(..) {
+            if tokio::time::timeout_at(deadline, &mut task).await.is_err() {
+                tracing::warn!("shutdown grace elapsed: a background task was cut");
+                task.abort();
+            }
         }
     }
 
@@ -284,6 +312,14 @@ impl RunningServer {
             Err(join) => Err(std::io::Error::other(join)),
         }
     }
+}
+
+/// Binds `address`; returns the listener and where it listens (port 0 resolved).
+async fn listen_on(address: SocketAddr) -> Result<(TcpListener, SocketAddr), StartError> {
+    let bind_error = |source| StartError::Bind { address, source };
+    let listener = TcpListener::bind(address).await.map_err(bind_error)?;
+    let local = listener.local_addr().map_err(bind_error)?;
+    Ok((listener, local))
 }
 
 /// Prepares the store, binds the configured address and serves in the background; `clock`
@@ -300,6 +336,8 @@ pub async fn start(settings: &Settings, clock: Clock) -> Result<RunningServer, S
         },
         settings.query_limits(),
     );
+    let (workers, stop_workers) = watch::channel(false);
+    let mut background = Vec::new();
     let state = AppState {
         schema,
         store,
@@ -308,35 +346,58 @@ pub async fn start(settings: &Settings, clock: Clock) -> Result<RunningServer, S
         max_batch_size: settings.graphql.max_batch_size,
         websocket: settings.websocket_limits(),
         trust_forwarded_for: settings.server.trust_forwarded_for,
+        shutdown: ShutdownSignal::new(stop_workers.clone()),
+        sockets: OpenSockets::default(),
+        max_connections: settings.database.max_connections,
+        graphiql: settings.graphql.graphiql,
         uploads: UploadLimits {
             max_file_bytes: settings.storage.max_upload_bytes,
             spool_dir: std::path::PathBuf::from(&settings.storage.dir),
         },
         max_json_bytes: settings.server.max_body_bytes,
     };
+    let metrics = settings.metrics.enabled && crate::metrics::install().is_some();
+    let separate_metrics = settings.metrics.separate_bind().filter(|_| metrics);
     let limits = HttpLimits {
         max_body_bytes: settings.server.max_body_bytes,
         request_timeout: Duration::from_secs(settings.server.request_timeout_secs),
+        metrics_route: metrics && separate_metrics.is_none(),
+        metrics,
+        cors_allowed_origins: settings.server.cors_allowed_origins.clone(),
+        cors_allow_credentials: settings.server.cors_allow_credentials,
+        graphiql: settings.graphql.graphiql,
     };
-    let (workers, stop_workers) = watch::channel(false);
+    if let Some(address) = separate_metrics {
+        let (listener, local) = listen_on(address).await?;
+        tracing::info!("metrics on http://{local}/metrics");
+        let app = metrics_router(state.clone());
+        let mut stopping = ShutdownSignal::new(stop_workers.clone());
+        background.push(tokio::spawn(async move {
+            let served = axum::serve(listener, app)
+                .with_graceful_shutdown(async move { stopping.requested().await })
+                .await;
+            if let Err(error) = served {
+                tracing::error!(%error, "metrics listener failed");
+            }
+        }));
+    }
     if settings.mail.worker {
         let worker = build_mail_worker(settings, state.store.clone())?;
-        tokio::spawn(worker.run(stop_workers.clone()));
+        background.push(tokio::spawn(worker.run(stop_workers.clone())));
         let lead = chrono::Duration::minutes(
             i64::try_from(settings.mail.reminder_lead_minutes).unwrap_or(24 * 60),
         );
-        tokio::spawn(remind(state.services.clone(), lead, stop_workers));
+        background.push(tokio::spawn(remind(
+            state.services.clone(),
+            lead,
+            stop_workers,
+        )));
     }
-    let address = settings.server.bind;
-    let listener = TcpListener::bind(address)
-        .await
-        .map_err(|source| StartError::Bind { address, source })?;
-    let local_addr = listener
-        .local_addr()
-        .map_err(|source| StartError::Bind { address, source })?;
+    let (listener, local_addr) = listen_on(settings.server.bind).await?;
     tracing::info!("listening on http://{local_addr}");
     let (shutdown, shutdown_signal) = oneshot::channel::<()>();
     let events = state.services.events.clone();
+    let sockets = state.sockets.clone();
     let app = router(state, limits);
     let task = tokio::spawn(async move {
         axum::serve(
@@ -354,5 +415,8 @@ pub async fn start(settings: &Settings, clock: Clock) -> Result<RunningServer, S
         shutdown: Some(shutdown),
         task,
         workers,
+        background,
+        sockets,
+        grace: Duration::from_secs(settings.server.shutdown_grace_secs),
     })
 }

@@ -14,6 +14,9 @@ use tokio::sync::broadcast;
 /// How many events a subscriber may fall behind before it is dropped as too slow.
 pub const SUBSCRIBER_BUFFER: usize = 1024;
 
+/// How long one publish to Redis may take.
+const PUBLISH_TIMEOUT: Duration = Duration::from_secs(2);
+
 /// Carries committed events to live subscriptions.
 #[async_trait::async_trait]
 pub trait EventBus: Send + Sync {
@@ -45,8 +48,9 @@ impl Default for InProcessBus {
 #[async_trait::async_trait]
 impl EventBus for InProcessBus {
     async fn publish(&self, event: &Event) {
+        metrics::counter!("coalition_bus_published_total").increment(1);
         // No receiver is not an error: nobody is listening right now.
-        let _ = self.sender.send(Arc::new(event.clone()));
+        deliver(&self.sender, Arc::new(event.clone()));
     }
 
     fn subscribe(&self) -> broadcast::Receiver<Arc<Event>> {
@@ -91,6 +95,18 @@ impl RedisBus {
         let _ = tokio::time::timeout(Duration::from_secs(5), subscribed).await;
         bus
     }
+
+    /// One PUBLISH, given two seconds.
+    async fn send(&self, text: &str) -> redis::RedisResult<i64> {
+        let mut connection = self.publisher.clone();
+        tokio::time::timeout(PUBLISH_TIMEOUT, connection.publish(&self.channel, text))
+            .await
+            .unwrap_or_else(|_| {
+                Err(redis::RedisError::from(std::io::Error::from(
+                    std::io::ErrorKind::TimedOut,
+                )))
+            })
+    }
 }
 
 #[async_trait::async_trait]
@@ -104,19 +120,24 @@ impl EventBus for RedisBus {
             tracing::error!(event = event.id, "event not serialisable; dropped");
             return;
         };
-        let mut connection = self.publisher.clone();
-        let sent: redis::RedisResult<i64> = tokio::time::timeout(
-            Duration::from_secs(2),
-            connection.publish(&self.channel, text),
-        )
-        .await
-        .unwrap_or_else(|_| {
-            Err(redis::RedisError::from(std::io::Error::from(
-                std::io::ErrorKind::TimedOut,
-            )))
-        });
-        if let Err(error) = sent {
-            tracing::warn!(event = event.id, verb = event.change.verb(), %error, "live event dropped: Redis unavailable");
+        let sent = match self.send(&text).await {
+            // A connection broken by a Redis restart is only found out by the command
+            // that fails on it; the manager then reconnects, and one retry goes out on the
+            // fresh connection. A timeout is not retried: Redis is slow or away, and the
+            // caller has already waited.
+            Err(error) if !error.is_timeout() => {
+                tracing::debug!(event = event.id, %error, "live event publish failed; retrying once");
+                metrics::counter!("coalition_bus_publish_retries_total").increment(1);
+                self.send(&text).await
+            }
+            sent => sent,
+        };
+        match sent {
+            Ok(_) => metrics::counter!("coalition_bus_published_total").increment(1),
+            Err(error) => {
+                metrics::counter!("coalition_bus_dropped_total").increment(1);
+                tracing::warn!(event = event.id, verb = event.change.verb(), %error, "live event dropped: Redis unavailable");
+            }
         }
     }
 
@@ -151,6 +172,9 @@ async fn listen(
                     if !connected.swap(true, Ordering::Relaxed) {
                         tracing::info!(%channel, "event bus connected to Redis");
                     }
+                    if ready.is_none() {
+                        metrics::counter!("coalition_bus_reconnects_total").increment(1);
+                    }
                     if let Some(ready) = ready.take() {
                         let _ = ready.send(());
                     }
@@ -163,7 +187,7 @@ async fn listen(
                             .and_then(|text| serde_json::from_str::<EventEnvelope>(&text).ok())
                         {
                             Some(envelope) if envelope.v == EVENT_FORMAT_VERSION => {
-                                let _ = local.send(Arc::new(envelope.event));
+                                deliver(&local, Arc::new(envelope.event));
                             }
                             Some(envelope) => {
                                 tracing::warn!(
@@ -184,5 +208,12 @@ async fn listen(
         }
         tokio::time::sleep(backoff).await;
         backoff = (backoff * 2).min(Duration::from_secs(5));
+    }
+}
+
+/// Hands an event to this process's subscriptions, counting how many received it.
+fn deliver(local: &broadcast::Sender<Arc<Event>>, event: Arc<Event>) {
+    if let Ok(receivers) = local.send(event) {
+        metrics::counter!("coalition_bus_deliveries_total").increment(receivers as u64);
     }
 }

@@ -95,11 +95,15 @@ impl PasswordHasher {
         &self,
         work: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, ServiceError> {
-        let _permit = self
-            .permits
-            .acquire()
-            .await
-            .map_err(|_| ServiceError::internal("password hasher closed"))?;
+        // The queue an operator watches: hashes waiting for a core, and hashes running.
+        let waiting = metrics::gauge!("coalition_password_hashes_waiting");
+        waiting.increment(1.0);
+        let permit = self.permits.acquire().await;
+        waiting.decrement(1.0);
+        let _permit = permit.map_err(|_| ServiceError::internal("password hasher closed"))?;
+        let running = metrics::gauge!("coalition_password_hashes_running");
+        running.increment(1.0);
+        let _running = on_drop(move || running.decrement(1.0));
         tokio::task::spawn_blocking(work).await.map_err(|error| {
             ServiceError::internal(format!("password hashing task failed: {error}"))
         })
@@ -147,6 +151,19 @@ fn is_weaker(hash: &PasswordHash<'_>, cost: HashCost) -> bool {
     params.m_cost() < cost.memory_kib
         || params.t_cost() < cost.iterations
         || params.p_cost() < cost.parallelism
+}
+
+/// Runs `undo` when dropped, so a gauge comes back down however the work ends.
+fn on_drop(undo: impl FnOnce()) -> impl Drop {
+    struct Guard<F: FnOnce()>(Option<F>);
+    impl<F: FnOnce()> Drop for Guard<F> {
+        fn drop(&mut self) {
+            if let Some(undo) = self.0.take() {
+                undo();
+            }
+        }
+    }
+    Guard(Some(undo))
 }
 
 #[cfg(test)]

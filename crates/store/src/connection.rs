@@ -24,6 +24,9 @@ pub struct DatabaseSettings {
     pub acquire_timeout: Duration,
     /// How long SQLite waits on a lock before giving up.
     pub busy_timeout: Duration,
+    /// PostgreSQL: the longest one statement may run (a runaway query is cancelled
+    /// instead of holding a connection).
+    pub statement_timeout: Option<Duration>,
 }
 
 /// Which database engine is behind the store.
@@ -56,6 +59,15 @@ pub struct Store {
     pub(crate) clock: Clock,
 }
 
+/// The connection pool as it stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolStatus {
+    /// Connections open.
+    pub open: u32,
+    /// Of those, how many wait unused.
+    pub idle: usize,
+}
+
 impl Store {
     /// Opens a pool. For SQLite the file (and its folder) is created when missing, in WAL
     /// mode with foreign keys enforced and a busy timeout.
@@ -81,6 +93,12 @@ impl Store {
                     .synchronous(SqliteSynchronous::Normal)
                     .foreign_keys(true)
                     .busy_timeout(busy_timeout)
+            });
+        }
+        if let (Backend::Postgres, Some(limit)) = (backend, settings.statement_timeout) {
+            let limit = format!("{}ms", limit.as_millis());
+            options.map_sqlx_postgres_opts(move |postgres| {
+                postgres.options([("statement_timeout", limit.as_str())])
             });
         }
         let db = Database::connect(options).await?;
@@ -136,6 +154,43 @@ impl Store {
     pub async fn ping(&self) -> Result<(), StoreError> {
         self.db.execute_unprepared("SELECT 1").await?;
         Ok(())
+    }
+
+    /// The pool's open connections and how many of them are idle (for metrics).
+    pub fn pool_status(&self) -> Option<PoolStatus> {
+        match self.db.get_database_backend() {
+            DbBackend::Postgres => {
+                let pool = self.db.get_postgres_connection_pool();
+                Some(PoolStatus {
+                    open: pool.size(),
+                    idle: pool.num_idle(),
+                })
+            }
+            DbBackend::Sqlite => {
+                let pool = self.db.get_sqlite_connection_pool();
+                Some(PoolStatus {
+                    open: pool.size(),
+                    idle: pool.num_idle(),
+                })
+            }
+            _ => None,
+        }
+    }
+
+    /// Writes a consistent copy of the SQLite database to `path` while it stays in use
+    /// (`VACUUM INTO` reads one snapshot, as the backup API does). `path` must not exist.
+    /// PostgreSQL has `pg_dump` for this; `None` is returned there and nothing is written.
+    pub async fn backup_sqlite(&self, path: &std::path::Path) -> Option<Result<(), StoreError>> {
+        if self.backend != Backend::Sqlite {
+            return None;
+        }
+        // A string literal in SQL: single quotes doubled.
+        let target = path.to_string_lossy().replace('\'', "''");
+        let copied = self
+            .db
+            .execute_unprepared(&format!("VACUUM INTO '{target}'"))
+            .await;
+        Some(copied.map(|_| ()).map_err(StoreError::from))
     }
 
     /// Closes the pool, waiting for connections to be returned.

@@ -20,7 +20,7 @@ mod seed;
 
 pub use accounts::{AccountChange, NewAccount, NewMailFor, NewToken};
 pub use activity::Recorded;
-pub use connection::{Backend, DatabaseSettings, Store};
+pub use connection::{Backend, DatabaseSettings, PoolStatus, Store};
 pub use documents::{DocumentOwner, NewVersion};
 pub use error::StoreError;
 pub use invitations::NewInvitation;

@@ -10,8 +10,8 @@ use coalition_domain::notifications::{DeliveryMode, NotificationCategory, Outbox
 use coalition_domain::people::{Email, Person, PersonId};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, Statement,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set, Statement,
 };
 
 use crate::Store;
@@ -267,6 +267,40 @@ impl Store {
             .await?;
         txn.commit().await?;
         rows.into_iter().map(message_from_row).collect()
+    }
+
+    /// Messages waiting to go out (pending, whether due or backing off) and being sent.
+    pub async fn outbox_backlog(&self) -> Result<u64, StoreError> {
+        Ok(outbox::Entity::find()
+            .filter(outbox::Column::Status.is_in([
+                OutboxStatus::Pending.as_str(),
+                OutboxStatus::Sending.as_str(),
+            ]))
+            .count(&self.db)
+            .await?)
+    }
+
+    /// Gives back claimed messages that were not attempted (a worker shutting down): they
+    /// are due again at once, their attempt not counted.
+    pub async fn release_mail_claims(&self, ids: &[i32]) -> Result<(), StoreError> {
+        outbox::Entity::update_many()
+            .col_expr(
+                outbox::Column::Status,
+                Expr::value(OutboxStatus::Pending.as_str()),
+            )
+            .col_expr(
+                outbox::Column::ClaimedUntil,
+                Expr::value(Option::<DateTime<Utc>>::None),
+            )
+            .col_expr(
+                outbox::Column::Attempts,
+                Expr::col(outbox::Column::Attempts).sub(1),
+            )
+            .filter(outbox::Column::Id.is_in(ids.iter().copied()))
+            .filter(outbox::Column::Status.eq(OutboxStatus::Sending.as_str()))
+            .exec(&self.db)
+            .await?;
+        Ok(())
     }
 
     /// Records the outcome of an attempt.

@@ -23,6 +23,7 @@ use coalition_domain::policy::Viewer;
 use coalition_services::ServiceError;
 use coalition_services::accounts::ClientAddress;
 use serde_json::{Map, Value, json};
+use tracing::Instrument;
 
 use super::AppState;
 use super::media::{ResponseMediaType, is_json_body, wants_html};
@@ -268,7 +269,7 @@ pub async fn get(
     if let Ok(websocket) = websocket {
         return super::websocket::upgrade(state, websocket, &headers, peer);
     }
-    if !query.contains_key("query") && wants_html(&headers) {
+    if state.graphiql && !query.contains_key("query") && wants_html(&headers) {
         return super::graphiql::page();
     }
     let Some(media) = ResponseMediaType::negotiate(&headers) else {
@@ -455,7 +456,10 @@ async fn execute_with_uploads(
     caller: &Caller,
     uploads: Vec<(String, async_graphql::UploadValue)>,
 ) -> Outcome {
+    let started = std::time::Instant::now();
+    let name = params.operation_name.clone();
     if let Some(message) = missing_required_variable(&params) {
+        crate::metrics::record_operation(name.as_deref(), "request_error", started);
         let error = ErrorCode::BadUserInput.error_json(&message);
         return Outcome {
             request_error: true,
@@ -470,8 +474,16 @@ async fn execute_with_uploads(
     for (path, upload) in uploads {
         request.set_upload(&path, upload);
     }
-    let response = state.schema.execute(request).await;
+    // Inside the request's span, so its lines carry the request id too.
+    let span = tracing::info_span!("graphql", operation = name.as_deref().unwrap_or_default());
+    let response = state.schema.execute(request).instrument(span).await;
     let request_error = request_error_of(&response);
+    let outcome = match (request_error, response.errors.is_empty()) {
+        (true, _) => "request_error",
+        (false, true) => "ok",
+        (false, false) => "error",
+    };
+    crate::metrics::record_operation(name.as_deref(), outcome, started);
     Outcome {
         request_error,
         body: response_json(response, !request_error),

@@ -7,15 +7,18 @@ mod graphql;
 mod health;
 pub mod media;
 mod multipart;
+mod shutdown;
 mod websocket;
 
+pub use shutdown::{OpenSockets, ShutdownSignal};
 pub use websocket::{Admission, WebSocketLimits};
 
 use std::time::Duration;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::http::{HeaderName, Request, Response, StatusCode, header};
+use axum::extract::State;
+use axum::http::{HeaderName, HeaderValue, Method, Request, Response, StatusCode, header};
 use axum::routing::get;
 use coalition_api::{CoalitionSchema, ErrorCode};
 use coalition_services::Services;
@@ -24,8 +27,9 @@ use redis::aio::ConnectionManager;
 use serde_json::json;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::timeout::TimeoutLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 /// What every handler shares.
@@ -45,6 +49,14 @@ pub struct AppState {
     pub websocket: WebSocketLimits,
     /// Whether `X-Forwarded-For` names the client (behind a trusted proxy).
     pub trust_forwarded_for: bool,
+    /// Turns true when the server stops: open WebSockets close with 1001.
+    pub shutdown: ShutdownSignal,
+    /// The WebSockets open now.
+    pub sockets: OpenSockets,
+    /// `database.max_connections`, for metrics.
+    pub max_connections: u32,
+    /// Serve GraphiQL to browsers.
+    pub graphiql: bool,
     /// Files in multipart GraphQL requests.
     pub uploads: UploadLimits,
     /// Largest JSON part (`operations`, `map`) of a multipart request.
@@ -84,13 +96,23 @@ impl AppState {
     }
 }
 
-/// Limits applied to every request.
-#[derive(Debug, Clone, Copy)]
+/// What every request passes through: limits, CORS, metrics.
+#[derive(Debug, Clone)]
 pub struct HttpLimits {
     /// Largest body accepted (413 beyond).
     pub max_body_bytes: usize,
     /// Longest a request may take (503 beyond).
     pub request_timeout: Duration,
+    /// Serve `/metrics` on this router.
+    pub metrics_route: bool,
+    /// Count requests for metrics.
+    pub metrics: bool,
+    /// Origins whose pages may call the API from a browser; empty = no CORS headers.
+    pub cors_allowed_origins: Vec<String>,
+    /// Whether those pages may send credentials.
+    pub cors_allow_credentials: bool,
+    /// Serve GraphiQL's files.
+    pub graphiql: bool,
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -115,22 +137,48 @@ pub fn router(state: AppState, limits: HttpLimits) -> Router {
             }),
         )
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ))
+        .option_layer(cors(&limits))
         .layer(CatchPanicLayer::custom(panic_response))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::SERVICE_UNAVAILABLE,
+        .layer(axum::middleware::from_fn_with_state(
             limits.request_timeout,
+            time_limit,
         ))
         .layer(DefaultBodyLimit::max(limits.max_body_bytes));
-    Router::new()
+    let mut routes = Router::new()
         .route("/graphql", get(graphql::get).post(graphql::post))
-        .route("/graphiql/{file}", get(graphiql::asset))
         .route("/files/{version}", get(files::download))
         .route("/calendar/groups/{file}", get(calendar::group))
         .route("/calendar/people/{file}", get(calendar::person))
         .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz))
+        .route("/readyz", get(health::readyz));
+    if limits.graphiql {
+        routes = routes.route("/graphiql/{file}", get(graphiql::asset));
+    }
+    if limits.metrics_route {
+        routes = routes.route("/metrics", get(crate::metrics::scrape));
+    }
+    let app = routes.with_state(state).layer(middleware);
+    if limits.metrics {
+        // Outermost, so refusals by the limits (413, 503) are counted too.
+        app.layer(axum::middleware::from_fn(crate::metrics::track_http))
+    } else {
+        app
+    }
+}
+
+/// The separate listener's application: `/metrics` alone.
+pub fn metrics_router(state: AppState) -> Router {
+    Router::new()
+        .route("/metrics", get(crate::metrics::scrape))
         .with_state(state)
-        .layer(middleware)
 }
 
 /// The path as logs may show it: a private calendar's path is its secret.
@@ -142,18 +190,77 @@ fn loggable_path(path: &str) -> &str {
     }
 }
 
+/// CORS for the configured origins: GET and POST with the headers a GraphQL client sends;
+/// credentials only when configured. `None` without origins (no CORS headers at all).
+fn cors(limits: &HttpLimits) -> Option<CorsLayer> {
+    if limits.cors_allowed_origins.is_empty() {
+        return None;
+    }
+    let origins = if limits
+        .cors_allowed_origins
+        .iter()
+        .any(|origin| origin == "*")
+    {
+        AllowOrigin::any()
+    } else {
+        AllowOrigin::list(
+            limits
+                .cors_allowed_origins
+                .iter()
+                .filter_map(|origin| HeaderValue::from_str(origin).ok()),
+        )
+    };
+    Some(
+        CorsLayer::new()
+            .allow_origin(origins)
+            .allow_methods([Method::GET, Method::POST])
+            .allow_headers([
+                header::AUTHORIZATION,
+                header::CONTENT_TYPE,
+                header::ACCEPT,
+                header::ACCEPT_LANGUAGE,
+            ])
+            .expose_headers([REQUEST_ID])
+            .allow_credentials(limits.cors_allow_credentials)
+            .max_age(Duration::from_secs(600)),
+    )
+}
+
+/// Answers 503 with a typed error when a request outlives `server.request_timeout_secs`.
+async fn time_limit(
+    State(limit): State<Duration>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response<axum::body::Body> {
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => {
+            tracing::warn!(limit_secs = limit.as_secs(), "request timed out");
+            error_response(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the request took longer than the server allows; try again",
+            )
+        }
+    }
+}
+
 /// A panic is a bug: log it (the trace span holds the request id) and answer 500 without
 /// details.
 fn panic_response(_panic: Box<dyn std::any::Any + Send + 'static>) -> Response<axum::body::Body> {
     tracing::error!("a request handler panicked");
+    error_response(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
+}
+
+/// A GraphQL-shaped error body with code `INTERNAL`.
+fn error_response(status: StatusCode, message: &str) -> Response<axum::body::Body> {
     let body = json!({
-        "errors": [ErrorCode::Internal.error_json("internal error")]
+        "errors": [ErrorCode::Internal.error_json(message)]
     });
     let mut response = Response::new(axum::body::Body::from(body.to_string()));
-    *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+    *response.status_mut() = status;
     response.headers_mut().insert(
         header::CONTENT_TYPE,
-        header::HeaderValue::from_static("application/json; charset=utf-8"),
+        HeaderValue::from_static("application/json; charset=utf-8"),
     );
     response
 }

@@ -203,6 +203,7 @@ impl Connection {
         client: IpAddr,
         admitted: Admitted,
     ) {
+        let _open = state.sockets.open();
         let (sink, stream) = socket.split();
         let (writer, outbox) = Writer::start(sink, protocol, state.websocket.ping_interval);
         let mut connection = Connection {
@@ -240,8 +241,10 @@ impl Connection {
             tokio::time::interval_at(tokio::time::Instant::now() + period, period);
         session_check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let recheck = self.recheck.clone();
+        let mut shutdown = self.state.shutdown.clone();
         loop {
             let outcome = tokio::select! {
+                () = shutdown.requested() => Err(Closing::going_away().into()),
                 Some((id, ended)) = self.operations.next_ended() => self.report_end(id, ended),
                 // Only while operations run: a new one checks the session as it starts.
                 _ = session_check.tick(), if self.watches_session() => self.check_session().await,

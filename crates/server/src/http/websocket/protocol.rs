@@ -56,6 +56,8 @@ pub(super) mod close_code {
     pub(crate) const TOO_SLOW: u16 = 1008;
     /// Checking a session token failed inside the server (the database, for one).
     pub(crate) const INTERNAL_ERROR: u16 = 1011;
+    /// The server is shutting down: the client should reconnect (to another instance).
+    pub(crate) const GOING_AWAY: u16 = 1001;
 }
 
 /// Why the server closes a connection: a close code and a reason for the client.
@@ -88,6 +90,11 @@ impl Closing {
     /// A message that is not the protocol's.
     pub(super) fn bad_request(why: impl std::fmt::Display) -> Self {
         Self::new(close_code::BAD_REQUEST, format!("Invalid message: {why}"))
+    }
+
+    /// The server is stopping.
+    pub(super) fn going_away() -> Self {
+        Self::new(close_code::GOING_AWAY, "Server shutting down")
     }
 
     /// A client that stopped reading.
