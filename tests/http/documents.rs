@@ -775,3 +775,151 @@ async fn documents_are_edited_archived_restored_and_purged() {
         app.finish().await;
     }
 }
+
+#[tokio::test]
+async fn search_finds_visible_documents_with_snippets() {
+    const SEARCH: &str = "query($q: String!, $group: ID, $lang: String, $kind: DocumentKind) {
+        searchDocuments(query: $q, groupId: $group, language: $lang, kind: $kind) {
+            edges { node { language snippet document { id } } }
+        }
+    }";
+    for backend in backends() {
+        let app = TestApp::spawn(backend).await;
+        let (group, group_id) = app.group(0).await;
+        let (_, member) = member_of(&app, group, "Amina Diallo", "amina@example.org").await;
+        let (_, body) = upload(
+            &app,
+            Some(&member),
+            UPLOAD,
+            json!({ "input": input(&group_id, "GROUP") }),
+            "r.pdf",
+            pdf(),
+        )
+        .await;
+        let private = body["data"]["uploadDocument"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let french = json!({
+            "groupId": group_id, "language": "fr", "title": "Ressources éducatives libres",
+            "description": "Un guide <pratique> des licences.", "kind": "POLICY_BRIEF",
+            "tags": ["OER"], "visibility": "PUBLIC",
+        });
+        let (_, body) = upload(
+            &app,
+            Some(&member),
+            UPLOAD,
+            json!({ "input": french }),
+            "guide.txt",
+            b"guide\n".to_vec(),
+        )
+        .await;
+        let public = body["data"]["uploadDocument"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+
+        let hits = |body: &Value| -> Vec<(String, String)> {
+            body["data"]["searchDocuments"]["edges"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|edge| {
+                    let node = &edge["node"];
+                    (
+                        node["document"]["id"]
+                            .as_str()
+                            .unwrap_or_default()
+                            .to_owned(),
+                        node["snippet"].as_str().unwrap_or_default().to_owned(),
+                    )
+                })
+                .collect()
+        };
+        // Anonymous visitors find the public document only.
+        let body = app.graphql(SEARCH, json!({ "q": "licensing" })).await;
+        assert_eq!(hits(&body), vec![], "[{backend}] {body}");
+        let (_, body) = app
+            .graphql_as(&member, SEARCH, json!({ "q": "Licensing" }))
+            .await;
+        let found = hits(&body);
+        assert_eq!(found.len(), 1, "[{backend}] {body}");
+        assert_eq!(found[0].0, private);
+        assert!(
+            found[0].1.contains("<mark>licensing</mark>"),
+            "[{backend}] {}",
+            found[0].1
+        );
+
+        let body = app.graphql(SEARCH, json!({ "q": "éducatives" })).await;
+        let found = hits(&body);
+        assert_eq!(
+            found.iter().map(|hit| hit.0.clone()).collect::<Vec<_>>(),
+            vec![public.clone()],
+            "[{backend}] {body}"
+        );
+        assert!(
+            found[0].1.contains("&lt;pratique&gt;")
+                || !found[0].1.contains('<')
+                || found[0].1.contains("<mark>"),
+            "[{backend}] escaped: {}",
+            found[0].1
+        );
+
+        // Tags, and the filters.
+        let (_, body) = app.graphql_as(&member, SEARCH, json!({ "q": "oer" })).await;
+        assert_eq!(hits(&body).len(), 2, "[{backend}] {body}");
+        let (_, body) = app
+            .graphql_as(&member, SEARCH, json!({ "q": "oer", "lang": "fr" }))
+            .await;
+        assert_eq!(
+            hits(&body)
+                .iter()
+                .map(|hit| hit.0.clone())
+                .collect::<Vec<_>>(),
+            vec![public.clone()],
+            "[{backend}] {body}"
+        );
+        let (_, body) = app
+            .graphql_as(
+                &member,
+                SEARCH,
+                json!({ "q": "oer", "kind": "REPORT", "group": group_id }),
+            )
+            .await;
+        assert_eq!(
+            hits(&body)
+                .iter()
+                .map(|hit| hit.0.clone())
+                .collect::<Vec<_>>(),
+            vec![private.clone()],
+            "[{backend}] {body}"
+        );
+        let (_, body) = app
+            .graphql_as(&member, SEARCH, json!({ "q": " ;; " }))
+            .await;
+        assert_eq!(error_code(&body), "BAD_USER_INPUT", "[{backend}] {body}");
+
+        // Archived documents drop out; an edit is found at once.
+        let (_, body) = app
+            .graphql_as(
+                &member,
+                "mutation($id: ID!) { archiveDocument(documentId: $id) { archived } }",
+                json!({ "id": private }),
+            )
+            .await;
+        assert_eq!(
+            body["data"]["archiveDocument"]["archived"], true,
+            "[{backend}] {body}"
+        );
+        let (_, body) = app.graphql_as(&member, SEARCH, json!({ "q": "oer" })).await;
+        assert_eq!(hits(&body).len(), 1, "[{backend}] {body}");
+        let (_, body) = app
+            .graphql_as(&member, "mutation($id: ID!, $input: UpdateDocumentInput!) { updateDocument(documentId: $id, input: $input) { id } }", json!({ "id": public, "input": { "language": "fr", "title": "Manuel de gouvernance" } }))
+            .await;
+        assert!(body["errors"].is_null(), "[{backend}] {body}");
+        let body = app.graphql(SEARCH, json!({ "q": "gouvernance" })).await;
+        assert_eq!(hits(&body).len(), 1, "[{backend}] {body}");
+        app.finish().await;
+    }
+}

@@ -2,7 +2,7 @@
 //! editions, versions and their download links.
 
 use async_graphql::connection::{Connection, Edge, EmptyFields, query};
-use async_graphql::{Context, Enum, ID, InputObject, Object, Upload};
+use async_graphql::{Context, Enum, ID, InputObject, Object, OutputType, Upload};
 use chrono::{DateTime, Utc};
 use coalition_domain::coalition::WorkingGroupId;
 use coalition_domain::documents::{
@@ -10,7 +10,7 @@ use coalition_domain::documents::{
 };
 use coalition_domain::meetings::MeetingId;
 use coalition_services::documents::UploadedFile;
-use coalition_store::DocumentOwner;
+use coalition_store::{DocumentOwner, SearchFilter, SearchHit};
 
 use crate::context::{api, viewer};
 use crate::error::ApiError;
@@ -264,13 +264,24 @@ pub(crate) async fn documents_page(
     first: Option<i32>,
     after: Option<String>,
 ) -> Result<DocumentConnection, ApiError> {
-    let context = api(ctx)?;
-    let documents = context
+    let documents = api(ctx)?
         .services
         .documents_for(viewer(ctx), owner, group)
         .await?;
-    let max = context.page_limits.max_size as usize;
-    let default = context.page_limits.default_size as usize;
+    let documents = documents.into_iter().map(Document).collect();
+    page(ctx, documents, first, after).await
+}
+
+/// One page of `items` (all loaded), by position.
+async fn page<T: OutputType>(
+    ctx: &Context<'_>,
+    items: Vec<T>,
+    first: Option<i32>,
+    after: Option<String>,
+) -> Result<Connection<usize, T, EmptyFields, EmptyFields>, ApiError> {
+    let limits = api(ctx)?.page_limits;
+    let max = limits.max_size as usize;
+    let default = limits.default_size as usize;
     query(
         after,
         None,
@@ -279,21 +290,88 @@ pub(crate) async fn documents_page(
         |after: Option<usize>, _before: Option<usize>, first: Option<usize>, _last| async move {
             let start = after.map_or(0, |after| after + 1);
             let size = first.unwrap_or(default).min(max);
-            let end = (start + size).min(documents.len());
-            let mut connection = Connection::new(start > 0, end < documents.len());
+            let end = (start + size).min(items.len());
+            let mut connection = Connection::new(start > 0, end < items.len());
             connection.edges.extend(
-                documents
+                items
                     .into_iter()
                     .enumerate()
                     .skip(start)
                     .take(end.saturating_sub(start))
-                    .map(|(index, document)| Edge::new(index, Document(document))),
+                    .map(|(index, item)| Edge::new(index, item)),
             );
             Ok::<_, async_graphql::Error>(connection)
         },
     )
     .await
     .map_err(|error| ApiError::invalid("after", error.message))
+}
+
+/// A document that matched a search.
+pub(crate) struct DocumentSearchHit(SearchHit);
+
+#[Object]
+impl DocumentSearchHit {
+    /// The document.
+    async fn document(&self) -> Document {
+        Document(self.0.document.clone())
+    }
+    /// The language of the edition that matched.
+    async fn language(&self) -> &'static str {
+        self.0.language.code()
+    }
+    /// Text around the match as HTML: escaped, the matched words in `<mark>`.
+    async fn snippet(&self) -> &str {
+        &self.0.snippet
+    }
+}
+
+/// A page of search hits.
+pub(crate) type DocumentSearchConnection =
+    Connection<usize, DocumentSearchHit, EmptyFields, EmptyFields>;
+
+/// Finding documents.
+#[derive(Default)]
+pub(crate) struct DocumentsQuery;
+
+#[Object]
+impl DocumentsQuery {
+    /// Documents whose title, description or tags (in any edition) hold every word of
+    /// `query`, best first, among those the viewer may see (archived ones left out).
+    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    // The arguments are the GraphQL field's, one each.
+    #[allow(clippy::too_many_arguments)]
+    async fn search_documents(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Words to look for; every one must occur.")] query: String,
+        #[graphql(desc = "Only this group's documents.")] group_id: Option<ID>,
+        #[graphql(desc = "Only editions in this language (a BCP 47 tag).")] language: Option<
+            String,
+        >,
+        #[graphql(desc = "Only documents of this kind.")] kind: Option<DocumentKind>,
+        #[graphql(desc = "Page size; at most the server's maximum (100 by default).")]
+        first: Option<i32>,
+        #[graphql(desc = "The `endCursor` of the previous page.")] after: Option<String>,
+    ) -> Result<DocumentSearchConnection, ApiError> {
+        let filter = SearchFilter {
+            group: group_id
+                .as_ref()
+                .map(|id| decode_id_of(NodeKind::WorkingGroup, id, "groupId").map(WorkingGroupId))
+                .transpose()?,
+            language: language
+                .as_deref()
+                .map(EditionLanguage::parse)
+                .transpose()?,
+            kind: kind.map(Into::into),
+        };
+        let hits = api(ctx)?
+            .services
+            .search_documents(viewer(ctx), &query, &filter)
+            .await?;
+        let hits = hits.into_iter().map(DocumentSearchHit).collect();
+        page(ctx, hits, first, after).await
+    }
 }
 
 /// A new document's metadata.

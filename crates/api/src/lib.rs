@@ -32,6 +32,7 @@ pub struct Query(
     coalition::CoalitionQuery,
     accounts::AccountsQuery,
     meetings::MeetingsQuery,
+    documents::DocumentsQuery,
     notifications::NotificationsQuery,
     node::NodeQuery,
 );

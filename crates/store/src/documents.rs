@@ -84,6 +84,7 @@ impl Store {
         .insert(&txn)
         .await?;
         insert_version(&txn, row.id, draft.language, 1, actor, now, version).await?;
+        crate::document_search::reindex(&txn, row.id).await?;
         let event = self
             .record(&txn, Some(actor), Change::DocumentUploaded(facts(&row)?))
             .await?;
@@ -139,6 +140,7 @@ impl Store {
         let mut update: document::ActiveModel = row.clone().into();
         update.updated_at = Set(now);
         let row = update.update(&txn).await?;
+        crate::document_search::reindex(&txn, row.id).await?;
         let event = self
             .record(
                 &txn,
@@ -192,6 +194,7 @@ impl Store {
         }
         update.updated_at = Set(self.clock.now());
         let row = update.update(&txn).await?;
+        crate::document_search::reindex(&txn, row.id).await?;
         let event = self
             .record(&txn, Some(actor), Change::DocumentUpdated(facts(&row)?))
             .await?;
@@ -256,6 +259,8 @@ impl Store {
             .exec(&txn)
             .await?;
         document::Entity::delete_by_id(id.0).exec(&txn).await?;
+        // No edition is left: the search rows go.
+        crate::document_search::reindex(&txn, id.0).await?;
         let mut unreferenced = Vec::new();
         for sha256 in hashes {
             let still_used = document_version::Entity::find()

@@ -17,7 +17,7 @@ use coalition_domain::documents::{
 };
 use coalition_domain::meetings::{MeetingId, Visibility};
 use coalition_domain::policy::{self, Action, Viewer};
-use coalition_store::{DocumentOwner, NewVersion};
+use coalition_store::{DocumentOwner, MATCH_END, MATCH_START, NewVersion, SearchFilter, SearchHit};
 use sha2::{Digest, Sha256};
 
 pub use blobs::{BlobError, BlobStore, BlobStream, ObjectBlobStore};
@@ -209,6 +209,27 @@ impl Services {
         Ok(documents)
     }
 
+    /// Documents whose title, description or tags (in any edition) hold every word of
+    /// `query`, best first, among those the viewer may see. Snippets are HTML-escaped text
+    /// with the matched words in `<mark>`.
+    pub async fn search_documents(
+        &self,
+        viewer: &Viewer,
+        query: &str,
+        filter: &SearchFilter,
+    ) -> Result<Vec<SearchHit>, ServiceError> {
+        let words = search_words(query)?;
+        let mut hits = self
+            .store
+            .search_documents(&words, filter, MAX_SEARCH_HITS)
+            .await?;
+        hits.retain(|hit| policy::allows(viewer, Action::read_document(&hit.document)));
+        for hit in &mut hits {
+            hit.snippet = highlight(&hit.snippet);
+        }
+        Ok(hits)
+    }
+
     /// A version the viewer may download, with its document; "not found" otherwise.
     pub async fn downloadable_version(
         &self,
@@ -281,6 +302,44 @@ impl Services {
             }
         }
     }
+}
+
+/// Most hits a search looks at (before visibility is applied).
+const MAX_SEARCH_HITS: u64 = 200;
+
+/// The words of a search: letters and digits, up to 20 of them.
+fn search_words(query: &str) -> Result<Vec<String>, ServiceError> {
+    if query.chars().count() > 200 {
+        return Err(InvalidInput::new("query", "use at most 200 characters").into());
+    }
+    let words: Vec<String> = query
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|word| !word.is_empty())
+        .take(20)
+        .map(str::to_lowercase)
+        .collect();
+    if words.is_empty() {
+        return Err(InvalidInput::new("query", "give at least one word to look for").into());
+    }
+    Ok(words)
+}
+
+/// A raw snippet as HTML: the text escaped, the matches between `<mark>` tags.
+fn highlight(raw: &str) -> String {
+    let mut html = String::with_capacity(raw.len() + 16);
+    for c in raw.chars() {
+        match c {
+            MATCH_START => html.push_str("<mark>"),
+            MATCH_END => html.push_str("</mark>"),
+            '&' => html.push_str("&amp;"),
+            '<' => html.push_str("&lt;"),
+            '>' => html.push_str("&gt;"),
+            '"' => html.push_str("&quot;"),
+            '\'' => html.push_str("&#39;"),
+            c => html.push(c),
+        }
+    }
+    html
 }
 
 /// Reads the whole file once: its SHA-256, its size, its first bytes for the media type,
@@ -366,6 +425,24 @@ impl Utf8Check {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn snippets_are_escaped_around_their_marks() {
+        let raw = format!("a <b> & {MATCH_START}oer{MATCH_END} \"x\"");
+        assert_eq!(
+            highlight(&raw),
+            "a &lt;b&gt; &amp; <mark>oer</mark> &quot;x&quot;"
+        );
+        assert!(search_words(" ;; ").is_err());
+        assert_eq!(
+            search_words("Open-Licensing \"OER\"").ok(),
+            Some(vec![
+                "open".to_owned(),
+                "licensing".to_owned(),
+                "oer".to_owned()
+            ])
+        );
+    }
 
     #[test]
     fn text_split_inside_a_character_is_still_text() {
