@@ -111,6 +111,20 @@ async fn download(
     request.send().await.expect("request reaches the server")
 }
 
+/// The app, the first group (store id and global ID) and a member's token.
+async fn with_member(
+    app: TestApp,
+) -> (
+    TestApp,
+    coalition_domain::coalition::WorkingGroupId,
+    String,
+    String,
+) {
+    let (group, group_id) = app.group(0).await;
+    let (_, member) = member_of(&app, group, "Amina Diallo", "amina@example.org").await;
+    (app, group, group_id, member)
+}
+
 /// Every file kept under the test's storage folder.
 fn stored_files(app: &TestApp) -> Vec<std::path::PathBuf> {
     fn walk(dir: &std::path::Path, found: &mut Vec<std::path::PathBuf>) {
@@ -131,9 +145,7 @@ fn stored_files(app: &TestApp) -> Vec<std::path::PathBuf> {
 #[tokio::test]
 async fn members_upload_version_and_download_documents() {
     for backend in backends() {
-        let app = TestApp::spawn(backend).await;
-        let (group, group_id) = app.group(0).await;
-        let (_, member) = member_of(&app, group, "Amina Diallo", "amina@example.org").await;
+        let (app, group, group_id, member) = with_member(TestApp::spawn(backend).await).await;
 
         let (status, body) = upload(
             &app,
@@ -291,9 +303,7 @@ async fn members_upload_version_and_download_documents() {
 #[tokio::test]
 async fn documents_are_refused_by_visibility() {
     for backend in backends() {
-        let app = TestApp::spawn(backend).await;
-        let (group, group_id) = app.group(0).await;
-        let (_, member) = member_of(&app, group, "Amina Diallo", "amina@example.org").await;
+        let (app, group, group_id, member) = with_member(TestApp::spawn(backend).await).await;
         let (_, outsider) = signed_up(&app, "Li Wei", "li@example.org").await;
         let (observer_id, observer) = signed_up(&app, "Olga Petrova", "olga@example.org").await;
         app.store
@@ -441,10 +451,10 @@ async fn documents_are_refused_by_visibility() {
 #[tokio::test]
 async fn bad_uploads_are_refused_and_leave_nothing_behind() {
     for backend in backends() {
-        let app =
-            TestApp::spawn_with(backend, |settings| settings.storage.max_upload_bytes = 4096).await;
-        let (group, group_id) = app.group(0).await;
-        let (_, member) = member_of(&app, group, "Amina Diallo", "amina@example.org").await;
+        let small = TestApp::spawn_with(backend, |settings| {
+            settings.storage.max_upload_bytes = 4096;
+        });
+        let (app, _, group_id, member) = with_member(small.await).await;
         let variables = json!({ "input": input(&group_id, "GROUP") });
 
         let refused: Vec<(&str, &str, Vec<u8>)> = vec![
@@ -573,9 +583,7 @@ async fn bad_uploads_are_refused_and_leave_nothing_behind() {
 #[tokio::test]
 async fn an_interrupted_upload_leaves_no_row_and_no_bytes() {
     for backend in backends() {
-        let app = TestApp::spawn(backend).await;
-        let (group, group_id) = app.group(0).await;
-        let (_, member) = member_of(&app, group, "Amina Diallo", "amina@example.org").await;
+        let (app, _, group_id, member) = with_member(TestApp::spawn(backend).await).await;
         let operations =
             json!({ "query": UPLOAD, "variables": { "input": input(&group_id, "GROUP") } });
         let boundary = "coalition-test-boundary";
@@ -636,9 +644,7 @@ async fn documents_are_edited_archived_restored_and_purged() {
     const RESTORE: &str = "mutation($id: ID!) { restoreDocument(documentId: $id) { archived } }";
     const PURGE: &str = "mutation($id: ID!) { purgeDocument(documentId: $id) }";
     for backend in backends() {
-        let app = TestApp::spawn(backend).await;
-        let (group, group_id) = app.group(0).await;
-        let (_, member) = member_of(&app, group, "Amina Diallo", "amina@example.org").await;
+        let (app, group, group_id, member) = with_member(TestApp::spawn(backend).await).await;
         let (_, admin) =
             coalition_tests::accounts::administrator(&app, "Secretariat", "sec@example.org").await;
         let (_, body) = upload(
@@ -784,9 +790,7 @@ async fn search_finds_visible_documents_with_snippets() {
         }
     }";
     for backend in backends() {
-        let app = TestApp::spawn(backend).await;
-        let (group, group_id) = app.group(0).await;
-        let (_, member) = member_of(&app, group, "Amina Diallo", "amina@example.org").await;
+        let (app, _, group_id, member) = with_member(TestApp::spawn(backend).await).await;
         let (_, body) = upload(
             &app,
             Some(&member),
@@ -920,6 +924,62 @@ async fn search_finds_visible_documents_with_snippets() {
         assert!(body["errors"].is_null(), "[{backend}] {body}");
         let body = app.graphql(SEARCH, json!({ "q": "gouvernance" })).await;
         assert_eq!(hits(&body).len(), 1, "[{backend}] {body}");
+        app.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn coalition_documents_are_for_administrators_to_upload() {
+    const COALITION_DOCUMENTS: &str = "{ coalition { documents { edges { node { id kind } } } } }";
+    for backend in backends() {
+        let (app, _, _, member) = with_member(TestApp::spawn(backend).await).await;
+        let (_, admin) =
+            coalition_tests::accounts::administrator(&app, "Secretariat", "sec@example.org").await;
+        let mut coalition_input = input("", "COALITION");
+        coalition_input
+            .as_object_mut()
+            .map(|fields| fields.remove("groupId"));
+        coalition_input["kind"] = json!("MINUTES");
+        let variables = json!({ "input": coalition_input });
+        let (_, body) = upload(
+            &app,
+            Some(&member),
+            UPLOAD,
+            variables.clone(),
+            "m.txt",
+            b"minutes\n".to_vec(),
+        )
+        .await;
+        assert_eq!(error_code(&body), "FORBIDDEN", "[{backend}] {body}");
+        let (_, body) = upload(
+            &app,
+            Some(&admin),
+            UPLOAD,
+            variables,
+            "m.txt",
+            b"minutes\n".to_vec(),
+        )
+        .await;
+        let id = body["data"]["uploadDocument"]["id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        assert!(!id.is_empty(), "[{backend}] {body}");
+
+        let (_, body) = app
+            .graphql_as(&member, COALITION_DOCUMENTS, json!({}))
+            .await;
+        assert_eq!(
+            body["data"]["coalition"]["documents"]["edges"][0]["node"]["id"],
+            id.as_str(),
+            "[{backend}] {body}"
+        );
+        let body = app.graphql(COALITION_DOCUMENTS, json!({})).await;
+        assert_eq!(
+            body["data"]["coalition"]["documents"]["edges"],
+            json!([]),
+            "[{backend}] {body}"
+        );
         app.finish().await;
     }
 }
