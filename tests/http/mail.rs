@@ -12,7 +12,7 @@ use coalition_tests::smtp::{SmtpMode, SmtpServer};
 use coalition_tests::{TestApp, backends, error_code};
 use serde_json::json;
 
-const REGISTER: &str = "mutation ($input: RegisterInput!) { register(input: $input) { id } }";
+const REGISTER: &str = "mutation ($input: RegisterInput!) { register(input: $input) }";
 
 fn fast_retries(settings: &mut coalition_server::config::Settings, smtp: &SmtpServer) {
     settings.mail.smtp_url = smtp.url();
@@ -349,16 +349,18 @@ async fn signed_up_via_smtp(
     let before = smtp.delivered().len();
     let input = registration(name, email, "TR", "en");
     let registered = app.graphql(REGISTER, json!({ "input": input })).await;
-    let id = registered["data"]["register"]["id"]
+    assert_eq!(registered["data"]["register"], true, "{registered}");
+    let mail = smtp.wait_for(before + 1).await.pop().unwrap();
+    let verified = app
+        .graphql(
+            "mutation ($t: String!) { verifyEmail(token: $t) { id } }",
+            json!({ "t": token(&mail.data) }),
+        )
+        .await;
+    let id = verified["data"]["verifyEmail"]["id"]
         .as_str()
         .unwrap()
         .to_owned();
-    let mail = smtp.wait_for(before + 1).await.pop().unwrap();
-    app.graphql(
-        "mutation ($t: String!) { verifyEmail(token: $t) { id } }",
-        json!({ "t": token(&mail.data) }),
-    )
-    .await;
     (
         id,
         coalition_tests::accounts::login(app, email, coalition_tests::accounts::PASSWORD).await,
@@ -387,13 +389,14 @@ async fn a_worker_that_dies_mid_send_leaves_the_mail_to_another() {
             .claim_due_mail(10, chrono::Duration::seconds(1))
             .await
             .unwrap();
-        assert_eq!(claimed.len(), 1, "[{backend}]");
+        assert_eq!(claimed.messages.len(), 1, "[{backend}]");
         assert!(
             first
                 .store
                 .claim_due_mail(10, chrono::Duration::seconds(1))
                 .await
                 .unwrap()
+                .messages
                 .is_empty(),
             "claimed once"
         );
@@ -728,6 +731,41 @@ async fn each_meeting_is_reminded_of_once() {
         assert!(
             coalition_tests::mail::part(&reminder.data, "text/calendar").is_none(),
             "no invitation with a reminder"
+        );
+        app.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn invitations_to_the_longest_addresses_are_queued() {
+    for backend in backends() {
+        let app = TestApp::spawn(backend).await;
+        let (group, group_id) = app.group(0).await;
+        let (_, coordinator) =
+            coordinator_of(&app, group, "Claire Martin", "claire@example.fr").await;
+        // 64 + 1 + 189 = 254 characters: the longest address there is. Without an account,
+        // the invitation names its recipient by the address.
+        let domain = format!(
+            "{}.{}.{}.org",
+            "a".repeat(63),
+            "b".repeat(63),
+            "c".repeat(57)
+        );
+        let address = format!("{}@{domain}", "l".repeat(64));
+        assert_eq!(address.len(), 254);
+        let (_, body) = app
+            .graphql_as(
+                &coordinator,
+                "mutation ($g: ID!, $e: String!) { inviteMember(groupId: $g, email: $e, role: MEMBER) { id } }",
+                json!({ "g": group_id, "e": address }),
+            )
+            .await;
+        assert!(body["errors"].is_null(), "[{backend}] {body}");
+        let queued = app.store.outbox_messages(None, 1).await.unwrap().remove(0);
+        assert_eq!(
+            (queued.to.as_str(), queued.to_name.as_str()),
+            (address.as_str(), address.as_str()),
+            "[{backend}]"
         );
         app.finish().await;
     }

@@ -7,8 +7,10 @@
 
 mod account_recovery;
 mod accounts;
+mod authorization;
 mod binary;
 mod coalition;
+mod concurrency;
 mod documents;
 mod graphiql;
 mod graphql_over_http;
@@ -20,4 +22,5 @@ mod meetings;
 mod members;
 mod membership;
 mod operations;
+mod privacy;
 mod storage;

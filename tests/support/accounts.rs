@@ -16,7 +16,7 @@ pub const PASSWORD: &str = "open educational resources";
 
 const REGISTER: &str = r#"
 mutation Register($input: RegisterInput!) {
-  register(input: $input) { id displayName email }
+  register(input: $input)
 }"#;
 
 /// The registration input of an expert, with the default password.
@@ -42,10 +42,11 @@ pub async fn register(app: &TestApp, input: Value) -> Value {
 /// Registers, follows the mailed link and signs in; returns the person's id and token.
 pub async fn signed_up(app: &TestApp, name: &str, email: &str) -> (String, String) {
     let body = register(app, registration(name, email, "KE", "en")).await;
-    let id = body["data"]["register"]["id"]
-        .as_str()
-        .unwrap_or_else(|| panic!("[{}] registered: {body}", app.backend))
-        .to_owned();
+    assert_eq!(
+        body["data"]["register"], true,
+        "[{}] registered: {body}",
+        app.backend
+    );
     let mail = app.mail_to(email, "Confirm").await;
     let verified = app
         .graphql(
@@ -53,12 +54,17 @@ pub async fn signed_up(app: &TestApp, name: &str, email: &str) -> (String, Strin
             json!({ "token": mail::token(&mail) }),
         )
         .await;
-    assert_eq!(
-        verified["data"]["verifyEmail"]["id"],
-        id.as_str(),
-        "{verified}"
-    );
-    (id, login(app, email, PASSWORD).await)
+    let id = verified["data"]["verifyEmail"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("[{}] verified: {verified}", app.backend))
+        .to_owned();
+    let body = login_body(app, email, PASSWORD).await;
+    assert_eq!(body["data"]["login"]["person"]["id"], id.as_str(), "{body}");
+    let token = body["data"]["login"]["token"]
+        .as_str()
+        .unwrap_or_else(|| panic!("[{}] signed in: {body}", app.backend))
+        .to_owned();
+    (id, token)
 }
 
 /// Signs in; returns the bearer token.
@@ -135,4 +141,33 @@ pub async fn administrator(app: &TestApp, name: &str, email: &str) -> (String, S
         .await
         .expect("administrator appointed");
     (id, token)
+}
+
+/// Registers an account and leaves it unverified (it cannot sign in), an active member of
+/// `group`; returns its person id.
+pub async fn unverified_member(
+    app: &TestApp,
+    group: WorkingGroupId,
+    name: &str,
+    email: &str,
+) -> PersonId {
+    let body = register(app, registration(name, email, "KE", "en")).await;
+    assert_eq!(body["data"]["register"], true, "{body}");
+    let address = coalition_domain::people::Email::parse(email).expect("an address");
+    let (person, _) = app
+        .store
+        .account_by_email(&address)
+        .await
+        .expect("the account loads")
+        .expect("the account exists");
+    app.store
+        .insert_membership(
+            group,
+            person.id,
+            MembershipRole::Member,
+            MembershipStatus::Active,
+        )
+        .await
+        .expect("member enrolled");
+    person.id
 }

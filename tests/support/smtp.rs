@@ -1,6 +1,7 @@
 //! A real SMTP listener on a loopback port, speaking enough of RFC 5321 for a client to
 //! deliver (EHLO/HELO, MAIL, RCPT, DATA, RSET, NOOP, QUIT), that can refuse for a while,
-//! temporarily (451) or for good (550), and can be stopped and started again on its port.
+//! temporarily (451) or for good (550), answer slowly, and can be stopped and started again
+//! on its port.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -35,6 +36,7 @@ pub struct SmtpServer {
     pub port: u16,
     delivered: Arc<Mutex<Vec<Delivered>>>,
     mode: Arc<Mutex<SmtpMode>>,
+    delay: Arc<Mutex<Duration>>,
     task: JoinHandle<()>,
 }
 
@@ -51,16 +53,23 @@ impl SmtpServer {
             .expect("SMTP port free");
         let port = listener.local_addr().expect("address").port();
         let mode = Arc::new(Mutex::new(SmtpMode::Accept));
-        let (store, answer) = (delivered.clone(), mode.clone());
+        let delay = Arc::new(Mutex::new(Duration::ZERO));
+        let (store, answer, slowness) = (delivered.clone(), mode.clone(), delay.clone());
         let task = tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
-                tokio::spawn(serve(stream, store.clone(), answer.clone()));
+                let listener = Listener {
+                    delivered: store.clone(),
+                    mode: answer.clone(),
+                    delay: slowness.clone(),
+                };
+                tokio::spawn(serve(stream, listener));
             }
         });
         Self {
             port,
             delivered,
             mode,
+            delay,
             task,
         }
     }
@@ -73,6 +82,12 @@ impl SmtpServer {
     /// Changes how the listener answers.
     pub fn set_mode(&self, mode: SmtpMode) {
         *self.mode.lock().expect("lock") = mode;
+    }
+
+    /// Makes the listener take `delay` to accept each message (after its data), as a
+    /// slow or overloaded mail server does.
+    pub fn set_delay(&self, delay: Duration) {
+        *self.delay.lock().expect("lock") = delay;
     }
 
     /// What was delivered so far.
@@ -102,11 +117,19 @@ impl SmtpServer {
     }
 }
 
-async fn serve(
-    stream: TcpStream,
+/// What a connection shares with the listener.
+struct Listener {
     delivered: Arc<Mutex<Vec<Delivered>>>,
     mode: Arc<Mutex<SmtpMode>>,
-) {
+    delay: Arc<Mutex<Duration>>,
+}
+
+async fn serve(stream: TcpStream, listener: Listener) {
+    let Listener {
+        delivered,
+        mode,
+        delay,
+    } = listener;
     let (reader, mut writer) = stream.into_split();
     let mut lines = BufReader::new(reader).lines();
     let mut recipients = Vec::new();
@@ -155,6 +178,8 @@ async fn serve(
                     data.push_str(line.strip_prefix('.').unwrap_or(&line));
                     data.push_str("\r\n");
                 }
+                let delay = *delay.lock().expect("lock");
+                tokio::time::sleep(delay).await;
                 delivered.lock().expect("lock").push(Delivered {
                     recipients: std::mem::take(&mut recipients),
                     data,

@@ -87,11 +87,15 @@ impl ActionItem {
     async fn title(&self) -> &str {
         &self.0.title
     }
-    /// Who does it.
+    /// Who does it; null when the viewer may not see that person.
     async fn owner(&self, ctx: &Context<'_>) -> Result<Option<Person>, ApiError> {
-        match self.0.owner {
-            Some(owner) => Ok(Some(Person(api(ctx)?.store.person(owner).await?))),
-            None => Ok(None),
+        let Some(owner) = self.0.owner else {
+            return Ok(None);
+        };
+        match api(ctx)?.services.person_for(viewer(ctx), owner).await {
+            Ok(person) => Ok(Some(Person(person))),
+            Err(coalition_services::ServiceError::NotFound(_)) => Ok(None),
+            Err(other) => Err(other.into()),
         }
     }
     /// By when.
@@ -105,6 +109,10 @@ impl ActionItem {
     /// The global ID of the meeting where it was raised.
     async fn raised_at_meeting_id(&self) -> ID {
         global_id(NodeKind::Meeting, self.0.meeting.0)
+    }
+    /// When the occurrence it was raised at began.
+    async fn raised_at(&self) -> DateTime<Utc> {
+        self.0.raised_at
     }
 }
 
@@ -233,8 +241,9 @@ impl AgendaMutation {
         Ok(AgendaItem(recorded))
     }
 
-    /// Records an action item raised at a meeting; it stays on the group's later meetings
-    /// until done.
+    /// Records an action item raised at an occurrence of a meeting (`occurrenceStart`; the
+    /// one under way or last held when not given); it stays on the group's later meetings,
+    /// a series' later occurrences included, until done.
     async fn add_action_item(
         &self,
         ctx: &Context<'_>,
@@ -242,6 +251,7 @@ impl AgendaMutation {
         title: String,
         owner_id: Option<ID>,
         due_on: Option<NaiveDate>,
+        occurrence_start: Option<DateTime<Utc>>,
     ) -> Result<ActionItem, ApiError> {
         let owner = owner_id
             .as_ref()
@@ -252,6 +262,7 @@ impl AgendaMutation {
             .add_action_item(
                 viewer(ctx),
                 meeting(&meeting_id, "meetingId")?,
+                occurrence_start,
                 &title,
                 owner,
                 due_on,

@@ -197,16 +197,22 @@ impl Meeting {
             .collect())
     }
 
-    /// Action items of the group raised at earlier meetings and still open: they come back
-    /// to every meeting until done.
+    /// Action items of the group raised before the occurrence starting at
+    /// `occurrenceStart` (the next to begin when not given; earlier occurrences of the same
+    /// series count) and still open: they come back to every meeting until done.
     async fn carried_over_action_items(
         &self,
         ctx: &Context<'_>,
+        occurrence_start: Option<DateTime<Utc>>,
     ) -> Result<Vec<ActionItem>, ApiError> {
         let api = api(ctx)?;
+        let before = match occurrence_start {
+            Some(start) => api.services.occurrence("occurrenceStart", &self.0, start)?,
+            None => self.0.next_to_begin(api.services.now()),
+        };
         let items = api
             .store
-            .open_action_items(self.0.working_group, self.0.starts_at)
+            .open_action_items(self.0.working_group, before)
             .await?;
         let mut visible = Vec::with_capacity(items.len());
         for item in items {

@@ -51,7 +51,12 @@ impl NodeQuery {
             (NodeKind::WorkingGroup, raw) => Node::WorkingGroup(WorkingGroup(
                 store.working_group(WorkingGroupId(raw)).await?,
             )),
-            (NodeKind::Person, raw) => Node::Person(Person(store.person(PersonId(raw)).await?)),
+            (NodeKind::Person, raw) => Node::Person(Person(
+                api(ctx)?
+                    .services
+                    .person_for(viewer(ctx), PersonId(raw))
+                    .await?,
+            )),
             (NodeKind::Membership, raw) => {
                 Node::Membership(Membership::load_visible(ctx, MembershipId(raw)).await?)
             }

@@ -8,6 +8,21 @@ use crate::error::InvalidInput;
 use crate::meetings::MeetingId;
 use crate::people::{PersonId, parse_short_text};
 
+/// Most people one call may record as attending an occurrence: far above any meeting of
+/// the coalition, low enough that one request stays cheap.
+pub const MAX_ATTENDEES: usize = 1000;
+
+/// Checks the size of an attendance list.
+pub fn check_attendance(people: &[PersonId]) -> Result<(), InvalidInput> {
+    if people.len() > MAX_ATTENDEES {
+        return Err(InvalidInput::new(
+            "attendeeIds",
+            format!("at most {MAX_ATTENDEES} people at once"),
+        ));
+    }
+    Ok(())
+}
+
 /// Identifies an agenda item.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct AgendaItemId(pub i32);

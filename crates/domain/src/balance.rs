@@ -47,8 +47,9 @@ impl GenderCategory {
     }
 }
 
-/// Gender counts between 1 and this many, less one, are withheld: in a small group a count
-/// of one or two would point at people.
+/// Gender counts below this many (0, 1 or 2) are small: in a small group a count of one
+/// or two would point at people. See [`BalanceReport::withheld_genders`] for what is then
+/// withheld.
 pub const MIN_GENDER_CELL: u64 = 3;
 
 /// A count and its share of the total (0 when the total is 0).
@@ -182,15 +183,46 @@ impl BalanceReport {
         (men > 0).then(|| women as f64 / men as f64)
     }
 
-    /// The count of a gender category as it may be shown: `None` (withheld) when it is
-    /// 1 or 2, so that a small group's report never points at a person.
+    /// The count of a gender category as it may be shown: `None` when withheld (see
+    /// [`BalanceReport::withheld_genders`]), so that a report never points at a person.
     pub fn gender_count(&self, category: GenderCategory) -> Option<u64> {
-        let count = self
-            .by_gender
+        if self.withheld_genders().contains(&category) {
+            return None;
+        }
+        self.by_gender
             .iter()
             .find(|s| s.key == category)
-            .map_or(0, |s| s.count);
-        (count == 0 || count >= MIN_GENDER_CELL).then_some(count)
+            .map(|s| s.count)
+    }
+
+    /// The gender categories whose counts are withheld. Categories go in pairs, women
+    /// with men and another gender with not disclosed; a pair is withheld whole when either
+    /// count is small (0 to 2). So:
+    /// - a withheld count never stands alone, and the total less the shown counts gives
+    ///   only a pair's sum;
+    /// - whoever joins into a small cell changes the report exactly as someone joining the
+    ///   other cell of its pair would: comparing the reports before and after does not tell
+    ///   which (`one_joiner_in_a_small_cell_cannot_be_told_apart` checks every small
+    ///   composition). An empty cell counts as small for this reason: were it shown, the
+    ///   report that suddenly withheld it would name the newcomer's category.
+    ///
+    /// Someone joining a shown cell of three or more is in a group too large to single out.
+    pub fn withheld_genders(&self) -> Vec<GenderCategory> {
+        use GenderCategory::*;
+        let count = |category| {
+            self.by_gender
+                .iter()
+                .find(|s| s.key == category)
+                .map_or(0, |s| s.count)
+        };
+        [[Woman, Man], [AnotherGender, NotDisclosed]]
+            .into_iter()
+            .filter(|pair| {
+                pair.iter()
+                    .any(|&category| count(category) < MIN_GENDER_CELL)
+            })
+            .flatten()
+            .collect()
     }
 }
 
@@ -272,14 +304,92 @@ mod tests {
                 (None, 1),
             ],
         );
-        assert_eq!(report.gender_count(GenderCategory::Woman), Some(4));
+        // A man alone: women are withheld with men. Nobody of another gender: withheld
+        // with the one who did not say.
+        assert_eq!(report.gender_count(GenderCategory::Woman), None);
         assert_eq!(report.gender_count(GenderCategory::Man), None);
-        assert_eq!(report.gender_count(GenderCategory::AnotherGender), Some(0));
+        assert_eq!(report.gender_count(GenderCategory::AnotherGender), None);
+        let larger = report_of([6, 3, 0, 4]);
+        assert_eq!(larger.gender_count(GenderCategory::Woman), Some(6));
+        assert_eq!(larger.gender_count(GenderCategory::Man), Some(3));
+        assert_eq!(larger.gender_count(GenderCategory::NotDisclosed), None);
+        assert_eq!(larger.gender_parity_index(), Some(2.0));
         assert_eq!(
             report.gender_parity_index(),
             None,
             "no index from a withheld count"
         );
+    }
+
+    fn report_of(counts: [u64; 4]) -> BalanceReport {
+        let descriptions = [Some("woman"), Some("man"), Some("agender"), None];
+        let genders: Vec<(Option<String>, u64)> = descriptions
+            .iter()
+            .zip(counts)
+            .map(|(d, n)| (d.map(str::to_owned), n))
+            .collect();
+        BalanceReport::from_counts(counts.iter().sum(), &[], &[], &genders)
+    }
+
+    /// What a reader of the report sees of genders: the total and each shown count.
+    fn published(report: &BalanceReport) -> (u64, Vec<Option<u64>>) {
+        let shown = GenderCategory::ALL
+            .iter()
+            .map(|&category| report.gender_count(category))
+            .collect();
+        (report.total, shown)
+    }
+
+    fn compositions(max: u64) -> impl Iterator<Item = [u64; 4]> {
+        (0..=max).flat_map(move |a| {
+            (0..=max).flat_map(move |b| {
+                (0..=max).flat_map(move |c| (0..=max).map(move |d| [a, b, c, d]))
+            })
+        })
+    }
+
+    /// The total less the shown counts never gives back a withheld cell: every small cell
+    /// is withheld, and never alone.
+    #[test]
+    fn a_withheld_cell_is_never_alone() {
+        for counts in compositions(6) {
+            let report = report_of(counts);
+            let withheld = report.withheld_genders();
+            assert!(withheld.len() != 1, "{counts:?}: {withheld:?}");
+            for (category, count) in GenderCategory::ALL.iter().zip(counts) {
+                if count < MIN_GENDER_CELL {
+                    assert_eq!(report.gender_count(*category), None, "{counts:?}");
+                }
+            }
+        }
+    }
+
+    /// The differencing attack: compare the report before and after one person joins. When
+    /// the person lands in a small cell, some other category would have given the very same
+    /// report, so the comparison does not reveal theirs.
+    #[test]
+    fn one_joiner_in_a_small_cell_cannot_be_told_apart() {
+        for before in compositions(6) {
+            let after = |category: usize| {
+                let mut counts = before;
+                counts[category] += 1;
+                counts
+            };
+            for joined in 0..4 {
+                if after(joined)[joined] >= MIN_GENDER_CELL {
+                    continue;
+                }
+                let seen = published(&report_of(after(joined)));
+                let twin = (0..4)
+                    .filter(|&other| other != joined)
+                    .any(|other| published(&report_of(after(other))) == seen);
+                assert!(
+                    twin,
+                    "{before:?} + {:?}: {seen:?}",
+                    GenderCategory::ALL[joined]
+                );
+            }
+        }
     }
 
     #[test]

@@ -23,6 +23,10 @@ pub enum Mail {
     VerifyEmail(OneTimeLink),
     /// Lets a person who lost their password choose a new one, with a one-time link.
     ResetPassword(OneTimeLink),
+    /// Tells an account's owner that someone tried to sign up with their address (the
+    /// sign-up answers as if it worked, so it cannot tell who has an account), with a
+    /// one-time link to reset the password should they have forgotten it.
+    RegistrationAttempted(OneTimeLink),
     /// Tells one of a group's coordinators that someone asks to join.
     JoinRequested(JoinRequested),
     /// Tells a person whether their request to join was approved.
@@ -43,6 +47,8 @@ pub enum MailKind {
     VerifyEmail,
     /// [`Mail::ResetPassword`].
     ResetPassword,
+    /// [`Mail::RegistrationAttempted`].
+    RegistrationAttempted,
     /// [`Mail::JoinRequested`].
     JoinRequested,
     /// [`Mail::MembershipDecided`].
@@ -291,6 +297,7 @@ impl Mail {
         match self {
             Mail::VerifyEmail(_) => MailKind::VerifyEmail,
             Mail::ResetPassword(_) => MailKind::ResetPassword,
+            Mail::RegistrationAttempted(_) => MailKind::RegistrationAttempted,
             Mail::JoinRequested(_) => MailKind::JoinRequested,
             Mail::MembershipDecided(_) => MailKind::MembershipDecided,
             Mail::Invitation(_) => MailKind::Invitation,
@@ -302,7 +309,9 @@ impl Mail {
     /// The preference that governs it: whether and when the recipient gets it.
     pub fn category(&self) -> NotificationCategory {
         match self {
-            Mail::VerifyEmail(_) | Mail::ResetPassword(_) => NotificationCategory::Security,
+            Mail::VerifyEmail(_) | Mail::ResetPassword(_) | Mail::RegistrationAttempted(_) => {
+                NotificationCategory::Security
+            }
             Mail::JoinRequested(_) | Mail::MembershipDecided(_) | Mail::Invitation(_) => {
                 NotificationCategory::Membership
             }
@@ -325,6 +334,12 @@ impl Mail {
             Mail::VerifyEmail(_) => "Confirm your email address".to_owned(),
             Mail::ResetPassword(_) if french => "Réinitialisez votre mot de passe".to_owned(),
             Mail::ResetPassword(_) => "Reset your password".to_owned(),
+            Mail::RegistrationAttempted(_) if french => {
+                "Quelqu'un a voulu créer un compte avec votre adresse".to_owned()
+            }
+            Mail::RegistrationAttempted(_) => {
+                "Someone tried to sign up with your address".to_owned()
+            }
             Mail::Invitation(invitation) => format!(
                 "Invitation: {} / {}",
                 invitation.group.en, invitation.group.fr
@@ -392,9 +407,10 @@ impl Mail {
 
 impl MailKind {
     /// Every kind of mail.
-    pub const ALL: [MailKind; 7] = [
+    pub const ALL: [MailKind; 8] = [
         MailKind::VerifyEmail,
         MailKind::ResetPassword,
+        MailKind::RegistrationAttempted,
         MailKind::JoinRequested,
         MailKind::MembershipDecided,
         MailKind::Invitation,
@@ -408,6 +424,7 @@ impl MailKind {
         match self {
             MailKind::VerifyEmail => "verify_email",
             MailKind::ResetPassword => "reset_password",
+            MailKind::RegistrationAttempted => "registration_attempted",
             MailKind::JoinRequested => "join_requested",
             MailKind::MembershipDecided => "membership_decided",
             MailKind::Invitation => "invitation",
@@ -428,7 +445,10 @@ impl MailKind {
     /// has failed, so no live token lingers in the outbox (the person asks for a new link).
     pub fn carries_one_time_token(self) -> bool {
         match self {
-            MailKind::VerifyEmail | MailKind::ResetPassword | MailKind::Invitation => true,
+            MailKind::VerifyEmail
+            | MailKind::ResetPassword
+            | MailKind::RegistrationAttempted
+            | MailKind::Invitation => true,
             MailKind::JoinRequested
             | MailKind::MembershipDecided
             | MailKind::Meeting
@@ -465,6 +485,7 @@ mod tests {
         match kind {
             MailKind::VerifyEmail => Mail::VerifyEmail(link),
             MailKind::ResetPassword => Mail::ResetPassword(link),
+            MailKind::RegistrationAttempted => Mail::RegistrationAttempted(link),
             MailKind::JoinRequested => Mail::JoinRequested(JoinRequested {
                 name: "Claire".to_owned(),
                 requester: "Bo".to_owned(),
@@ -529,7 +550,10 @@ mod tests {
     fn only_account_mails_are_security_mails() {
         for kind in MailKind::ALL {
             let mail = sample(kind);
-            let account = matches!(kind, MailKind::VerifyEmail | MailKind::ResetPassword);
+            let account = matches!(
+                kind,
+                MailKind::VerifyEmail | MailKind::ResetPassword | MailKind::RegistrationAttempted
+            );
             assert_eq!(mail.is_security(), account, "{kind}");
             assert_eq!(
                 mail.to_stored().unwrap().data.get("token").is_some(),

@@ -382,6 +382,41 @@ impl Meeting {
         occurrences
     }
 
+    /// Whether an occurrence (not cancelled, at its moved time if it moved) starts at
+    /// exactly `start`.
+    pub fn occurs_at(&self, start: DateTime<Utc>) -> bool {
+        self.occurrences_between(start, start + Duration::seconds(1))
+            .iter()
+            .any(|occurrence| occurrence.starts_at == start)
+    }
+
+    /// The occurrence under way or last held at `now`: the latest that has begun, else the
+    /// first. What an action item is raised at when none is named.
+    pub fn latest_begun(&self, now: DateTime<Utc>) -> DateTime<Utc> {
+        let earliest = self
+            .exceptions
+            .iter()
+            .filter_map(|exception| exception.moved_to.map(|(start, _)| start))
+            .fold(self.starts_at, DateTime::min);
+        let held = self.occurrences_between(earliest, now + Duration::seconds(1));
+        held.iter()
+            .rev()
+            .map(|occurrence| occurrence.starts_at)
+            .find(|start| *start <= now)
+            .or_else(|| held.first().map(|occurrence| occurrence.starts_at))
+            .unwrap_or(self.starts_at)
+    }
+
+    /// The next occurrence to begin after `now`, else the latest begun: the one whose
+    /// carried-over action items a reader of the meeting wants when none is named.
+    pub fn next_to_begin(&self, now: DateTime<Utc>) -> DateTime<Utc> {
+        self.occurrences_between(now, now + Duration::days(400))
+            .into_iter()
+            .map(|occurrence| occurrence.starts_at)
+            .find(|start| *start > now)
+            .unwrap_or_else(|| self.latest_begun(now))
+    }
+
     /// Whether the series has an occurrence starting exactly at `start` (by its rule).
     pub fn has_occurrence_at(&self, start: DateTime<Utc>) -> bool {
         match &self.recurrence {
@@ -689,5 +724,32 @@ mod tests {
             found,
             [start + Duration::days(1), start + Duration::days(2)]
         );
+
+        // Which occurrence action items are raised at, and carried over to, by default.
+        let day = |n: i64| start + Duration::days(n);
+        let mut meeting = meeting;
+        meeting.exceptions.push(OccurrenceException {
+            original_start: day(2),
+            moved_to: Some((day(2) + Duration::hours(3), day(2) + Duration::hours(5))),
+        });
+        let before_all = start - Duration::days(1);
+        assert_eq!(
+            meeting.latest_begun(before_all),
+            start,
+            "none yet: the first"
+        );
+        assert_eq!(meeting.next_to_begin(before_all), start);
+        let during_second = day(1) + Duration::hours(1);
+        assert_eq!(meeting.latest_begun(during_second), day(1));
+        assert_eq!(
+            meeting.next_to_begin(during_second),
+            day(2) + Duration::hours(3)
+        );
+        let after_all = day(10);
+        assert_eq!(meeting.latest_begun(after_all), day(4), "the last held");
+        assert_eq!(meeting.next_to_begin(after_all), day(4));
+        assert!(meeting.occurs_at(day(2) + Duration::hours(3)), "moved");
+        assert!(!meeting.occurs_at(day(2)), "moved away");
+        assert!(!meeting.occurs_at(day(1) + Duration::minutes(1)));
     }
 }

@@ -116,6 +116,24 @@ pub struct MemberFilter {
     pub name_contains: Option<String>,
 }
 
+/// Longest text a member search takes: longer than any display name, so nothing is lost.
+pub const MAX_SEARCH_CHARS: usize = 200;
+
+/// Reads a member search: blank means no search; longer than [`MAX_SEARCH_CHARS`] is
+/// refused (each character costs in the `LIKE` pattern).
+pub fn parse_member_search(text: Option<String>) -> Result<Option<String>, InvalidInput> {
+    let Some(text) = text.filter(|text| !text.trim().is_empty()) else {
+        return Ok(None);
+    };
+    if text.chars().count() > MAX_SEARCH_CHARS {
+        return Err(InvalidInput::new(
+            "search",
+            format!("at most {MAX_SEARCH_CHARS} characters"),
+        ));
+    }
+    Ok(Some(text))
+}
+
 /// Identifies an invitation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct InvitationId(pub i32);
@@ -158,6 +176,9 @@ pub enum MembershipRefusal {
     InviteeAlreadyMember,
     /// The membership belongs to another group than the one named.
     OtherGroup,
+    /// Whoever issued the invitation no longer coordinates the group (nor administers the
+    /// coalition): what they offered is no longer theirs to give.
+    InviterLostAuthority,
 }
 
 impl MembershipRefusal {
@@ -179,6 +200,9 @@ impl MembershipRefusal {
                 "this person is already a member of the group; change their role instead"
             }
             MembershipRefusal::OtherGroup => "this membership belongs to another group",
+            MembershipRefusal::InviterLostAuthority => {
+                "whoever sent this invitation no longer coordinates the group; ask a coordinator for a new one"
+            }
         }
     }
 }

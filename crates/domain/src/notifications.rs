@@ -84,6 +84,26 @@ impl DeliveryMode {
     }
 }
 
+/// Checks a list of preference changes: at most one per category (a longer list can
+/// only repeat one), none that would turn security mails off or delay them.
+pub fn check_preferences(
+    changes: &[(NotificationCategory, DeliveryMode)],
+) -> Result<(), InvalidInput> {
+    if changes.len() > NotificationCategory::ALL.len() {
+        return Err(InvalidInput::new(
+            "preferences",
+            format!(
+                "at most {} entries, one per category",
+                NotificationCategory::ALL.len()
+            ),
+        ));
+    }
+    for (category, mode) in changes {
+        check_preference(*category, *mode)?;
+    }
+    Ok(())
+}
+
 /// Checks a preference change: security mails cannot be turned off or delayed.
 pub fn check_preference(
     category: NotificationCategory,
@@ -188,5 +208,11 @@ mod tests {
             check_preference(NotificationCategory::Security, DeliveryMode::Immediately).is_ok()
         );
         assert!(check_preference(NotificationCategory::Membership, DeliveryMode::Off).is_ok());
+        let entry = (NotificationCategory::Meetings, DeliveryMode::Off);
+        assert!(check_preferences(&[entry; 4]).is_ok());
+        assert_eq!(
+            check_preferences(&[entry; 5]).unwrap_err().field,
+            "preferences"
+        );
     }
 }

@@ -14,10 +14,58 @@ use crate::stakeholder::StakeholderType;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct PersonId(pub i32);
 
-/// An email address, checked for shape, kept as written and compared case-insensitively.
+/// An email address, checked for shape, kept as written and compared in a normal form.
+///
+/// **Normal form** (what accounts and invitations are indexed and compared by): the part
+/// before `@` in Unicode NFKC, then lower-cased (Unicode `to_lowercase`); the domain in its
+/// ASCII form per IDNA (UTS #46 mapping, then Punycode, so `université.fr` is
+/// `xn--universit-j4a.fr`), lower-case.
+///
+/// **Refused as confusable**, so that two addresses that look alike cannot be two accounts
+/// nor one account be reached by a lookalike:
+/// - a part before `@` holding a character that NFKC replaces on its own: the KELVIN SIGN
+///   (U+212A, folds to `K`), the OHM SIGN, full-width letters, ligatures, superscripts;
+/// - letters of more than one of the scripts whose letters look alike (Latin, Greek,
+///   Cyrillic, Armenian) in the part before `@` or in one label of the domain (a Cyrillic
+///   `а` among Latin letters).
+///
+/// Other non-ASCII addresses (`josé@université.fr`, all-Cyrillic local parts) are
+/// accepted.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
-pub struct Email(String);
+pub struct Email {
+    address: String,
+    normalized: String,
+}
+
+/// The scripts whose letters are easily taken for one another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LookalikeScript {
+    Latin,
+    Greek,
+    Cyrillic,
+    Armenian,
+}
+
+fn lookalike_script(c: char) -> Option<LookalikeScript> {
+    use LookalikeScript::*;
+    match c as u32 {
+        0x41..=0x5A | 0x61..=0x7A | 0xC0..=0x24F | 0x1E00..=0x1EFF | 0xFF21..=0xFF5A => Some(Latin),
+        0x370..=0x3FF | 0x1F00..=0x1FFF => Some(Greek),
+        0x400..=0x52F | 0x1C80..=0x1C8F | 0x2DE0..=0x2DFF | 0xA640..=0xA69F => Some(Cyrillic),
+        0x530..=0x58F => Some(Armenian),
+        _ => None,
+    }
+}
+
+/// Whether `text` mixes letters of two lookalike scripts.
+fn mixes_lookalike_scripts(text: &str) -> bool {
+    let mut scripts = text.chars().filter_map(lookalike_script);
+    match scripts.next() {
+        Some(first) => scripts.any(|script| script != first),
+        None => false,
+    }
+}
 
 impl Email {
     /// The longest address SMTP can carry (RFC 5321 §4.5.3.1.3, path length less brackets).
@@ -25,6 +73,8 @@ impl Email {
 
     /// Parses an address of the form `local@domain.tld`, trimmed.
     pub fn parse(raw: &str) -> Result<Self, InvalidInput> {
+        use unicode_normalization::UnicodeNormalization;
+
         let address = raw.trim();
         let invalid = |why: &str| {
             InvalidInput::new(
@@ -49,6 +99,22 @@ impl Email {
         {
             return Err(invalid("it contains spaces or misplaced characters"));
         }
+        // Character by character, so that a decomposed accent (NFD input) is accepted while
+        // the canonical singletons (KELVIN SIGN → K, OHM SIGN → Ω) are caught too.
+        let stands_for_another = |c: char| {
+            let mut folded = std::iter::once(c).nfkc();
+            folded.next() != Some(c) || folded.next().is_some()
+        };
+        if local.chars().any(stands_for_another) {
+            return Err(invalid(
+                "it contains characters that stand for others (such as the Kelvin sign or full-width letters); type the plain letters",
+            ));
+        }
+        if mixes_lookalike_scripts(local) || domain.split('.').any(mixes_lookalike_scripts) {
+            return Err(invalid(
+                "it mixes letters of different alphabets (such as Latin and Cyrillic) that look alike",
+            ));
+        }
         let labels: Vec<&str> = domain.split('.').collect();
         let label_ok = |label: &&str| {
             !label.is_empty()
@@ -60,17 +126,27 @@ impl Email {
         if labels.len() < 2 || !labels.iter().all(label_ok) {
             return Err(invalid("the domain must look like example.org"));
         }
-        Ok(Self(address.to_owned()))
+        let ascii_domain = idna::domain_to_ascii(domain)
+            .map_err(|_| invalid("the domain is not a valid internationalised domain name"))?;
+        let local = local.nfkc().collect::<String>().to_lowercase();
+        let normalized = format!("{local}@{ascii_domain}");
+        if normalized.len() > Self::MAX_LENGTH {
+            return Err(invalid("it is longer than 254 characters"));
+        }
+        Ok(Self {
+            address: address.to_owned(),
+            normalized,
+        })
     }
 
     /// The address as written.
     pub fn as_str(&self) -> &str {
-        &self.0
+        &self.address
     }
 
-    /// The form addresses are compared and indexed by: lower-cased throughout.
+    /// The form addresses are compared and indexed by (see the type's documentation).
     pub fn normalized(&self) -> String {
-        self.0.to_lowercase()
+        self.normalized.clone()
     }
 }
 
@@ -83,13 +159,13 @@ impl TryFrom<String> for Email {
 
 impl From<Email> for String {
     fn from(email: Email) -> Self {
-        email.0
+        email.address
     }
 }
 
 impl fmt::Display for Email {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&self.address)
     }
 }
 
@@ -244,7 +320,54 @@ mod tests {
         let email = Email::parse("  Ana.Silva@Example.ORG ").unwrap();
         assert_eq!(email.as_str(), "Ana.Silva@Example.ORG");
         assert_eq!(email.normalized(), "ana.silva@example.org");
-        assert!(Email::parse("josé@université.fr").is_ok());
+        let accented = Email::parse("José@Université.fr").unwrap();
+        assert_eq!(accented.normalized(), "josé@xn--universit-j4a.fr");
+        assert_eq!(accented.as_str(), "José@Université.fr");
+        // The same domain typed in Unicode or in Punycode is one address.
+        assert_eq!(
+            Email::parse("josé@xn--universit-j4a.fr")
+                .unwrap()
+                .normalized(),
+            accented.normalized()
+        );
+        assert_eq!(
+            Email::parse("иван@пример.рф").unwrap().normalized(),
+            "иван@xn--e1afmkfd.xn--p1ai"
+        );
+    }
+
+    /// Lookalikes of an ASCII address are refused, not folded into it: the KELVIN SIGN,
+    /// full-width letters, ligatures, and letters of another alphabet among Latin ones.
+    #[test]
+    fn confusable_emails_are_refused() {
+        for confusable in [
+            "\u{212A}im@example.org",
+            "ｋim@example.org",
+            "of\u{FB01}ce@example.org",
+            "p\u{0430}ypal@example.org",
+            "ana@p\u{0430}ypal.com",
+            "x\u{00B2}@example.org",
+            "\u{2126}mega@example.org",
+        ] {
+            let Err(error) = Email::parse(confusable) else {
+                panic!("{confusable} accepted");
+            };
+            assert!(
+                error.message.contains("stand for others") || error.message.contains("alphabets"),
+                "{confusable}: {error:?}"
+            );
+        }
+        assert_eq!(
+            Email::parse("kim@example.org").unwrap().normalized(),
+            "kim@example.org"
+        );
+        // A decomposed accent is the same address as the composed one.
+        assert_eq!(
+            Email::parse("jose\u{0301}@example.org")
+                .unwrap()
+                .normalized(),
+            "jos\u{00E9}@example.org"
+        );
     }
 
     #[test]

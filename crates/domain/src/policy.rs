@@ -42,9 +42,32 @@ impl SignedIn {
             _ => None,
         }
     }
+
+    /// A member of the coalition: an active membership, in any role, of any group.
+    pub fn is_coalition_member(&self) -> bool {
+        self.memberships
+            .values()
+            .any(|(_, status)| *status == MembershipStatus::Active)
+    }
 }
 
 impl Viewer {
+    /// Someone who is not the one asking, as their stored standing makes them: whether the
+    /// issuer of an invitation may still give what it offers when it is accepted. Their
+    /// session plays no part (`SessionId(0)` stands for none); a disabled account is
+    /// nobody.
+    pub fn from_standing(standing: &Standing) -> Viewer {
+        if standing.disabled {
+            return Viewer::Anonymous;
+        }
+        Viewer::Person(SignedIn {
+            person: standing.person,
+            session: SessionId(0),
+            is_admin: standing.is_admin,
+            memberships: standing.memberships.iter().copied().collect(),
+        })
+    }
+
     /// Brings a long-lived viewer (a live subscription's) up to date with an event: a
     /// membership that changed or an account that was disabled changes what it may see.
     pub fn apply(&mut self, event: &crate::events::Event) {
@@ -76,6 +99,19 @@ impl Viewer {
     }
 }
 
+/// A person's rights as stored, for deciding on their behalf while they are absent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Standing {
+    /// Who.
+    pub person: PersonId,
+    /// A coalition administrator.
+    pub is_admin: bool,
+    /// The account was disabled.
+    pub disabled: bool,
+    /// Their memberships that matter: group, role and status.
+    pub memberships: Vec<(WorkingGroupId, (MembershipRole, MembershipStatus))>,
+}
+
 /// Something a viewer may try to do: a change, or a read of something not everyone sees.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
@@ -95,6 +131,20 @@ pub enum Action {
     CoordinateGroup(WorkingGroupId),
     /// Schedule coalition-wide plenaries.
     ScheduleCoalitionMeeting,
+    /// Take part in the coalition as a whole (answer a plenary): its members, that is people
+    /// with an active membership of any group.
+    ContributeToCoalition,
+    /// See a person (their profile, by ID or through another object). Themselves and
+    /// administrators always; anyone else only through one of the person's memberships that
+    /// they may see (`ReadMembership`): an active one is on a public roster, a request is for
+    /// the group's coordinators. Evaluated once with `membership: None` and once per
+    /// membership; someone in no visible group is "not found".
+    ReadPerson {
+        /// Whom.
+        person: PersonId,
+        /// One of their memberships: its group and status.
+        membership: Option<(WorkingGroupId, MembershipStatus)>,
+    },
     /// See one membership. An active one is public; a request, a refusal or a past
     /// membership is for the person, the group's coordinators and administrators.
     ReadMembership {
@@ -190,6 +240,14 @@ impl Action {
         Action::ReadDocument {
             group: document.working_group,
             visibility: document.visibility,
+        }
+    }
+
+    /// Answering a meeting of `group` (`None`: a plenary).
+    pub fn answer_meeting(group: Option<WorkingGroupId>) -> Action {
+        match group {
+            Some(group) => Action::ContributeToGroup(group),
+            None => Action::ContributeToCoalition,
         }
     }
 
@@ -320,7 +378,19 @@ fn open_to_anyone(action: Action) -> bool {
         Action::ReadMeeting { visibility, .. }
         | Action::ReadActionItem { visibility, .. }
         | Action::ReadDocument { visibility, .. } => visibility == Visibility::Public,
-        Action::ManageOwnAccount
+        Action::ReadPerson {
+            person,
+            membership: Some((group, status)),
+        } => open_to_anyone(Action::ReadMembership {
+            person,
+            group,
+            status,
+        }),
+        Action::ReadPerson {
+            membership: None, ..
+        }
+        | Action::ContributeToCoalition
+        | Action::ManageOwnAccount
         | Action::ViewPrivateProfile(_)
         | Action::AdministerAccounts
         | Action::ReadGroupInternals(_)
@@ -360,6 +430,22 @@ fn allowed_to(person: &SignedIn, action: Action) -> bool {
         | Action::ReadInvitation(group)
         | Action::ReadMeetingAnswers(Some(group)) => coordinates(group),
         Action::ReadMeetingAnswers(None) | Action::WriteDocument(None) => false,
+        Action::ContributeToCoalition => person.is_coalition_member(),
+        Action::ReadPerson {
+            person: subject,
+            membership: None,
+        } => subject == person.person,
+        Action::ReadPerson {
+            person: subject,
+            membership: Some((group, status)),
+        } => allowed_to(
+            person,
+            Action::ReadMembership {
+                person: subject,
+                group,
+                status,
+            },
+        ),
         Action::ReadMembership {
             person: subject,
             group,
@@ -373,9 +459,9 @@ fn allowed_to(person: &SignedIn, action: Action) -> bool {
         | Action::ReadActionItem { group, visibility }
         | Action::ReadDocument { group, visibility } => {
             match (visibility, group) {
-                // Plenaries have no group to restrict them to: GROUP visibility on one
-                // reaches every signed-in person.
-                (Visibility::Public | Visibility::Coalition, _) | (Visibility::Group, None) => true,
+                (Visibility::Public | Visibility::Coalition, _) => true,
+                // A plenary's group is the whole coalition: its members, not every account.
+                (Visibility::Group, None) => person.is_coalition_member(),
                 (Visibility::Group, Some(group)) => person.active_role(group).is_some(),
             }
         }
@@ -405,12 +491,17 @@ fn requirement(action: Action) -> &'static str {
         Action::ReadMembership { .. } | Action::ReadMembershipNotes { .. } => {
             "the person themselves, a coordinator of the group or an administrator"
         }
+        Action::ContributeToCoalition => {
+            "a member of the coalition (an active membership of a working group)"
+        }
+        Action::ReadPerson { .. } => "someone who may see one of the person's memberships",
         Action::ReadMeeting { group, visibility }
         | Action::ReadActionItem { group, visibility }
         | Action::ReadDocument { group, visibility } => match (visibility, group) {
             (Visibility::Group, Some(_)) => {
                 "an active member, observer or coordinator of the group"
             }
+            (Visibility::Group, None) => "a member of the coalition",
             _ => "a signed-in person",
         },
     }
@@ -480,6 +571,10 @@ mod tests {
         let meeting = |group, visibility| Action::ReadMeeting { group, visibility };
         let item = |group, visibility| Action::ReadActionItem { group, visibility };
         let document = |group, visibility| Action::ReadDocument { group, visibility };
+        let person_via = |person, status: Option<MembershipStatus>| Action::ReadPerson {
+            person,
+            membership: status.map(|status| (GROUP, status)),
+        };
         vec![
             //                                                   anon outsdr obsrvr member pendng former coord  coord2 admin
             (Action::ReadPublic,                                 [Y,   Y,     Y,     Y,     Y,     Y,     Y,     Y,     Y]),
@@ -492,6 +587,16 @@ mod tests {
             (Action::CoordinateGroup(GROUP),                     [N,   N,     N,     N,     N,     N,     Y,     N,     Y]),
             (Action::CoordinateGroup(OTHER_GROUP),               [N,   N,     N,     N,     N,     N,     N,     Y,     Y]),
             (Action::ScheduleCoalitionMeeting,                   [N,   N,     N,     N,     N,     N,     N,     N,     Y]),
+            // Answering a plenary: members of any group, observers included.
+            (Action::ContributeToCoalition,                      [N,   N,     Y,     Y,     N,     N,     Y,     Y,     Y]),
+            (Action::answer_meeting(Some(GROUP)),                [N,   N,     N,     Y,     N,     N,     Y,     N,     Y]),
+            // A person: themselves, or through a membership the viewer may see.
+            (person_via(SELF, None),                             [N,   Y,     Y,     Y,     Y,     Y,     Y,     Y,     Y]),
+            (person_via(SOMEONE_ELSE, None),                     [N,   N,     N,     N,     N,     N,     N,     N,     Y]),
+            (person_via(SOMEONE_ELSE, Some(Active)),             [Y,   Y,     Y,     Y,     Y,     Y,     Y,     Y,     Y]),
+            (person_via(SOMEONE_ELSE, Some(Pending)),            [N,   N,     N,     N,     N,     N,     Y,     N,     Y]),
+            (person_via(SOMEONE_ELSE, Some(Rejected)),           [N,   N,     N,     N,     N,     N,     Y,     N,     Y]),
+            (person_via(SOMEONE_ELSE, Some(Ended)),              [N,   N,     N,     N,     N,     N,     Y,     N,     Y]),
             // Memberships, one at a time (node, member lists, nested fields).
             (membership(SOMEONE_ELSE, Active),                   [Y,   Y,     Y,     Y,     Y,     Y,     Y,     Y,     Y]),
             (membership(SOMEONE_ELSE, Pending),                  [N,   N,     N,     N,     N,     N,     Y,     N,     Y]),
@@ -520,14 +625,14 @@ mod tests {
             (meeting(Some(GROUP), Group),                        [N,   N,     Y,     Y,     N,     N,     Y,     N,     Y]),
             (meeting(None, Public),                              [Y,   Y,     Y,     Y,     Y,     Y,     Y,     Y,     Y]),
             (meeting(None, Coalition),                           [N,   Y,     Y,     Y,     Y,     Y,     Y,     Y,     Y]),
-            (meeting(None, Group),                               [N,   Y,     Y,     Y,     Y,     Y,     Y,     Y,     Y]),
+            (meeting(None, Group),                               [N,   N,     Y,     Y,     N,     N,     Y,     Y,     Y]),
             // Action items, by the meeting they were raised at.
             (item(Some(GROUP), Public),                          [Y,   Y,     Y,     Y,     Y,     Y,     Y,     Y,     Y]),
             (item(Some(GROUP), Coalition),                       [N,   Y,     Y,     Y,     Y,     Y,     Y,     Y,     Y]),
             (item(Some(GROUP), Group),                           [N,   N,     Y,     Y,     N,     N,     Y,     N,     Y]),
             (item(None, Public),                                 [Y,   Y,     Y,     Y,     Y,     Y,     Y,     Y,     Y]),
             (item(None, Coalition),                              [N,   Y,     Y,     Y,     Y,     Y,     Y,     Y,     Y]),
-            (item(None, Group),                                  [N,   Y,     Y,     Y,     Y,     Y,     Y,     Y,     Y]),
+            (item(None, Group),                                  [N,   N,     Y,     Y,     N,     N,     Y,     Y,     Y]),
             (Action::ReadMeetingAnswers(Some(GROUP)),            [N,   N,     N,     N,     N,     N,     Y,     N,     Y]),
             (Action::ReadMeetingAnswers(None),                   [N,   N,     N,     N,     N,     N,     N,     N,     Y]),
             (Action::ReadOutbox,                                 [N,   N,     N,     N,     N,     N,     N,     N,     Y]),
@@ -537,7 +642,7 @@ mod tests {
             (document(Some(GROUP), Group),                       [N,   N,     Y,     Y,     N,     N,     Y,     N,     Y]),
             (document(None, Public),                             [Y,   Y,     Y,     Y,     Y,     Y,     Y,     Y,     Y]),
             (document(None, Coalition),                          [N,   Y,     Y,     Y,     Y,     Y,     Y,     Y,     Y]),
-            (document(None, Group),                              [N,   Y,     Y,     Y,     Y,     Y,     Y,     Y,     Y]),
+            (document(None, Group),                              [N,   N,     Y,     Y,     N,     N,     Y,     Y,     Y]),
             (Action::WriteDocument(Some(GROUP)),                 [N,   N,     N,     Y,     N,     N,     Y,     N,     Y]),
             (Action::WriteDocument(None),                        [N,   N,     N,     N,     N,     N,     N,     N,     Y]),
             (Action::PurgeDocument,                              [N,   N,     N,     N,     N,     N,     N,     N,     Y]),
@@ -567,6 +672,8 @@ mod tests {
             Action::ContributeToGroup(_) => "ContributeToGroup",
             Action::CoordinateGroup(_) => "CoordinateGroup",
             Action::ScheduleCoalitionMeeting => "ScheduleCoalitionMeeting",
+            Action::ContributeToCoalition => "ContributeToCoalition",
+            Action::ReadPerson { .. } => "ReadPerson",
             Action::ReadMembership { .. } => "ReadMembership",
             Action::ReadMembershipNotes { .. } => "ReadMembershipNotes",
             Action::ReadMemberList { .. } => "ReadMemberList",
@@ -584,8 +691,10 @@ mod tests {
 
     #[test]
     fn the_table_covers_every_kind_of_action() {
-        const KINDS: [&str; 20] = [
+        const KINDS: [&str; 22] = [
             "ReadPublic",
+            "ContributeToCoalition",
+            "ReadPerson",
             "ManageOwnAccount",
             "ViewPrivateProfile",
             "AdministerAccounts",
@@ -648,6 +757,63 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// A person is seen through a membership exactly when that membership is.
+    #[test]
+    fn people_are_seen_through_their_visible_memberships() {
+        for (name, viewer) in viewers() {
+            for &status in MembershipStatus::ALL {
+                for subject in [SELF, SOMEONE_ELSE] {
+                    let membership = Action::ReadMembership {
+                        person: subject,
+                        group: GROUP,
+                        status,
+                    };
+                    let person = Action::ReadPerson {
+                        person: subject,
+                        membership: Some((GROUP, status)),
+                    };
+                    assert_eq!(
+                        allows(&viewer, person),
+                        allows(&viewer, membership),
+                        "{name} / {status:?}"
+                    );
+                }
+            }
+        }
+    }
+
+    /// An absent person's stored standing decides like their session would; a disabled
+    /// account decides nothing.
+    #[test]
+    fn standing_stands_in_for_an_absent_person() {
+        let coordinator = Standing {
+            person: SOMEONE_ELSE,
+            is_admin: false,
+            disabled: false,
+            memberships: vec![(
+                GROUP,
+                (MembershipRole::Coordinator, MembershipStatus::Active),
+            )],
+        };
+        let viewer = Viewer::from_standing(&coordinator);
+        assert!(allows(&viewer, Action::CoordinateGroup(GROUP)));
+        assert!(!allows(&viewer, Action::CoordinateGroup(OTHER_GROUP)));
+        let demoted = Standing {
+            memberships: vec![(GROUP, (MembershipRole::Member, MembershipStatus::Active))],
+            ..coordinator.clone()
+        };
+        assert!(!allows(
+            &Viewer::from_standing(&demoted),
+            Action::CoordinateGroup(GROUP)
+        ));
+        let disabled_admin = Standing {
+            is_admin: true,
+            disabled: true,
+            ..coordinator
+        };
+        assert_eq!(Viewer::from_standing(&disabled_admin), Viewer::Anonymous);
     }
 
     /// An action item is seen by whoever sees the meeting it was raised at.

@@ -26,7 +26,7 @@ pub struct Renderer {
     public_url: String,
 }
 
-const TEMPLATES: [(&str, &str); 16] = [
+const TEMPLATES: [(&str, &str); 18] = [
     ("base.html", include_str!("../templates/base.html")),
     ("footer.txt", include_str!("../templates/footer.txt")),
     (
@@ -44,6 +44,14 @@ const TEMPLATES: [(&str, &str); 16] = [
     (
         "reset_password.html",
         include_str!("../templates/reset_password.html"),
+    ),
+    (
+        "registration_attempted.txt",
+        include_str!("../templates/registration_attempted.txt"),
+    ),
+    (
+        "registration_attempted.html",
+        include_str!("../templates/registration_attempted.html"),
     ),
     (
         "invitation.txt",
@@ -173,6 +181,7 @@ mod tests {
         match kind {
             MailKind::VerifyEmail => Mail::VerifyEmail(link),
             MailKind::ResetPassword => Mail::ResetPassword(link),
+            MailKind::RegistrationAttempted => Mail::RegistrationAttempted(link),
             MailKind::JoinRequested => Mail::JoinRequested(JoinRequested {
                 name,
                 requester: "Bo".to_owned(),

@@ -8,7 +8,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use coalition_domain::mail::{DailyDigest, Mail};
 use coalition_domain::notifications::Backoff;
-use coalition_store::{DeliveryOutcome, NewMail, OutboxMessage, Store};
+use coalition_store::{Claim, ClaimedMail, DeliveryOutcome, NewMail, OutboxMessage, Store};
 use lettre::Message;
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
@@ -140,8 +140,10 @@ impl MailWorker {
                 }),
             };
             let ids: Vec<i32> = items.iter().map(|item| item.id).collect();
-            self.store.release_digest(&ids, digest).await?;
-            queued += 1;
+            // Another worker may have gathered the same items first: then it sends them.
+            if self.store.release_digest(&ids, digest).await?.is_some() {
+                queued += 1;
+            }
         }
         Ok(queued)
     }
@@ -160,7 +162,7 @@ impl MailWorker {
     ) -> Result<usize, coalition_store::StoreError> {
         let lease =
             chrono::Duration::from_std(self.settings.lease).unwrap_or(chrono::Duration::minutes(5));
-        let messages = self
+        let ClaimedMail { claim, messages } = self
             .store
             .claim_due_mail(self.settings.batch, lease)
             .await?;
@@ -168,33 +170,56 @@ impl MailWorker {
         let stopping = || shutdown.is_some_and(|shutdown| *shutdown.borrow());
         let mut messages = messages.into_iter().peekable();
         while let Some(message) = messages.next_if(|_| !stopping()) {
-            let outcome = self.attempt(&message).await;
-            let counted = match &outcome {
-                DeliveryOutcome::Sent => {
-                    tracing::info!(id = message.id, template = %message.kind, "mail sent");
-                    "sent"
-                }
-                DeliveryOutcome::RetryAt(at, error) => {
-                    tracing::warn!(id = message.id, %at, %error, "mail deferred");
-                    "retry"
-                }
-                DeliveryOutcome::Failed(error) => {
-                    tracing::error!(id = message.id, %error, "mail failed");
-                    "failed"
-                }
-            };
-            metrics::counter!("coalition_mail_deliveries_total", "outcome" => counted).increment(1);
-            self.store.record_delivery(message.id, outcome).await?;
+            self.deliver(&message, &claim, lease).await?;
         }
-        let unsent: Vec<i32> = messages.map(|message| message.id).collect();
-        if !unsent.is_empty() {
-            self.store.release_mail_claims(&unsent).await?;
-            tracing::info!(
-                count = unsent.len(),
-                "mail worker stopping: claims released"
-            );
+        if messages.peek().is_some() {
+            let released = self.store.release_claims(&claim).await?;
+            tracing::info!(count = released, "mail worker stopping: claims released");
         }
         Ok(count)
+    }
+
+    /// Sends one claimed message and records the outcome. The claim is renewed first: the
+    /// batch is sent one by one, and a message whose lease ran out meanwhile may have
+    /// been taken over by another worker, which then sends it instead.
+    async fn deliver(
+        &self,
+        message: &OutboxMessage,
+        claim: &Claim,
+        lease: chrono::Duration,
+    ) -> Result<(), coalition_store::StoreError> {
+        if !self.store.renew_claim(message.id, claim, lease).await? {
+            tracing::info!(id = message.id, "mail taken over by another worker");
+            return Ok(());
+        }
+        let outcome = self.attempt(message).await;
+        let counted = match &outcome {
+            DeliveryOutcome::Sent => {
+                tracing::info!(id = message.id, template = %message.kind, "mail sent");
+                "sent"
+            }
+            DeliveryOutcome::RetryAt(at, error) => {
+                tracing::warn!(id = message.id, %at, %error, "mail deferred");
+                "retry"
+            }
+            DeliveryOutcome::Failed(error) => {
+                tracing::error!(id = message.id, %error, "mail failed");
+                "failed"
+            }
+        };
+        metrics::counter!("coalition_mail_deliveries_total", "outcome" => counted).increment(1);
+        if !self
+            .store
+            .record_delivery(message.id, claim, outcome)
+            .await?
+        {
+            // Only a send slower than the whole lease gets here.
+            tracing::warn!(
+                id = message.id,
+                "mail outcome not recorded: the claim ran out and another worker holds it"
+            );
+        }
+        Ok(())
     }
 
     async fn attempt(&self, message: &OutboxMessage) -> DeliveryOutcome {

@@ -84,12 +84,15 @@ impl Services {
         self.rate_limiter.hit(&key, rule, self.now()).await
     }
 
-    /// Signs a person up and mails them a link to prove their address.
+    /// Signs a person up and mails them a link to prove their address. An address that
+    /// already has an account gets the same answer (so sign-up, like sign-in and reset,
+    /// does not tell who has an account); its owner is mailed a notice with a link to reset
+    /// the password instead.
     pub async fn register(
         &self,
         form: Registration,
         from: ClientAddress,
-    ) -> Result<Person, ServiceError> {
+    ) -> Result<(), ServiceError> {
         self.limit(
             format!("register:addr:{}", from.0),
             self.rate_limits.registration_per_address,
@@ -126,14 +129,38 @@ impl Services {
             token_hash: token_hash(&token),
             expires_at: self.now() + self.accounts.verification_lifetime,
         };
+        let email = new.person.email.clone();
         let public_url = self.accounts.public_url.clone();
         let mail: NewMailFor = Box::new(move |person: &Person| {
             account_mail(person, AccountMail::Verify, &token, &public_url)
         });
-        self.store
+        match self
+            .store
             .create_account(new, Some(verification), Some(mail))
             .await
-            .map_err(email_taken)
+        {
+            Ok(_) => Ok(()),
+            Err(error) if error.is_conflict_on("email") => {
+                self.tell_owner_of_registration_attempt(&email).await
+            }
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    /// Mails the owner of `email` that someone tried to sign up with it. Limited like
+    /// reset links per account; past the limit nothing is sent, and the caller is not told.
+    async fn tell_owner_of_registration_attempt(&self, email: &Email) -> Result<(), ServiceError> {
+        let limited = self
+            .limit(
+                format!("reset:account:{}", email.normalized()),
+                self.rate_limits.reset_per_account,
+            )
+            .await;
+        if limited.is_err() {
+            return Ok(());
+        }
+        self.send_reset_link(email, AccountMail::RegistrationAttempted)
+            .await
     }
 
     /// Spends a verification link and marks the address proven.
@@ -320,14 +347,16 @@ impl Services {
         .await?;
         let services = self.clone();
         tokio::spawn(async move {
-            if let Err(error) = services.send_reset_link(&email).await {
+            if let Err(error) = services.send_reset_link(&email, AccountMail::Reset).await {
                 tracing::error!(%error, "password reset link not sent");
             }
         });
         Ok(())
     }
 
-    async fn send_reset_link(&self, email: &Email) -> Result<(), ServiceError> {
+    /// Mails the owner of `email`, unless disabled, a password-reset link in a mail of
+    /// `kind` (a reset they asked for, or the notice of someone's sign-up attempt).
+    async fn send_reset_link(&self, email: &Email, kind: AccountMail) -> Result<(), ServiceError> {
         let Some((person, account)) = self.store.account_by_email(email).await? else {
             return Ok(());
         };
@@ -335,12 +364,7 @@ impl Services {
             return Ok(());
         }
         let token = new_token();
-        let mail = account_mail(
-            &person,
-            AccountMail::Reset,
-            &token,
-            &self.accounts.public_url,
-        );
+        let mail = account_mail(&person, kind, &token, &self.accounts.public_url);
         self.store
             .issue_token(
                 person.id,
@@ -493,6 +517,7 @@ fn email_taken(error: StoreError) -> ServiceError {
 enum AccountMail {
     Verify,
     Reset,
+    RegistrationAttempted,
 }
 
 /// The queued mail for an account link, rendered later in the recipient's language.
@@ -501,6 +526,7 @@ fn account_mail(person: &Person, kind: AccountMail, token: &str, public_url: &st
     let (variant, path): (fn(OneTimeLink) -> Mail, _) = match kind {
         AccountMail::Verify => (Mail::VerifyEmail, "verify-email"),
         AccountMail::Reset => (Mail::ResetPassword, "reset-password"),
+        AccountMail::RegistrationAttempted => (Mail::RegistrationAttempted, "reset-password"),
     };
     NewMail {
         person: Some(person.id),

@@ -5,7 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use coalition_domain::InvalidInput;
 use coalition_domain::agenda::{
     ActionItem, ActionItemId, ActionStatus, AgendaItem, AgendaItemDraft, AgendaItemId,
-    check_minutes,
+    check_attendance, check_minutes,
 };
 use coalition_domain::meetings::{Meeting, MeetingId, MeetingStatus};
 use coalition_domain::people::{PersonId, parse_short_text};
@@ -103,26 +103,48 @@ impl Services {
         Ok(self.announce(recorded).await)
     }
 
-    /// Records an action item raised at a meeting; it stays on the group's later meetings
-    /// until done.
+    /// Records an action item raised at an occurrence of a meeting (the one under way or
+    /// last held when none is named); it stays on the group's later meetings, the series'
+    /// later occurrences included, until done.
     pub async fn add_action_item(
         &self,
         viewer: &Viewer,
         meeting: MeetingId,
+        occurrence_start: Option<DateTime<Utc>>,
         title: &str,
         owner: Option<PersonId>,
         due_on: Option<NaiveDate>,
     ) -> Result<ActionItem, ServiceError> {
         let (meeting, actor) = self.organised(viewer, meeting).await?;
         let title = parse_short_text("title", title, 300)?;
+        let raised_at = match occurrence_start {
+            Some(start) => self.occurrence("occurrenceStart", &meeting, start)?,
+            None => meeting.latest_begun(self.now()),
+        };
         if let Some(owner) = owner {
             self.store.person(owner).await?;
         }
         let recorded = self
             .store
-            .add_action_item(actor, &meeting, title, owner, due_on)
+            .add_action_item(actor, &meeting, raised_at, title, owner, due_on)
             .await?;
         Ok(self.announce(recorded).await)
+    }
+
+    /// `start`, when an occurrence of `meeting` begins then.
+    pub fn occurrence(
+        &self,
+        field: &'static str,
+        meeting: &Meeting,
+        start: DateTime<Utc>,
+    ) -> Result<DateTime<Utc>, ServiceError> {
+        coalition_domain::meetings::check_instant(field, start)?;
+        if !meeting.occurs_at(start) {
+            return Err(
+                InvalidInput::new(field, "no occurrence of this meeting starts then").into(),
+            );
+        }
+        Ok(start)
     }
 
     /// Marks an action item done or open again: its owner or the organisers.
@@ -150,17 +172,12 @@ impl Services {
         occurrence_start: DateTime<Utc>,
         people: Vec<PersonId>,
     ) -> Result<usize, ServiceError> {
+        check_attendance(&people)?;
         let (meeting, actor) = self.organised(viewer, meeting).await?;
         coalition_domain::meetings::check_instant("occurrenceStart", occurrence_start)?;
         // A real occurrence: not cancelled, at its moved time if it moved.
-        let exists = meeting.status == MeetingStatus::Scheduled
-            && meeting
-                .occurrences_between(
-                    occurrence_start,
-                    occurrence_start + chrono::Duration::seconds(1),
-                )
-                .iter()
-                .any(|occurrence| occurrence.starts_at == occurrence_start);
+        let exists =
+            meeting.status == MeetingStatus::Scheduled && meeting.occurs_at(occurrence_start);
         if !exists {
             return Err(InvalidInput::new(
                 "occurrenceStart",
@@ -175,8 +192,12 @@ impl Services {
             )
             .into());
         }
-        for person in &people {
-            self.store.person(*person).await?;
+        let mut unique = people.clone();
+        unique.sort_unstable_by_key(|person| person.0);
+        unique.dedup();
+        // One query for all: every id must name a person.
+        if self.store.people(&unique).await?.len() != unique.len() {
+            return Err(coalition_store::StoreError::NotFound { entity: "person" }.into());
         }
         let recorded = self
             .store

@@ -2,8 +2,9 @@
 //! SEQUENCE, RRULE and STATUS, times in the organiser's zone, and the VTIMEZONE
 //! definitions those times refer to.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::fmt::Write as _;
+use std::sync::{Arc, LazyLock, Mutex};
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Offset, TimeZone as _, Utc};
 use coalition_domain::meetings::{Meeting, MeetingStatus};
@@ -32,15 +33,27 @@ pub fn render_invitation(meeting: &Meeting, now: DateTime<Utc>) -> String {
 
 fn render(name: &str, method: &str, meetings: &[Meeting], now: DateTime<Utc>) -> String {
     let mut calendar = Calendar::new();
-    calendar.name(name);
+    // Not `Calendar::name`: icalendar escapes X-WR-CALNAME but writes NAME as it is, so a
+    // meeting title with line breaks would add lines of its own to the calendar.
+    calendar.append_property(("NAME", escape_text(name).as_str()));
+    calendar.append_property(("X-WR-CALNAME", name));
     // Calendar::new() brings a PRODID of its own; RFC 5545 allows one.
     calendar
         .properties
         .retain(|property| property.key() != "PRODID");
     calendar.append_property(("PRODID", "-//OER Dynamic Coalition//coalition//EN"));
     calendar.append_property(("METHOD", method));
+    // icalendar has no VTIMEZONE component, so the calendar is written in parts at known
+    // places (never found by searching the text, which titles also fill): its properties,
+    // the time zone definitions, then the events, as RFC 5545 §3.6.5 lays them out.
+    let properties = calendar.done().to_string();
+    let mut text = properties
+        .strip_suffix(CALENDAR_END)
+        .unwrap_or(&properties)
+        .to_owned();
+    text.push_str(&time_zones(meetings));
     for meeting in meetings {
-        calendar.push(event(meeting, now));
+        write_event(&mut text, &event(meeting, now));
         // A moved occurrence is its own VEVENT: same UID, RECURRENCE-ID naming which one.
         for exception in &meeting.exceptions {
             if let Some((start, end)) = exception.moved_to {
@@ -51,18 +64,29 @@ fn render(name: &str, method: &str, meetings: &[Meeting], now: DateTime<Utc>) ->
                     .starts(local_time(meeting, start))
                     .ends(local_time(meeting, end))
                     .append_property(zoned("RECURRENCE-ID", meeting, exception.original_start));
-                calendar.push(moved.done());
+                write_event(&mut text, &moved);
             }
         }
     }
-    let text = calendar.done().to_string();
-    // icalendar has no VTIMEZONE component: the definitions go in as content lines,
-    // before the first event, as RFC 5545 §3.6.5 lays them out.
-    let zones = time_zones(meetings);
-    match text.find("BEGIN:VEVENT") {
-        Some(at) if !zones.is_empty() => format!("{}{}{}", &text[..at], zones, &text[at..]),
-        _ => text,
-    }
+    text.push_str(CALENDAR_END);
+    text
+}
+
+/// A TEXT value as RFC 5545 §3.3.11 writes it.
+fn escape_text(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace(';', "\\;")
+        .replace(',', "\\,")
+        .replace("\r\n", "\\n")
+        .replace(['\r', '\n'], "\\n")
+}
+
+/// The last line of a calendar.
+const CALENDAR_END: &str = "END:VCALENDAR\r\n";
+
+fn write_event(text: &mut String, event: &Event) {
+    // Writing into a String cannot fail.
+    let _ = event.fmt_write(text);
 }
 
 /// An instant as a local time in the meeting's zone, for DTSTART and DTEND.
@@ -197,21 +221,44 @@ fn offset(seconds: i32) -> String {
 }
 
 /// The instants in `[from_year, to_year]` when `zone`'s UTC offset changes, with the
-/// offsets before and after (in seconds east of UTC). Found by comparing offsets a day
-/// apart, then narrowing to the second.
-fn transitions(
-    zone: chrono_tz::Tz,
-    from_year: i32,
-    to_year: i32,
-) -> Vec<(DateTime<Utc>, i32, i32)> {
+/// offsets before and after (in seconds east of UTC). Each zone's year is worked out once
+/// per process: feeds ask for the same zones and years on every request.
+fn transitions(zone: chrono_tz::Tz, from_year: i32, to_year: i32) -> Vec<Transition> {
+    type Cache = HashMap<(&'static str, i32), Arc<Vec<Transition>>>;
+    static CACHE: LazyLock<Mutex<Cache>> = LazyLock::new(Mutex::default);
+    let mut found = Vec::new();
+    for year in from_year..=to_year {
+        let key = (zone.name(), year);
+        let cached = CACHE.lock().ok().and_then(|cache| cache.get(&key).cloned());
+        let year_transitions = match cached {
+            Some(cached) => cached,
+            None => {
+                let computed = Arc::new(transitions_in(zone, year));
+                if let Ok(mut cache) = CACHE.lock() {
+                    cache.insert(key, computed.clone());
+                }
+                computed
+            }
+        };
+        found.extend(year_transitions.iter().copied());
+    }
+    found
+}
+
+/// A change of offset: when, the offset before and the offset after.
+type Transition = (DateTime<Utc>, i32, i32);
+
+/// The offset changes of one year, found by comparing offsets a day apart, then
+/// narrowing to the second.
+fn transitions_in(zone: chrono_tz::Tz, year: i32) -> Vec<Transition> {
     let offset_at = |instant: DateTime<Utc>| {
         zone.offset_from_utc_datetime(&instant.naive_utc())
             .fix()
             .local_minus_utc()
     };
     let (Some(start), Some(end)) = (
-        Utc.with_ymd_and_hms(from_year, 1, 1, 0, 0, 0).single(),
-        Utc.with_ymd_and_hms(to_year + 1, 1, 1, 0, 0, 0).single(),
+        Utc.with_ymd_and_hms(year, 1, 1, 0, 0, 0).single(),
+        Utc.with_ymd_and_hms(year + 1, 1, 1, 0, 0, 0).single(),
     ) else {
         return Vec::new();
     };
@@ -261,5 +308,69 @@ mod tests {
         let nairobi: chrono_tz::Tz = "Africa/Nairobi".parse().unwrap();
         assert!(transitions(nairobi, 2027, 2030).is_empty());
         assert_eq!(offset(-16200), "-0430");
+    }
+
+    fn meeting(title: &str) -> Meeting {
+        let start = Utc.with_ymd_and_hms(2027, 3, 16, 9, 0, 0).unwrap();
+        Meeting {
+            id: coalition_domain::meetings::MeetingId(4),
+            working_group: None,
+            uid: "meeting-4@coalition".to_owned(),
+            title: title.to_owned(),
+            description: "Agenda:\r\nBEGIN:VEVENT\r\nEND:VCALENDAR".to_owned(),
+            starts_at: start,
+            ends_at: start + Duration::minutes(90),
+            time_zone: coalition_domain::people::TimeZone::parse("Europe/Paris").unwrap(),
+            online_url: None,
+            location: None,
+            visibility: coalition_domain::meetings::Visibility::Public,
+            recurrence: None,
+            sequence: 2,
+            status: MeetingStatus::Scheduled,
+            cancel_reason: None,
+            created_by: None,
+            exceptions: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn titles_holding_calendar_syntax_stay_text() {
+        let title = "BEGIN:VEVENT\r\nSUMMARY:injected\r\nEND:VEVENT BEGIN:VTIMEZONE".repeat(3);
+        let now = Utc.with_ymd_and_hms(2026, 12, 1, 8, 0, 0).unwrap();
+        let text = render_invitation(&meeting(&title), now);
+        let calendar = ical::IcalParser::new(text.as_bytes())
+            .next()
+            .expect("one calendar")
+            .expect("it parses");
+        let names: Vec<&str> = calendar
+            .properties
+            .iter()
+            .map(|property| property.name.as_str())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "VERSION",
+                "CALSCALE",
+                "NAME",
+                "X-WR-CALNAME",
+                "PRODID",
+                "METHOD"
+            ],
+            "the title adds no line to the calendar: {text}"
+        );
+        assert_eq!(calendar.timezones.len(), 1, "{text}");
+        assert_eq!(calendar.events.len(), 1, "{text}");
+        let summary = calendar.events[0]
+            .properties
+            .iter()
+            .find(|property| property.name == "SUMMARY")
+            .and_then(|property| property.value.clone())
+            .expect("a summary");
+        assert!(summary.contains("SUMMARY:injected"), "{summary}");
+        // Every line is within a component: nothing before BEGIN:VCALENDAR or after its END.
+        assert!(text.starts_with("BEGIN:VCALENDAR\r\n") && text.ends_with(CALENDAR_END));
+        // The definitions are those of the zone's years, cached after the first request.
+        assert_eq!(render_invitation(&meeting(&title), now), text);
     }
 }

@@ -187,7 +187,17 @@ impl Services {
         let person = self.store.person(person_id).await?;
         let recorded = self
             .store
-            .accept_invitation(&token_hash(token.trim()), person.id, &person.email)
+            .accept_invitation(
+                &token_hash(token.trim()),
+                person.id,
+                &person.email,
+                |issuer, group| {
+                    policy::allows(
+                        &Viewer::from_standing(issuer),
+                        Action::CoordinateGroup(group),
+                    )
+                },
+            )
             .await?;
         Ok(self.announce(recorded).await)
     }
@@ -267,6 +277,55 @@ impl Services {
                 },
             }),
         })
+    }
+
+    /// A person, if the viewer may see them (`Action::ReadPerson`): themselves, anyone for
+    /// an administrator, otherwise someone with a membership the viewer may see. Anyone
+    /// else, an unverified or disabled account included, is "not found", exactly like an
+    /// id that does not exist.
+    pub async fn person_for(
+        &self,
+        viewer: &Viewer,
+        id: coalition_domain::people::PersonId,
+    ) -> Result<coalition_domain::people::Person, ServiceError> {
+        let hidden = ServiceError::NotFound("person");
+        let person = match self.store.person(id).await {
+            Ok(person) => person,
+            Err(coalition_store::StoreError::NotFound { .. }) => return Err(hidden),
+            Err(other) => return Err(other.into()),
+        };
+        let direct = policy::allows(
+            viewer,
+            Action::ReadPerson {
+                person: id,
+                membership: None,
+            },
+        );
+        if direct {
+            return Ok(person);
+        }
+        // An account that cannot sign in is on no roster, whatever its memberships say.
+        // (People recorded without an account, by an import, have only their memberships.)
+        match self.store.account(id).await {
+            Ok(account) if !account.is_verified() || account.is_disabled() => return Err(hidden),
+            Ok(_) | Err(coalition_store::StoreError::NotFound { .. }) => {}
+            Err(other) => return Err(other.into()),
+        }
+        let memberships = self.store.memberships_of(id).await?;
+        let through_a_membership = memberships.iter().any(|membership| {
+            policy::allows(
+                viewer,
+                Action::ReadPerson {
+                    person: id,
+                    membership: Some((membership.working_group_id, membership.status)),
+                },
+            )
+        });
+        if through_a_membership {
+            Ok(person)
+        } else {
+            Err(hidden)
+        }
     }
 
     /// Checks that the viewer coordinates the group `id` belongs to; returns who they are.

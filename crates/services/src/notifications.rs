@@ -1,7 +1,7 @@
 //! Notification preferences, and the administrators' view of the mail outbox.
 
 use coalition_domain::notifications::{
-    DeliveryMode, NotificationCategory, OutboxStatus, check_preference,
+    DeliveryMode, NotificationCategory, OutboxStatus, check_preferences,
 };
 use coalition_domain::policy::{self, Action, Viewer};
 use coalition_store::OutboxMessage;
@@ -28,9 +28,7 @@ impl Services {
         changes: Vec<(NotificationCategory, DeliveryMode)>,
     ) -> Result<Vec<(NotificationCategory, DeliveryMode)>, ServiceError> {
         let person = crate::actor(viewer)?;
-        for (category, mode) in &changes {
-            check_preference(*category, *mode)?;
-        }
+        check_preferences(&changes)?;
         self.store
             .set_notification_preferences(person, &changes)
             .await?;

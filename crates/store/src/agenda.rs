@@ -196,11 +196,13 @@ impl Store {
         Ok(Recorded::new(item_from_row(row)?, vec![event]))
     }
 
-    /// Records an action item raised at `meeting`.
+    /// Records an action item raised at the occurrence of `meeting` starting at
+    /// `raised_at`.
     pub async fn add_action_item(
         &self,
         actor: PersonId,
         meeting: &Meeting,
+        raised_at: DateTime<Utc>,
         title: String,
         owner: Option<PersonId>,
         due_on: Option<NaiveDate>,
@@ -214,7 +216,7 @@ impl Store {
             owner_id: Set(owner.map(|owner| owner.0)),
             due_on: Set(due_on),
             status: Set(ActionStatus::Open.as_str().to_owned()),
-            raised_at: Set(meeting.starts_at),
+            raised_at: Set(raised_at),
             created_at: Set(now),
             done_at: Set(None),
             ..Default::default()
@@ -326,13 +328,13 @@ impl Store {
         let mut unique: Vec<i32> = people.iter().map(|p| p.0).collect();
         unique.sort_unstable();
         unique.dedup();
-        for person in &unique {
-            attendance::ActiveModel {
+        if !unique.is_empty() {
+            attendance::Entity::insert_many(unique.iter().map(|person| attendance::ActiveModel {
                 meeting_id: Set(meeting.0),
                 occurrence_start: Set(occurrence_start),
                 person_id: Set(*person),
-            }
-            .insert(&txn)
+            }))
+            .exec(&txn)
             .await?;
         }
         let change = Change::AttendanceRecorded {

@@ -9,12 +9,16 @@ use coalition_domain::membership::{
     Invitation, InvitationId, Membership, MembershipRefusal, MembershipRole, MembershipStatus,
 };
 use coalition_domain::people::{Email, PersonId};
+use coalition_domain::policy::Standing;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
+    QuerySelect, Set,
+};
 
 use crate::Store;
 use crate::activity::Recorded;
-use crate::entities::{invitation, membership, person};
+use crate::entities::{account, invitation, membership, person};
 use crate::error::{StoreError, corrupt};
 use crate::joining::{find_membership, membership_facts};
 use crate::membership::membership_from_row;
@@ -111,7 +115,10 @@ impl Store {
         id: InvitationId,
     ) -> Result<Recorded<Invitation>, StoreError> {
         let txn = self.begin_write().await?;
+        // Locked on PostgreSQL (as SQLite's write transactions are serialised) so that an
+        // acceptance and a revocation at once cannot both succeed.
         let row = invitation::Entity::find_by_id(id.0)
+            .lock_exclusive()
             .one(&txn)
             .await?
             .ok_or(StoreError::NotFound {
@@ -135,17 +142,23 @@ impl Store {
     }
 
     /// Accepts an invitation for `person`, whose address must be the one invited: the
-    /// membership becomes active with the role offered, whatever it was before.
+    /// membership becomes active with the role offered, whatever it was before. The
+    /// issuer's standing now (read in the transaction, their membership row locked on
+    /// PostgreSQL against a concurrent demotion) must satisfy `issuer_may_invite`, so an
+    /// invitation from someone since removed or demoted gives nothing.
     pub async fn accept_invitation(
         &self,
         token_hash: &str,
         person: PersonId,
         email: &Email,
+        issuer_may_invite: impl FnOnce(&Standing, WorkingGroupId) -> bool,
     ) -> Result<Recorded<Membership>, StoreError> {
         let now = self.clock.now();
         let txn = self.begin_write().await?;
+        // Locked: see `revoke_invitation`.
         let row = invitation::Entity::find()
             .filter(invitation::Column::TokenHash.eq(token_hash))
+            .lock_exclusive()
             .one(&txn)
             .await?
             .ok_or(StoreError::Token(TokenProblem::Unknown))?;
@@ -162,6 +175,15 @@ impl Store {
             return Err(StoreError::InvitationForAnotherAddress);
         }
         let group = WorkingGroupId(row.working_group_id);
+        let issuer = match row.invited_by {
+            Some(issuer) => standing_in(&txn, PersonId(issuer), group).await?,
+            None => None,
+        };
+        if !issuer.is_some_and(|issuer| issuer_may_invite(&issuer, group)) {
+            return Err(StoreError::Membership(
+                MembershipRefusal::InviterLostAuthority,
+            ));
+        }
         let membership_row = match find_membership(&txn, person, group).await? {
             Some(existing) if existing.status == MembershipStatus::Active.as_str() => {
                 return Err(StoreError::Membership(MembershipRefusal::AlreadyMember));
@@ -208,6 +230,35 @@ impl Store {
             vec![event],
         ))
     }
+}
+
+/// What `person` may do in `group` as stored (`None`: no such account), their membership
+/// row locked on PostgreSQL until the transaction ends.
+async fn standing_in(
+    db: &impl ConnectionTrait,
+    person: PersonId,
+    group: WorkingGroupId,
+) -> Result<Option<Standing>, StoreError> {
+    let Some(account) = account::Entity::find_by_id(person.0).one(db).await? else {
+        return Ok(None);
+    };
+    let membership = membership::Entity::find()
+        .filter(membership::Column::PersonId.eq(person.0))
+        .filter(membership::Column::WorkingGroupId.eq(group.0))
+        .lock_shared()
+        .one(db)
+        .await?
+        .map(membership_from_row)
+        .transpose()?;
+    Ok(Some(Standing {
+        person,
+        is_admin: account.is_admin,
+        disabled: account.disabled_at.is_some(),
+        memberships: membership
+            .map(|m| (m.working_group_id, (m.role, m.status)))
+            .into_iter()
+            .collect(),
+    }))
 }
 
 /// An invitation row as the activity log describes it (the address stays out of the log:

@@ -10,8 +10,8 @@ use coalition_domain::membership::{
 };
 use coalition_domain::people::{Person, PersonId};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel,
+    QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
 use crate::Store;
@@ -296,31 +296,52 @@ async fn load_active_keeping_a_coordinator(
     id: MembershipId,
     new_role: Option<MembershipRole>,
 ) -> Result<(membership::Model, Membership), StoreError> {
-    let row = load_membership(db, id).await?;
+    // A membership never changes group, so an unlocked read finds which rows to lock.
+    let group = membership::Entity::find_by_id(id.0)
+        .one(db)
+        .await?
+        .ok_or(StoreError::NotFound {
+            entity: "membership",
+        })?
+        .working_group_id;
+    // The membership and the group's active coordinators are locked in one statement, in
+    // id order (on PostgreSQL; SQLite's write transactions are serialised): two
+    // coordinators demoting each other then wait for one another instead of each holding
+    // one row and waiting for the other's (a deadlock). Under READ COMMITTED, rows changed
+    // meanwhile are re-read, so the count is the committed one.
+    let rows = membership::Entity::find()
+        .filter(
+            Condition::any().add(membership::Column::Id.eq(id.0)).add(
+                Condition::all()
+                    .add(membership::Column::WorkingGroupId.eq(group))
+                    .add(membership::Column::Role.eq(MembershipRole::Coordinator.as_str()))
+                    .add(membership::Column::Status.eq(MembershipStatus::Active.as_str())),
+            ),
+        )
+        .order_by_asc(membership::Column::Id)
+        .lock_exclusive()
+        .all(db)
+        .await?;
+    let row = rows
+        .iter()
+        .find(|row| row.id == id.0)
+        .cloned()
+        .ok_or(StoreError::NotFound {
+            entity: "membership",
+        })?;
     let current = membership_from_row(row.clone())?;
     if current.status != MembershipStatus::Active {
         return Err(StoreError::Membership(MembershipRefusal::NotActive));
     }
-    let coordinators = lock_active_coordinators(db, current.working_group_id).await?;
+    let coordinators = rows
+        .iter()
+        .filter(|row| {
+            row.role == MembershipRole::Coordinator.as_str()
+                && row.status == MembershipStatus::Active.as_str()
+        })
+        .count() as u64;
     ensure_coordinator_remains(&current, new_role, coordinators).map_err(StoreError::Membership)?;
     Ok((row, current))
-}
-
-/// Counts the group's active coordinators, locking their rows on PostgreSQL so that two
-/// coordinators stepping down at once cannot both succeed. (SQLite needs no lock: its
-/// write transactions are serialised.)
-async fn lock_active_coordinators(
-    db: &impl ConnectionTrait,
-    group: WorkingGroupId,
-) -> Result<u64, StoreError> {
-    let rows = membership::Entity::find()
-        .filter(membership::Column::WorkingGroupId.eq(group.0))
-        .filter(membership::Column::Role.eq(MembershipRole::Coordinator.as_str()))
-        .filter(membership::Column::Status.eq(MembershipStatus::Active.as_str()))
-        .lock_exclusive()
-        .all(db)
-        .await?;
-    Ok(rows.len() as u64)
 }
 
 /// A membership row as the activity log describes it.

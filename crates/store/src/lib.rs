@@ -28,5 +28,5 @@ pub use error::StoreError;
 pub use invitations::NewInvitation;
 pub use joining::Decision;
 pub use meetings::{CalendarFeedInfo, MeetingMails, MeetingScope};
-pub use outbox::{DeliveryOutcome, MailUnavailable, NewMail, OutboxMessage};
+pub use outbox::{Claim, ClaimedMail, DeliveryOutcome, MailUnavailable, NewMail, OutboxMessage};
 pub use seed::SeedReport;

@@ -516,11 +516,16 @@ async fn enqueue_all(
     Ok(())
 }
 
+/// Loads a meeting that still takes place, locking its row on PostgreSQL until the
+/// transaction ends: each change raises the sequence read here, and under READ COMMITTED
+/// two concurrent edits would otherwise both take the same next one. (SQLite's IMMEDIATE
+/// write transactions are already serialised.)
 async fn load_scheduled(
     db: &impl ConnectionTrait,
     id: MeetingId,
 ) -> Result<meeting::Model, StoreError> {
     let row = meeting::Entity::find_by_id(id.0)
+        .lock_exclusive()
         .one(db)
         .await?
         .ok_or(StoreError::NotFound { entity: "meeting" })?;

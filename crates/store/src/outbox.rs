@@ -81,6 +81,21 @@ pub enum MailUnavailable {
     Unreadable(String),
 }
 
+/// A worker's hold on the messages it claimed together. Deliveries are recorded only
+/// while the claim still holds (the fence): once a lease runs out and another worker
+/// claims a message, the first can neither send it again nor overwrite its outcome.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Claim(String);
+
+/// Messages claimed at once, under one [`Claim`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClaimedMail {
+    /// The hold on them.
+    pub claim: Claim,
+    /// The messages, oldest first.
+    pub messages: Vec<OutboxMessage>,
+}
+
 /// What happened to one delivery attempt.
 #[derive(Debug, Clone, PartialEq)]
 pub enum DeliveryOutcome {
@@ -136,6 +151,7 @@ fn new_row(
         attempts: Set(0),
         next_attempt_at: Set(now),
         claimed_until: Set(None),
+        claim_token: Set(None),
         last_error: Set(None),
         created_at: Set(now),
         sent_at: Set(None),
@@ -172,38 +188,55 @@ impl Store {
         Ok(preferences)
     }
 
-    /// Records how a person wants each category delivered, all in one transaction.
+    /// Records how a person wants each category delivered, all in one transaction of two
+    /// statements (the last entry for a category wins).
     pub async fn set_notification_preferences(
         &self,
         person: PersonId,
         changes: &[(NotificationCategory, DeliveryMode)],
     ) -> Result<(), StoreError> {
+        let mut latest: Vec<(NotificationCategory, DeliveryMode)> = Vec::new();
+        for (category, mode) in changes.iter().rev() {
+            if !latest.iter().any(|(seen, _)| seen == category) {
+                latest.push((*category, *mode));
+            }
+        }
+        if latest.is_empty() {
+            return Ok(());
+        }
         let txn = self.begin_write().await?;
-        for (category, mode) in changes {
-            notification_preference::Entity::delete_by_id((person.0, category.as_str().to_owned()))
-                .exec(&txn)
-                .await?;
+        notification_preference::Entity::delete_many()
+            .filter(notification_preference::Column::PersonId.eq(person.0))
+            .filter(
+                notification_preference::Column::Category
+                    .is_in(latest.iter().map(|(category, _)| category.as_str())),
+            )
+            .exec(&txn)
+            .await?;
+        notification_preference::Entity::insert_many(latest.iter().map(|(category, mode)| {
             notification_preference::ActiveModel {
                 person_id: Set(person.0),
                 category: Set(category.as_str().to_owned()),
                 mode: Set(mode.as_str().to_owned()),
             }
-            .insert(&txn)
-            .await?;
-        }
+        }))
+        .exec(&txn)
+        .await?;
         txn.commit().await?;
         Ok(())
     }
 
     /// Claims up to `limit` due messages for `lease`: pending ones whose time has come,
-    /// and ones whose earlier claim ran out (a worker died mid-send).
+    /// and ones whose earlier claim ran out (a worker died mid-send, or took longer than
+    /// its lease: its claim is then void).
     pub async fn claim_due_mail(
         &self,
         limit: u64,
         lease: chrono::Duration,
-    ) -> Result<Vec<OutboxMessage>, StoreError> {
+    ) -> Result<ClaimedMail, StoreError> {
         let now = self.clock.now();
         let until = now + lease;
+        let claim = Claim(uuid::Uuid::new_v4().simple().to_string());
         let txn = self.begin_write().await?;
         let ids: Vec<i32> = if txn.get_database_backend() == DbBackend::Postgres {
             let rows = txn
@@ -245,7 +278,10 @@ impl Store {
         };
         if ids.is_empty() {
             txn.commit().await?;
-            return Ok(Vec::new());
+            return Ok(ClaimedMail {
+                claim,
+                messages: Vec::new(),
+            });
         }
         outbox::Entity::update_many()
             .col_expr(
@@ -253,6 +289,7 @@ impl Store {
                 Expr::value(OutboxStatus::Sending.as_str()),
             )
             .col_expr(outbox::Column::ClaimedUntil, Expr::value(until))
+            .col_expr(outbox::Column::ClaimToken, Expr::value(claim.0.clone()))
             .col_expr(
                 outbox::Column::Attempts,
                 Expr::col(outbox::Column::Attempts).add(1),
@@ -266,7 +303,11 @@ impl Store {
             .all(&txn)
             .await?;
         txn.commit().await?;
-        rows.into_iter().map(message_from_row).collect()
+        let messages = rows
+            .into_iter()
+            .map(message_from_row)
+            .collect::<Result<_, _>>()?;
+        Ok(ClaimedMail { claim, messages })
     }
 
     /// Messages waiting to go out (pending, whether due or backing off) and being sent.
@@ -280,40 +321,58 @@ impl Store {
             .await?)
     }
 
-    /// Gives back claimed messages that were not attempted (a worker shutting down): they
-    /// are due again at once, their attempt not counted.
-    pub async fn release_mail_claims(&self, ids: &[i32]) -> Result<(), StoreError> {
-        outbox::Entity::update_many()
+    /// Extends the claim on one message by `lease` from now, just before it is sent, so
+    /// a batch sent one by one keeps what it has not sent yet only as long as a lease.
+    /// `false` when the claim no longer holds (another worker took the message over):
+    /// the caller must not send it.
+    pub async fn renew_claim(
+        &self,
+        id: i32,
+        claim: &Claim,
+        lease: chrono::Duration,
+    ) -> Result<bool, StoreError> {
+        let result = outbox::Entity::update_many()
+            .col_expr(
+                outbox::Column::ClaimedUntil,
+                Expr::value(self.clock.now() + lease),
+            )
+            .filter(held(id, claim))
+            .exec(&self.db)
+            .await?;
+        Ok(result.rows_affected == 1)
+    }
+
+    /// Gives back the messages of a claim that were not attempted (a worker stopping),
+    /// due at once and without counting an attempt; returns how many.
+    pub async fn release_claims(&self, claim: &Claim) -> Result<u64, StoreError> {
+        let result = unclaimed()
             .col_expr(
                 outbox::Column::Status,
                 Expr::value(OutboxStatus::Pending.as_str()),
             )
-            .col_expr(
-                outbox::Column::ClaimedUntil,
-                Expr::value(Option::<DateTime<Utc>>::None),
-            )
+            .col_expr(outbox::Column::NextAttemptAt, Expr::value(self.clock.now()))
             .col_expr(
                 outbox::Column::Attempts,
                 Expr::col(outbox::Column::Attempts).sub(1),
             )
-            .filter(outbox::Column::Id.is_in(ids.iter().copied()))
+            .filter(outbox::Column::ClaimToken.eq(claim.0.as_str()))
             .filter(outbox::Column::Status.eq(OutboxStatus::Sending.as_str()))
             .exec(&self.db)
             .await?;
-        Ok(())
+        Ok(result.rows_affected)
     }
 
-    /// Records the outcome of an attempt.
+    /// Records the outcome of an attempt, if `claim` still holds the message; `false`
+    /// when it does not (the lease ran out and another worker claimed it), and then
+    /// nothing changes.
     pub async fn record_delivery(
         &self,
         id: i32,
+        claim: &Claim,
         outcome: DeliveryOutcome,
-    ) -> Result<(), StoreError> {
-        let mut update = outbox::Entity::update_many().col_expr(
-            outbox::Column::ClaimedUntil,
-            Expr::value(Option::<DateTime<Utc>>::None),
-        );
-        update = match outcome {
+    ) -> Result<bool, StoreError> {
+        let update = unclaimed();
+        let update = match outcome {
             DeliveryOutcome::Sent => update
                 .col_expr(
                     outbox::Column::Status,
@@ -360,11 +419,8 @@ impl Store {
                     .into(),
                 ),
         };
-        update
-            .filter(outbox::Column::Id.eq(id))
-            .exec(&self.db)
-            .await?;
-        Ok(())
+        let result = update.filter(held(id, claim)).exec(&self.db).await?;
+        Ok(result.rows_affected == 1)
     }
 
     /// The most recent messages with a status, newest first (administrators' view).
@@ -427,13 +483,18 @@ impl Store {
     }
 
     /// Queues a digest in place of the held messages it gathers, in one transaction: the
-    /// digest is due at once and the items are marked sent (with it).
-    pub async fn release_digest(&self, items: &[i32], digest: NewMail) -> Result<i32, StoreError> {
+    /// digest is due at once and the items are marked sent (with it). `None`, and nothing
+    /// changes, when any item was no longer held (another worker gathered it first).
+    pub async fn release_digest(
+        &self,
+        items: &[i32],
+        digest: NewMail,
+    ) -> Result<Option<i32>, StoreError> {
         let now = self.clock.now();
         let row = new_row(digest, OutboxStatus::Pending, now)?;
         let txn = self.begin_write().await?;
         let row = row.insert(&txn).await?;
-        outbox::Entity::update_many()
+        let released = outbox::Entity::update_many()
             .col_expr(
                 outbox::Column::Status,
                 Expr::value(OutboxStatus::Sent.as_str()),
@@ -451,8 +512,13 @@ impl Store {
             .filter(outbox::Column::Status.eq(OutboxStatus::Digest.as_str()))
             .exec(&txn)
             .await?;
+        // On PostgreSQL a concurrent release waits on the rows, then finds them sent.
+        if released.rows_affected != items.len() as u64 {
+            txn.rollback().await?;
+            return Ok(None);
+        }
         txn.commit().await?;
-        Ok(row.id)
+        Ok(Some(row.id))
     }
 
     /// Puts a failed message back in the queue, due now, with a fresh count of attempts.
@@ -480,6 +546,27 @@ impl Store {
         update.next_attempt_at = Set(self.clock.now());
         message_from_row(update.update(&self.db).await?)
     }
+}
+
+/// An update that ends a claim: the lease and its token go.
+fn unclaimed() -> sea_orm::UpdateMany<outbox::Entity> {
+    outbox::Entity::update_many()
+        .col_expr(
+            outbox::Column::ClaimedUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .col_expr(
+            outbox::Column::ClaimToken,
+            Expr::value(Option::<String>::None),
+        )
+}
+
+/// The row `id` while `claim` holds it.
+fn held(id: i32, claim: &Claim) -> sea_orm::Condition {
+    sea_orm::Condition::all()
+        .add(outbox::Column::Id.eq(id))
+        .add(outbox::Column::ClaimToken.eq(claim.0.as_str()))
+        .add(outbox::Column::Status.eq(OutboxStatus::Sending.as_str()))
 }
 
 fn message_from_row(row: outbox::Model) -> Result<OutboxMessage, StoreError> {
@@ -553,6 +640,7 @@ mod tests {
             attempts: 0,
             next_attempt_at: DateTime::UNIX_EPOCH,
             claimed_until: None,
+            claim_token: None,
             last_error: None,
             created_at: DateTime::UNIX_EPOCH,
             sent_at: None,

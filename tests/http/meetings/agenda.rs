@@ -242,3 +242,133 @@ fn base64_id(kind: &str, id: i32) -> String {
     use base64::Engine;
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{kind}:{id}"))
 }
+
+#[tokio::test]
+async fn action_items_raised_in_a_series_carry_over_to_its_later_occurrences() {
+    for backend in backends() {
+        let s = setting(backend).await;
+        let app = &s.app;
+        let body = schedule_as_coordinator(&s, weekly_series()).await;
+        let series = body["data"]["scheduleMeeting"]["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("[{backend}] {body}"))
+            .to_owned();
+        // The second Tuesday, 10:00 in Paris (winter time); the third is in summer time.
+        let (second, third) = ("2027-03-23T09:00:00Z", "2027-03-30T08:00:00Z");
+        let action = "mutation ($m: ID!, $at: DateTime) { addActionItem(meetingId: $m, title: \"Draft the survey\", occurrenceStart: $at) { raisedAt } }";
+        let (_, body) = app
+            .graphql_as(
+                &s.coordinator,
+                action,
+                json!({ "m": series, "at": "2027-03-23T10:00:00Z" }),
+            )
+            .await;
+        assert_eq!(
+            error_code(&body),
+            "BAD_USER_INPUT",
+            "[{backend}] no occurrence then"
+        );
+        let (_, body) = app
+            .graphql_as(&s.coordinator, action, json!({ "m": series, "at": second }))
+            .await;
+        let raised_at = body["data"]["addActionItem"]["raisedAt"]
+            .as_str()
+            .and_then(|at| chrono::DateTime::parse_from_rfc3339(at).ok());
+        assert_eq!(
+            raised_at,
+            chrono::DateTime::parse_from_rfc3339(second).ok(),
+            "[{backend}] {body}"
+        );
+
+        let carried = "query ($m: ID!, $at: DateTime) { meeting(id: $m) { carriedOverActionItems(occurrenceStart: $at) { title raisedAt } } }";
+        let titles = |body: &Value| -> Vec<String> {
+            body["data"]["meeting"]["carriedOverActionItems"]
+                .as_array()
+                .unwrap_or_else(|| panic!("{body}"))
+                .iter()
+                .map(|item| item["title"].as_str().unwrap().to_owned())
+                .collect()
+        };
+        for (at, expected) in [
+            (json!(null), Vec::<&str>::new()),
+            (json!(second), Vec::new()),
+            (json!(third), vec!["Draft the survey"]),
+        ] {
+            let (_, body) = app
+                .graphql_as(&s.member, carried, json!({ "m": series, "at": at }))
+                .await;
+            assert_eq!(titles(&body), expected, "[{backend}] before {at}: {body}");
+        }
+        s.app.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn long_lists_and_searches_are_refused_naming_the_bound() {
+    for backend in backends() {
+        let s = setting(backend).await;
+        let app = &s.app;
+        let refused = |body: &Value, field: &str, bound: &str| {
+            assert_eq!(error_code(body), "BAD_USER_INPUT", "[{backend}] {body}");
+            assert_eq!(body["errors"][0]["extensions"]["field"], field, "{body}");
+            let message = body["errors"][0]["message"].as_str().unwrap_or_default();
+            assert!(
+                message.contains(bound),
+                "[{backend}] names the bound: {body}"
+            );
+        };
+
+        let body =
+            schedule_as_coordinator(&s, input("Future call", "2027-02-02T09:00:00Z", json!({})))
+                .await;
+        let meeting = body["data"]["scheduleMeeting"]["id"].as_str().unwrap();
+        let record = "mutation ($m: ID!, $who: [ID!]!) { recordAttendance(meetingId: $m, occurrenceStart: \"2027-02-02T09:00:00Z\", attendeeIds: $who) }";
+        let who = vec![s.member_id.clone(); 1001];
+        let (_, body) = app
+            .graphql_as(&s.coordinator, record, json!({ "m": meeting, "who": who }))
+            .await;
+        refused(&body, "attendeeIds", "1000");
+
+        let update = "mutation ($p: [NotificationPreferenceInput!]!) { updateNotificationPreferences(preferences: $p) { category mode } }";
+        let entry = json!({ "category": "MEETINGS", "mode": "OFF" });
+        let (_, body) = app
+            .graphql_as(&s.member, update, json!({ "p": vec![entry.clone(); 5] }))
+            .await;
+        refused(&body, "preferences", "4");
+        // Repeating a category within the bound: the last entry wins.
+        let entries = json!([entry, { "category": "MEETINGS", "mode": "DAILY_DIGEST" }]);
+        let (_, body) = app
+            .graphql_as(&s.member, update, json!({ "p": entries }))
+            .await;
+        let modes = &body["data"]["updateNotificationPreferences"];
+        let meetings = modes
+            .as_array()
+            .unwrap_or_else(|| panic!("[{backend}] {body}"))
+            .iter()
+            .find(|preference| preference["category"] == "MEETINGS")
+            .unwrap();
+        assert_eq!(meetings["mode"], "DAILY_DIGEST", "[{backend}] {body}");
+
+        let search = "query ($g: ID!, $text: String!) { workingGroup(id: $g) { members(filter: { search: $text }) { totalCount } } }";
+        let (_, body) = app
+            .graphql_as(
+                &s.member,
+                search,
+                json!({ "g": s.group_id, "text": "a".repeat(201) }),
+            )
+            .await;
+        refused(&body, "search", "200");
+        let (_, body) = app
+            .graphql_as(
+                &s.member,
+                search,
+                json!({ "g": s.group_id, "text": "Amina" }),
+            )
+            .await;
+        assert_eq!(
+            body["data"]["workingGroup"]["members"]["totalCount"], 1,
+            "[{backend}] {body}"
+        );
+        s.app.finish().await;
+    }
+}

@@ -68,7 +68,10 @@ pub struct AccountsMutation;
 #[Object]
 impl AccountsMutation {
     /// Signs up. A link to confirm the address is mailed; sign-in works once it is used.
-    async fn register(&self, ctx: &Context<'_>, input: RegisterInput) -> Result<Person, ApiError> {
+    /// Always `true` once the input is valid: an address that already has an account gets
+    /// the same answer (its owner is mailed instead), so this does not tell who is signed
+    /// up. The new person is `verifyEmail`'s answer.
+    async fn register(&self, ctx: &Context<'_>, input: RegisterInput) -> Result<bool, ApiError> {
         let form = Registration {
             email: input.email,
             password: input.password,
@@ -80,11 +83,11 @@ impl AccountsMutation {
             gender: input.gender,
             time_zone: input.time_zone,
         };
-        let person = api(ctx)?
+        api(ctx)?
             .services
             .register(form, client_address(ctx))
             .await?;
-        Ok(Person(person))
+        Ok(true)
     }
 
     /// Confirms an address with the token from the mailed link. Each token works once.

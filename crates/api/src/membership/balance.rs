@@ -38,8 +38,9 @@ pub(crate) struct RegionCount {
     share: f64,
 }
 
-/// Active members in one gender category. Counts of 1 or 2 are withheld (null), so a
-/// small group's report never points at a person.
+/// Active members in one gender category. Small counts (0 to 2) are withheld (null), with
+/// at least one other count beside them, so a report never points at a person, not even
+/// by subtracting from the total or comparing with an earlier report.
 #[derive(SimpleObject)]
 pub(crate) struct GenderCount {
     gender: GenderCategory,
@@ -86,7 +87,8 @@ impl Balance {
             .collect()
     }
 
-    /// Counts per gender category, "not disclosed" included; counts of 1 or 2 are withheld.
+    /// Counts per gender category, "not disclosed" included; small counts are withheld
+    /// together with a complementary one.
     async fn by_gender(&self) -> Vec<GenderCount> {
         self.0
             .by_gender

@@ -120,7 +120,7 @@ impl MemberFilterInput {
             region: self.region.map(Into::into),
             status: self.status.map(Into::into),
             role: self.role.map(Into::into),
-            name_contains: self.search.filter(|text| !text.trim().is_empty()),
+            name_contains: domain::parse_member_search(self.search)?,
         })
     }
 }

@@ -43,10 +43,15 @@ impl Services {
             plenaries: true,
         };
         let now = self.now();
-        let meetings = self
+        let mut meetings = self
             .store
             .meetings_for_feed(&scope, now - Duration::days(90))
             .await?;
+        // A plenary for the coalition's members (`Visibility::Group`, see the policy's
+        // `ReadMeeting`) stays out of the feed of an account in no group.
+        if scope.groups.is_empty() {
+            meetings.retain(|m| m.working_group.is_some() || m.visibility != Visibility::Group);
+        }
         Ok(crate::calendar::render_calendar(
             "OER Dynamic Coalition",
             &meetings,

@@ -71,7 +71,8 @@ impl Services {
         id: MeetingId,
         fields: MeetingFields,
     ) -> Result<Meeting, ServiceError> {
-        let meeting = self.store.meeting(id).await?;
+        // Not found, rather than forbidden, for whoever may not see it.
+        let meeting = self.meeting_for(viewer, id).await?;
         policy::ensure(viewer, Action::organise_meeting(meeting.working_group))?;
         let actor = crate::actor(viewer)?;
         let draft = MeetingDraft::parse(fields, self.now())?;
@@ -89,7 +90,8 @@ impl Services {
         id: MeetingId,
         reason: &str,
     ) -> Result<Meeting, ServiceError> {
-        let meeting = self.store.meeting(id).await?;
+        // Not found, rather than forbidden, for whoever may not see it.
+        let meeting = self.meeting_for(viewer, id).await?;
         policy::ensure(viewer, Action::organise_meeting(meeting.working_group))?;
         let actor = crate::actor(viewer)?;
         let reason = parse_short_text("reason", reason, 2_000)?;
@@ -109,7 +111,8 @@ impl Services {
         original_start: DateTime<Utc>,
         change: OccurrenceChange,
     ) -> Result<Meeting, ServiceError> {
-        let meeting = self.store.meeting(id).await?;
+        // Not found, rather than forbidden, for whoever may not see it.
+        let meeting = self.meeting_for(viewer, id).await?;
         policy::ensure(viewer, Action::organise_meeting(meeting.working_group))?;
         let actor = crate::actor(viewer)?;
         check_instant("occurrenceStart", original_start)?;
@@ -157,8 +160,8 @@ impl Services {
         Ok(self.announce(recorded).await)
     }
 
-    /// Answers a meeting one is invited to: a group meeting's members, observers and
-    /// coordinators; a plenary's every signed-in person.
+    /// Answers a meeting one is invited to: a group meeting's members and coordinators
+    /// (observers read only); a plenary's coalition members.
     pub async fn rsvp(
         &self,
         viewer: &Viewer,
@@ -167,11 +170,7 @@ impl Services {
     ) -> Result<RsvpResponse, ServiceError> {
         let person = crate::actor(viewer)?;
         let meeting = self.meeting_for(viewer, id).await?;
-        if let Some(group) = meeting.working_group {
-            policy::ensure(viewer, Action::ReadGroupInternals(group)).map_err(|_| {
-                ServiceError::Forbidden("only the group's members answer its meetings".to_owned())
-            })?;
-        }
+        policy::ensure(viewer, Action::answer_meeting(meeting.working_group))?;
         if meeting.status == MeetingStatus::Cancelled {
             return Err(ServiceError::Conflict {
                 field: None,
