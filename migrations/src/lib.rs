@@ -15,6 +15,8 @@ mod m20261125_000009_meeting_reminders;
 mod m20261125_000010_person_search;
 mod m20261130_000011_calendar_feed_last_used;
 mod m20261130_000013_outbox_claims;
+mod m20261130_000015_document_search;
+mod m20261130_000015_documents;
 
 /// Runs the coalition's migrations in order.
 #[derive(Debug)]
@@ -36,6 +38,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000010_person_search::Migration),
             Box::new(m20261130_000011_calendar_feed_last_used::Migration),
             Box::new(m20261130_000013_outbox_claims::Migration),
+            Box::new(m20261130_000015_documents::Migration),
+            Box::new(m20261130_000015_document_search::Migration),
         ]
     }
 }

@@ -86,6 +86,8 @@ struct Fixture {
     removable_items: Vec<String>,
     action_item: String,
     outbox_message: String,
+    document: String,
+    document_to_purge: String,
 }
 
 const SERIES_START: &str = "2027-03-16T09:00:00Z";
@@ -200,7 +202,24 @@ fn rows() -> Vec<Row> {
                                                                                             [U,   A,     A,     A,     A,     A,    A]),
         mutation("retryMail", "mutation ($o: ID!) { retryMail(id: $o) { id } }",
             |f, _| json!({ "o": f.outbox_message }),                                         [U,   F,     F,     F,     F,     F,    A]),
+        // Documents (GROUP visibility, of the group). Uploads need a multipart request: sent
+        // here as JSON without their file, every viewer gets the request error; who may
+        // upload is checked over multipart in tests/http/documents.rs.
+        mutation("uploadDocument", "mutation ($f: Upload!) { uploadDocument(input: { language: \"en\", title: \"x\", visibility: GROUP }, file: $f) { id } }", vars,
+                                                                                            [A,   A,     A,     A,     A,     A,    A]),
+        mutation("addDocumentVersion", "mutation ($d: ID!, $f: Upload!) { addDocumentVersion(documentId: $d, language: \"en\", file: $f) { id } }",
+            |f, _| json!({ "d": f.document }),                                               [A,   A,     A,     A,     A,     A,    A]),
+        mutation("updateDocument", "mutation ($d: ID!) { updateDocument(documentId: $d, input: { language: \"en\", title: \"Swept\" }) { id } }",
+            |f, _| json!({ "d": f.document }),                                               [N,   N,     F,     A,     N,     A,    A]),
+        mutation("archiveDocument", "mutation ($d: ID!) { archiveDocument(documentId: $d) { id } }",
+            |f, _| json!({ "d": f.document }),                                               [N,   N,     F,     A,     N,     A,    A]),
+        mutation("restoreDocument", "mutation ($d: ID!) { restoreDocument(documentId: $d) { id } }",
+            |f, _| json!({ "d": f.document }),                                               [N,   N,     F,     A,     N,     A,    A]),
+        mutation("purgeDocument", "mutation ($d: ID!) { purgeDocument(documentId: $d) }",
+            |f, _| json!({ "d": f.document_to_purge }),                                      [U,   F,     F,     F,     F,     F,    A]),
         // Queries: every root field, then the fields that hold what not everyone sees.
+        row("searchDocuments", "searchDocuments", "{ searchDocuments(query: \"sweep\") { edges { node { snippet } } } }", vars, Check::Value(&["searchDocuments"]),
+                                                                                            [A,   A,     A,     A,     A,     A,    A]),
         row("coalition", "coalition", "{ coalition { name } }", vars, Check::Value(&["coalition"]),
                                                                                             [A,   A,     A,     A,     A,     A,    A]),
         row("workingGroups", "workingGroups", "{ workingGroups { id } }", vars, Check::Value(&["workingGroups"]),
@@ -402,6 +421,41 @@ async fn fixtures(app: &TestApp) -> (Fixture, Vec<Viewer>) {
         .unwrap_or_else(|| panic!("a queued mail: {body}"))
         .to_owned();
 
+    let document = |title: &'static str| {
+        let author = person_id(&member_id);
+        async move {
+            let draft = coalition_domain::documents::DocumentDraft::parse(
+                coalition_domain::documents::DocumentFields {
+                    language: "en".to_owned(),
+                    title: title.to_owned(),
+                    description: String::new(),
+                    kind: None,
+                    tags: Vec::new(),
+                    visibility: coalition_domain::meetings::Visibility::Group,
+                    licence: None,
+                },
+            )
+            .unwrap();
+            let version = coalition_store::NewVersion {
+                file_name: "sweep.txt".to_owned(),
+                media_type: coalition_domain::documents::MediaType::Text,
+                byte_size: 1,
+                sha256: "0".repeat(64),
+                note: String::new(),
+            };
+            let stored = app
+                .store
+                .insert_document(author, Some(group), None, draft, version)
+                .await
+                .unwrap();
+            let id = stored.value.id.0;
+            use base64::Engine;
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("Document:{id}"))
+        }
+    };
+    let document_id = document("Swept paper").await;
+    let document_to_purge = document("Paper to purge").await;
+
     let mut fixture = Fixture {
         group: group_id,
         other_group: other_group_id,
@@ -418,6 +472,8 @@ async fn fixtures(app: &TestApp) -> (Fixture, Vec<Viewer>) {
         removable_items: items[1..].to_vec(),
         action_item,
         outbox_message,
+        document: document_id,
+        document_to_purge,
     };
     fixture.target = target_membership(app, &coordinator, &fixture.group).await;
     let viewer = |name, email, token: Option<String>| Viewer { name, email, token };

@@ -183,6 +183,16 @@ async fn get_runs_queries_but_not_mutations() {
     assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(response.headers()["allow"], "POST");
 
+    // A lone named mutation need not be named by `operationName` to run: still refused.
+    let response = app
+        .client
+        .get(app.url("/graphql"))
+        .query(&[("query", "mutation SignOut { logout }")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
+
     let response = app
         .client
         .get(app.url("/graphql"))

@@ -183,6 +183,7 @@ impl TestApp {
             .with_file_name("mail-token.key")
             .display()
             .to_string();
+        settings.storage.dir = mail_dir.with_file_name("files").display().to_string();
         adjust(&mut settings);
         let (server, address, clock) = match launch {
             Launch::InProcess(clock) => {

@@ -18,10 +18,12 @@ pub(crate) enum NodeKind {
     Meeting,
     AgendaItem,
     ActionItem,
+    Document,
+    DocumentVersion,
 }
 
 impl NodeKind {
-    const ALL: [NodeKind; 9] = [
+    const ALL: [NodeKind; 11] = [
         NodeKind::Coalition,
         NodeKind::AreaOfAction,
         NodeKind::WorkingGroup,
@@ -31,6 +33,8 @@ impl NodeKind {
         NodeKind::Meeting,
         NodeKind::AgendaItem,
         NodeKind::ActionItem,
+        NodeKind::Document,
+        NodeKind::DocumentVersion,
     ];
 
     fn name(self) -> &'static str {
@@ -44,6 +48,8 @@ impl NodeKind {
             NodeKind::Meeting => "Meeting",
             NodeKind::AgendaItem => "AgendaItem",
             NodeKind::ActionItem => "ActionItem",
+            NodeKind::Document => "Document",
+            NodeKind::DocumentVersion => "DocumentVersion",
         }
     }
 }

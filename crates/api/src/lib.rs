@@ -7,6 +7,7 @@ mod agenda;
 mod coalition;
 mod context;
 mod diagnostics;
+mod documents;
 mod error;
 mod ids;
 mod language;
@@ -31,6 +32,7 @@ pub struct Query(
     coalition::CoalitionQuery,
     accounts::AccountsQuery,
     meetings::MeetingsQuery,
+    documents::DocumentsQuery,
     notifications::NotificationsQuery,
     node::NodeQuery,
 );
@@ -42,6 +44,7 @@ pub struct Mutation(
     membership::MembershipMutation,
     meetings::MeetingsMutation,
     agenda::AgendaMutation,
+    documents::DocumentsMutation,
     notifications::NotificationsMutation,
 );
 

@@ -82,6 +82,7 @@ impl ActivityEvent {
             Subject::WorkingGroup(_) => NodeKind::WorkingGroup,
             Subject::Coalition(_) => NodeKind::Coalition,
             Subject::Meeting(_) => NodeKind::Meeting,
+            Subject::Document(_) => NodeKind::Document,
         };
         Some(global_id(kind, subject.id()))
     }

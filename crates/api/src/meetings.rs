@@ -169,6 +169,19 @@ impl Meeting {
             .find(|(person, _)| *person == me)
             .map(|(_, answer)| answer.into()))
     }
+    /// The meeting's papers and minutes the viewer may see, newest first.
+    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    async fn documents(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size; at most the server's maximum (100 by default).")]
+        first: Option<i32>,
+        #[graphql(desc = "The `endCursor` of the previous page.")] after: Option<String>,
+    ) -> Result<crate::documents::DocumentConnection, ApiError> {
+        let owner = coalition_store::DocumentOwner::Meeting(self.0.id);
+        crate::documents::documents_page(ctx, owner, self.0.working_group, first, after).await
+    }
+
     /// The agenda, in order.
     async fn agenda(&self, ctx: &Context<'_>) -> Result<Vec<AgendaItem>, ApiError> {
         let items = api(ctx)?.store.agenda(self.0.id).await?;

@@ -7,6 +7,7 @@ use coalition_domain::people::PersonId;
 
 use crate::coalition::{AreaOfAction, Coalition, WorkingGroup};
 use crate::context::{api, viewer};
+use crate::documents::Document;
 use crate::error::ApiError;
 use crate::ids::{NodeKind, decode_global_id};
 use crate::meetings::Meeting;
@@ -24,6 +25,7 @@ pub(crate) enum Node {
     Membership(Membership),
     Invitation(Invitation),
     Meeting(Meeting),
+    Document(Document),
 }
 
 /// The `node` root field.
@@ -64,8 +66,14 @@ impl NodeQuery {
                     .meeting_for(viewer(ctx), coalition_domain::meetings::MeetingId(raw))
                     .await?,
             )),
-            (NodeKind::AgendaItem | NodeKind::ActionItem, _) => {
-                // Reached through their meeting, whose visibility governs them.
+            (NodeKind::Document, raw) => Node::Document(Document(
+                api(ctx)?
+                    .services
+                    .document_for(viewer(ctx), coalition_domain::documents::DocumentId(raw))
+                    .await?,
+            )),
+            (NodeKind::AgendaItem | NodeKind::ActionItem | NodeKind::DocumentVersion, _) => {
+                // Reached through their meeting or document, whose visibility governs them.
                 return Err(ApiError::not_found("object"));
             }
             (NodeKind::Invitation, raw) => {

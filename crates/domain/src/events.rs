@@ -11,7 +11,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::coalition::{JoinPolicy, WorkingGroupId};
-use crate::meetings::{MeetingId, MeetingStatus, RsvpResponse};
+use crate::documents::DocumentId;
+use crate::meetings::{MeetingId, MeetingStatus, RsvpResponse, Visibility};
 use crate::membership::{InvitationId, MembershipId, MembershipRole, MembershipStatus};
 use crate::people::PersonId;
 
@@ -213,6 +214,24 @@ pub enum Change {
         #[serde(default)]
         attended: u64,
     },
+    /// A document was uploaded (its first version).
+    #[serde(rename = "document.uploaded")]
+    DocumentUploaded(DocumentFacts),
+    /// A new version of a document's edition was uploaded.
+    #[serde(rename = "document.version_added")]
+    DocumentVersionAdded(DocumentFacts),
+    /// A document's metadata changed.
+    #[serde(rename = "document.updated")]
+    DocumentUpdated(DocumentFacts),
+    /// A document was archived: left out of lists, still readable.
+    #[serde(rename = "document.archived")]
+    DocumentArchived(DocumentFacts),
+    /// An archived document was restored.
+    #[serde(rename = "document.restored")]
+    DocumentRestored(DocumentFacts),
+    /// An administrator removed a document for good, with its versions.
+    #[serde(rename = "document.purged")]
+    DocumentPurged(DocumentFacts),
 }
 
 /// The person an account change concerns.
@@ -282,6 +301,20 @@ pub struct MeetingRef {
     pub group: Option<WorkingGroupId>,
 }
 
+/// A document and what decides who may read it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocumentFacts {
+    /// The document.
+    #[serde(rename = "subjectId")]
+    pub document: DocumentId,
+    /// Its group (none for a coalition document).
+    #[serde(rename = "workingGroupId", default)]
+    pub group: Option<WorkingGroupId>,
+    /// Who may read it.
+    #[serde(with = "visibility_code")]
+    pub visibility: Visibility,
+}
+
 /// What a change happened to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Subject {
@@ -297,6 +330,8 @@ pub enum Subject {
     Invitation(InvitationId),
     /// A meeting.
     Meeting(MeetingId),
+    /// A document.
+    Document(DocumentId),
 }
 
 impl Subject {
@@ -309,6 +344,7 @@ impl Subject {
             Subject::Membership(_) => "membership",
             Subject::Invitation(_) => "invitation",
             Subject::Meeting(_) => "meeting",
+            Subject::Document(_) => "document",
         }
     }
 
@@ -320,7 +356,8 @@ impl Subject {
             | Subject::WorkingGroup(WorkingGroupId(id))
             | Subject::Membership(MembershipId(id))
             | Subject::Invitation(InvitationId(id))
-            | Subject::Meeting(MeetingId(id)) => id,
+            | Subject::Meeting(MeetingId(id))
+            | Subject::Document(DocumentId(id)) => id,
         }
     }
 }
@@ -362,6 +399,12 @@ impl Change {
             Change::ActionItemAdded(_) => "meeting.action_item_added",
             Change::ActionItemUpdated(_) => "meeting.action_item_updated",
             Change::AttendanceRecorded { .. } => "meeting.attendance_recorded",
+            Change::DocumentUploaded(_) => "document.uploaded",
+            Change::DocumentVersionAdded(_) => "document.version_added",
+            Change::DocumentUpdated(_) => "document.updated",
+            Change::DocumentArchived(_) => "document.archived",
+            Change::DocumentRestored(_) => "document.restored",
+            Change::DocumentPurged(_) => "document.purged",
         }
     }
 
@@ -407,6 +450,12 @@ impl Change {
             | Change::ActionItemAdded(meeting)
             | Change::ActionItemUpdated(meeting)
             | Change::AttendanceRecorded { meeting, .. } => Subject::Meeting(meeting.meeting),
+            Change::DocumentUploaded(facts)
+            | Change::DocumentVersionAdded(facts)
+            | Change::DocumentUpdated(facts)
+            | Change::DocumentArchived(facts)
+            | Change::DocumentRestored(facts)
+            | Change::DocumentPurged(facts) => Subject::Document(facts.document),
         }
     }
 
@@ -418,6 +467,7 @@ impl Change {
             Subject::Membership(_) => self.membership().map(|facts| facts.group),
             Subject::Invitation(_) => self.invitation().map(|facts| facts.group),
             Subject::Meeting(_) => self.meeting().and_then(|meeting| meeting.group),
+            Subject::Document(_) => self.document().and_then(|document| document.group),
         }
     }
 
@@ -447,6 +497,19 @@ impl Change {
     pub fn invitation(&self) -> Option<&InvitationFacts> {
         match self {
             Change::InvitationSent(facts) | Change::InvitationRevoked(facts) => Some(facts),
+            _ => None,
+        }
+    }
+
+    /// The document concerned, for document changes.
+    pub fn document(&self) -> Option<DocumentFacts> {
+        match self {
+            Change::DocumentUploaded(facts)
+            | Change::DocumentVersionAdded(facts)
+            | Change::DocumentUpdated(facts)
+            | Change::DocumentArchived(facts)
+            | Change::DocumentRestored(facts)
+            | Change::DocumentPurged(facts) => Some(*facts),
             _ => None,
         }
     }
@@ -575,6 +638,7 @@ code_serde!(membership_status_code, crate::membership::MembershipStatus);
 code_serde!(meeting_status_code, crate::meetings::MeetingStatus);
 code_serde!(rsvp_code, crate::meetings::RsvpResponse);
 code_serde!(join_policy_code, crate::coalition::JoinPolicy);
+code_serde!(visibility_code, crate::meetings::Visibility);
 
 #[cfg(test)]
 mod tests {

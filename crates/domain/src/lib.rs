@@ -7,6 +7,7 @@ pub mod agenda;
 pub mod balance;
 pub mod clock;
 pub mod coalition;
+pub mod documents;
 pub mod error;
 pub mod events;
 pub mod geography;

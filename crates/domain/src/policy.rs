@@ -201,6 +201,19 @@ pub enum Action {
     ReadMeetingAnswers(Option<WorkingGroupId>),
     /// Read the mail outbox: administrators.
     ReadOutbox,
+    /// See a document and download its versions: decided as for meetings.
+    ReadDocument {
+        /// The group; `None` for a coalition document.
+        group: Option<WorkingGroupId>,
+        /// Who it is meant for.
+        visibility: Visibility,
+    },
+    /// Upload a document or a new version of one: the group's members and coordinators
+    /// (not observers); administrators for coalition documents (`None`).
+    WriteDocument(Option<WorkingGroupId>),
+    /// Remove a document for good, with its versions and the bytes no other version uses:
+    /// administrators (members archive instead).
+    PurgeDocument,
 }
 
 impl Action {
@@ -219,6 +232,14 @@ impl Action {
             person: membership.person_id,
             group: membership.working_group_id,
             status: membership.status,
+        }
+    }
+
+    /// Seeing `document`.
+    pub fn read_document(document: &crate::documents::Document) -> Action {
+        Action::ReadDocument {
+            group: document.working_group,
+            visibility: document.visibility,
         }
     }
 
@@ -301,6 +322,15 @@ impl Action {
                 group: meeting.group,
                 visibility: Visibility::Group,
             },
+            Change::DocumentUploaded(facts)
+            | Change::DocumentVersionAdded(facts)
+            | Change::DocumentUpdated(facts)
+            | Change::DocumentArchived(facts)
+            | Change::DocumentRestored(facts)
+            | Change::DocumentPurged(facts) => Action::ReadDocument {
+                group: facts.group,
+                visibility: facts.visibility,
+            },
         }
     }
 }
@@ -345,9 +375,9 @@ fn open_to_anyone(action: Action) -> bool {
         Action::ReadMembership { status, .. }
         | Action::ReadMemberList { status, .. }
         | Action::ReadMembershipsOfPerson { status, .. } => status == MembershipStatus::Active,
-        Action::ReadMeeting { visibility, .. } | Action::ReadActionItem { visibility, .. } => {
-            visibility == Visibility::Public
-        }
+        Action::ReadMeeting { visibility, .. }
+        | Action::ReadActionItem { visibility, .. }
+        | Action::ReadDocument { visibility, .. } => visibility == Visibility::Public,
         Action::ReadPerson {
             person,
             membership: Some((group, status)),
@@ -370,6 +400,8 @@ fn open_to_anyone(action: Action) -> bool {
         | Action::ReadMembershipNotes { .. }
         | Action::ReadInvitation(_)
         | Action::ReadMeetingAnswers(_)
+        | Action::WriteDocument(_)
+        | Action::PurgeDocument
         | Action::ReadOutbox => false,
     }
 }
@@ -384,9 +416,12 @@ fn allowed_to(person: &SignedIn, action: Action) -> bool {
         | Action::ReadMembershipsOfPerson {
             person: subject, ..
         } => subject == person.person,
-        Action::AdministerAccounts | Action::ScheduleCoalitionMeeting | Action::ReadOutbox => false,
+        Action::AdministerAccounts
+        | Action::ScheduleCoalitionMeeting
+        | Action::ReadOutbox
+        | Action::PurgeDocument => false,
         Action::ReadGroupInternals(group) => person.active_role(group).is_some(),
-        Action::ContributeToGroup(group) => matches!(
+        Action::ContributeToGroup(group) | Action::WriteDocument(Some(group)) => matches!(
             person.active_role(group),
             Some(MembershipRole::Member | MembershipRole::Coordinator)
         ),
@@ -394,7 +429,7 @@ fn allowed_to(person: &SignedIn, action: Action) -> bool {
         | Action::ReadMemberList { group, .. }
         | Action::ReadInvitation(group)
         | Action::ReadMeetingAnswers(Some(group)) => coordinates(group),
-        Action::ReadMeetingAnswers(None) => false,
+        Action::ReadMeetingAnswers(None) | Action::WriteDocument(None) => false,
         Action::ContributeToCoalition => person.is_coalition_member(),
         Action::ReadPerson {
             person: subject,
@@ -421,7 +456,8 @@ fn allowed_to(person: &SignedIn, action: Action) -> bool {
             group,
         } => subject == person.person || coordinates(group),
         Action::ReadMeeting { group, visibility }
-        | Action::ReadActionItem { group, visibility } => {
+        | Action::ReadActionItem { group, visibility }
+        | Action::ReadDocument { group, visibility } => {
             match (visibility, group) {
                 (Visibility::Public | Visibility::Coalition, _) => true,
                 // A plenary's group is the whole coalition: its members, not every account.
@@ -438,12 +474,14 @@ fn requirement(action: Action) -> &'static str {
         Action::ViewPrivateProfile(_) | Action::ReadMembershipsOfPerson { .. } => {
             "the person themselves or an administrator"
         }
-        Action::AdministerAccounts | Action::ReadOutbox => "a coalition administrator",
-        Action::ScheduleCoalitionMeeting | Action::ReadMeetingAnswers(None) => {
+        Action::AdministerAccounts | Action::ReadOutbox | Action::PurgeDocument => {
             "a coalition administrator"
         }
+        Action::ScheduleCoalitionMeeting
+        | Action::ReadMeetingAnswers(None)
+        | Action::WriteDocument(None) => "a coalition administrator",
         Action::ReadGroupInternals(_) => "an active member, observer or coordinator of the group",
-        Action::ContributeToGroup(_) => {
+        Action::ContributeToGroup(_) | Action::WriteDocument(Some(_)) => {
             "an active member or coordinator of the group (observers read only)"
         }
         Action::CoordinateGroup(_)
@@ -458,7 +496,8 @@ fn requirement(action: Action) -> &'static str {
         }
         Action::ReadPerson { .. } => "someone who may see one of the person's memberships",
         Action::ReadMeeting { group, visibility }
-        | Action::ReadActionItem { group, visibility } => match (visibility, group) {
+        | Action::ReadActionItem { group, visibility }
+        | Action::ReadDocument { group, visibility } => match (visibility, group) {
             (Visibility::Group, Some(_)) => {
                 "an active member, observer or coordinator of the group"
             }
@@ -531,6 +570,7 @@ mod tests {
         let profile = |person, status| Action::ReadMembershipsOfPerson { person, status };
         let meeting = |group, visibility| Action::ReadMeeting { group, visibility };
         let item = |group, visibility| Action::ReadActionItem { group, visibility };
+        let document = |group, visibility| Action::ReadDocument { group, visibility };
         let person_via = |person, status: Option<MembershipStatus>| Action::ReadPerson {
             person,
             membership: status.map(|status| (GROUP, status)),
@@ -596,6 +636,16 @@ mod tests {
             (Action::ReadMeetingAnswers(Some(GROUP)),            [N,   N,     N,     N,     N,     N,     Y,     N,     Y]),
             (Action::ReadMeetingAnswers(None),                   [N,   N,     N,     N,     N,     N,     N,     N,     Y]),
             (Action::ReadOutbox,                                 [N,   N,     N,     N,     N,     N,     N,     N,     Y]),
+            // Documents: read as meetings are; written by members and coordinators.
+            (document(Some(GROUP), Public),                      [Y,   Y,     Y,     Y,     Y,     Y,     Y,     Y,     Y]),
+            (document(Some(GROUP), Coalition),                   [N,   Y,     Y,     Y,     Y,     Y,     Y,     Y,     Y]),
+            (document(Some(GROUP), Group),                       [N,   N,     Y,     Y,     N,     N,     Y,     N,     Y]),
+            (document(None, Public),                             [Y,   Y,     Y,     Y,     Y,     Y,     Y,     Y,     Y]),
+            (document(None, Coalition),                          [N,   Y,     Y,     Y,     Y,     Y,     Y,     Y,     Y]),
+            (document(None, Group),                              [N,   N,     Y,     Y,     N,     N,     Y,     Y,     Y]),
+            (Action::WriteDocument(Some(GROUP)),                 [N,   N,     N,     Y,     N,     N,     Y,     N,     Y]),
+            (Action::WriteDocument(None),                        [N,   N,     N,     N,     N,     N,     N,     N,     Y]),
+            (Action::PurgeDocument,                              [N,   N,     N,     N,     N,     N,     N,     N,     Y]),
         ]
     }
 
@@ -633,12 +683,15 @@ mod tests {
             Action::ReadActionItem { .. } => "ReadActionItem",
             Action::ReadMeetingAnswers(_) => "ReadMeetingAnswers",
             Action::ReadOutbox => "ReadOutbox",
+            Action::ReadDocument { .. } => "ReadDocument",
+            Action::WriteDocument(_) => "WriteDocument",
+            Action::PurgeDocument => "PurgeDocument",
         }
     }
 
     #[test]
     fn the_table_covers_every_kind_of_action() {
-        const KINDS: [&str; 19] = [
+        const KINDS: [&str; 22] = [
             "ReadPublic",
             "ContributeToCoalition",
             "ReadPerson",
@@ -658,6 +711,9 @@ mod tests {
             "ReadActionItem",
             "ReadMeetingAnswers",
             "ReadOutbox",
+            "ReadDocument",
+            "WriteDocument",
+            "PurgeDocument",
         ];
         let covered: std::collections::BTreeSet<&str> =
             table().iter().map(|(action, _)| kind(action)).collect();

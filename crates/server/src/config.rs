@@ -37,6 +37,8 @@ pub struct Settings {
     pub redis: RedisConfig,
     /// Outgoing mail.
     pub mail: MailConfig,
+    /// Document files and uploads.
+    pub storage: StorageConfig,
     /// Logging.
     pub log: LogSettings,
     /// Prometheus metrics.
@@ -285,6 +287,44 @@ impl Default for MailConfig {
     }
 }
 
+/// Document files and uploads.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StorageConfig {
+    /// Folder of the local file store (content-addressed by SHA-256).
+    pub dir: String,
+    /// Largest file an upload may carry, in bytes (413 beyond).
+    pub max_upload_bytes: u64,
+    /// Key that signs download links; empty: a random key per process (links then work
+    /// only on the instance that made them, until it restarts).
+    pub link_secret: String,
+    /// How long a signed download link works, in seconds.
+    pub link_ttl_secs: u64,
+}
+
+impl Default for StorageConfig {
+    fn default() -> Self {
+        Self {
+            dir: "data/files".to_owned(),
+            max_upload_bytes: 50 * 1024 * 1024,
+            link_secret: String::new(),
+            link_ttl_secs: 900,
+        }
+    }
+}
+
+impl std::fmt::Debug for StorageConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The link secret is never printed.
+        f.debug_struct("StorageConfig")
+            .field("dir", &self.dir)
+            .field("max_upload_bytes", &self.max_upload_bytes)
+            .field("link_secret", &"…")
+            .field("link_ttl_secs", &self.link_ttl_secs)
+            .finish()
+    }
+}
+
 /// The HTTP listener.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -494,6 +534,12 @@ impl Settings {
             if limit == 0 {
                 return fail(key, "must be at least 1");
             }
+        }
+        if self.storage.max_upload_bytes == 0 || self.storage.link_ttl_secs == 0 {
+            return fail(
+                "storage.max_upload_bytes",
+                "the upload limit and the link lifetime must be at least 1",
+            );
         }
         if self.graphql.max_batch_size == 0 {
             return fail("graphql.max_batch_size", "must be at least 1");

@@ -13,6 +13,7 @@ use coalition_mail::{
     FileTransport, MailTransport, MailWorker, Renderer, SmtpTransport, WorkerSettings,
 };
 use coalition_services::Services;
+use coalition_services::documents::{DownloadLinks, LinkKey, ObjectBlobStore};
 use coalition_services::live::{EventBus, InProcessBus, RedisBus};
 use coalition_services::passwords::{HashCost, PasswordHasher};
 use coalition_services::rate_limit::{MemoryRateLimiter, RateLimiter, RedisRateLimiter};
@@ -23,7 +24,9 @@ use tokio::sync::{oneshot, watch};
 use tokio::task::JoinHandle;
 
 use crate::config::Settings;
-use crate::http::{AppState, HttpLimits, OpenSockets, ShutdownSignal, metrics_router, router};
+use crate::http::{
+    AppState, HttpLimits, OpenSockets, ShutdownSignal, UploadLimits, metrics_router, router,
+};
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -138,6 +141,11 @@ pub async fn build_services(
             Arc::new(InProcessBus::default()),
         ),
     };
+    let blobs = ObjectBlobStore::local(std::path::Path::new(&settings.storage.dir))
+        .map_err(|error| StartError::Setup(format!("storage.dir: {error}")))?;
+    let key = LinkKey::new(&settings.storage.link_secret).unwrap_or_else(LinkKey::random);
+    let lifetime =
+        chrono::Duration::seconds(i64::try_from(settings.storage.link_ttl_secs).unwrap_or(900));
     Ok(Services {
         store,
         passwords,
@@ -145,6 +153,8 @@ pub async fn build_services(
         rate_limiter,
         rate_limits: settings.rate_limits(),
         accounts: settings.account_settings(load_token_key(settings)?),
+        blobs: Arc::new(blobs),
+        links: DownloadLinks::new(key, lifetime, &settings.accounts.public_url),
     })
 }
 
@@ -406,6 +416,11 @@ pub async fn start(settings: &Settings, clock: Clock) -> Result<RunningServer, S
         sockets: OpenSockets::default(),
         max_connections: settings.database.max_connections,
         graphiql: settings.graphql.graphiql,
+        uploads: UploadLimits {
+            max_file_bytes: settings.storage.max_upload_bytes,
+            spool_dir: std::path::PathBuf::from(&settings.storage.dir),
+        },
+        max_json_bytes: settings.server.max_body_bytes,
     };
     let metrics = settings.metrics.enabled && crate::metrics::install().is_some();
     let separate_metrics = settings.metrics.separate_bind().filter(|_| metrics);

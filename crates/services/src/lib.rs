@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod agenda;
 pub mod calendar;
+pub mod documents;
 mod error;
 pub mod live;
 pub mod meetings;
@@ -22,6 +23,7 @@ use coalition_store::{Recorded, Store};
 pub use error::ServiceError;
 
 use crate::accounts::AccountSettings;
+use crate::documents::{BlobStore, DownloadLinks};
 use crate::live::EventBus;
 use crate::passwords::PasswordHasher;
 use crate::rate_limit::{RateLimiter, RateLimits};
@@ -41,6 +43,10 @@ pub struct Services {
     pub rate_limits: RateLimits,
     /// Session lifetimes, token lifetimes, links.
     pub accounts: AccountSettings,
+    /// Where document versions' bytes are kept.
+    pub blobs: Arc<dyn BlobStore>,
+    /// Signed download links.
+    pub links: DownloadLinks,
 }
 
 /// The signed-in person acting; `UNAUTHENTICATED` for anonymous viewers.

@@ -3,8 +3,10 @@
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, NaiveDate, Utc};
 use coalition_domain::coalition as domain;
+use coalition_store::DocumentOwner;
 
 use crate::context::api;
+use crate::documents::{DocumentConnection, documents_page};
 use crate::error::ApiError;
 use crate::ids::{NodeKind, global_id};
 use crate::language::localise;
@@ -63,6 +65,18 @@ impl Coalition {
     /// spread over stakeholder types, regions and genders.
     async fn balance(&self, ctx: &Context<'_>) -> Result<Balance, ApiError> {
         Ok(Balance(api(ctx)?.store.balance(None).await?))
+    }
+
+    /// The coalition's own documents (of no group) the viewer may see, newest first.
+    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    async fn documents(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size; at most the server's maximum (100 by default).")]
+        first: Option<i32>,
+        #[graphql(desc = "The `endCursor` of the previous page.")] after: Option<String>,
+    ) -> Result<DocumentConnection, ApiError> {
+        documents_page(ctx, DocumentOwner::Coalition, None, first, after).await
     }
 }
 
@@ -182,5 +196,18 @@ impl WorkingGroup {
         >,
     ) -> Result<MembershipConnection, ApiError> {
         members_page(ctx, self.0.id, first, after, filter).await
+    }
+
+    /// The group's documents the viewer may see (archived ones left out), newest first.
+    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    async fn documents(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size; at most the server's maximum (100 by default).")]
+        first: Option<i32>,
+        #[graphql(desc = "The `endCursor` of the previous page.")] after: Option<String>,
+    ) -> Result<DocumentConnection, ApiError> {
+        let owner = DocumentOwner::Group(self.0.id);
+        documents_page(ctx, owner, Some(self.0.id), first, after).await
     }
 }

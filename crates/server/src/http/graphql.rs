@@ -11,7 +11,7 @@ use std::net::SocketAddr;
 
 use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
-use axum::extract::{ConnectInfo, Query, State};
+use axum::extract::{ConnectInfo, FromRequest, Query, Request, State};
 use axum::http::header::{
     ACCEPT_LANGUAGE, ALLOW, AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, VARY, WWW_AUTHENTICATE,
 };
@@ -27,6 +27,7 @@ use tracing::Instrument;
 
 use super::AppState;
 use super::media::{ResponseMediaType, is_json_body, wants_html};
+use super::multipart::{self, is_multipart};
 
 /// The parameters of one GraphQL request, checked for shape.
 #[derive(Debug)]
@@ -52,12 +53,12 @@ impl GraphqlParams {
 
 /// A request the server refuses before running anything: status and message.
 pub(super) struct Refusal {
-    status: StatusCode,
+    pub(super) status: StatusCode,
     pub(super) message: String,
 }
 
 impl Refusal {
-    fn bad_request(message: impl Into<String>) -> Self {
+    pub(super) fn bad_request(message: impl Into<String>) -> Self {
         Self {
             status: StatusCode::BAD_REQUEST,
             message: message.into(),
@@ -80,32 +81,12 @@ async fn caller(
     peer: SocketAddr,
     media: ResponseMediaType,
 ) -> Result<Caller, Response> {
-    let viewer = match headers.get(AUTHORIZATION) {
-        None => Viewer::Anonymous,
-        Some(value) => {
-            let token = value
-                .to_str()
-                .ok()
-                .and_then(|value| {
-                    value
-                        .strip_prefix("Bearer ")
-                        .or_else(|| value.strip_prefix("bearer "))
-                })
-                .map(str::trim)
-                .filter(|token| !token.is_empty());
-            let Some(token) = token else {
-                return Err(unauthorized(media, "use `Authorization: Bearer <token>`"));
-            };
-            match state.services.authenticate(token).await {
-                Ok(viewer) => viewer,
-                Err(ServiceError::Unauthenticated(message)) => {
-                    return Err(unauthorized(media, message));
-                }
-                Err(error) => {
-                    tracing::error!(%error, "authentication failed");
-                    return Err(internal(media));
-                }
-            }
+    let viewer = match bearer_viewer(state, headers).await {
+        Ok(viewer) => viewer,
+        Err(ServiceError::Unauthenticated(message)) => return Err(unauthorized(media, message)),
+        Err(error) => {
+            tracing::error!(%error, "authentication failed");
+            return Err(internal(media));
         }
     };
     Ok(Caller {
@@ -115,13 +96,46 @@ async fn caller(
     })
 }
 
-/// `POST /graphql`: one request as a JSON object, or a bounded batch as a JSON array.
+/// The viewer of the request's bearer token: anonymous without one; `Unauthenticated` for
+/// a malformed header or a token that is unknown, expired or revoked.
+pub(super) async fn bearer_viewer(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<Viewer, ServiceError> {
+    let Some(value) = headers.get(AUTHORIZATION) else {
+        return Ok(Viewer::Anonymous);
+    };
+    let token = value
+        .to_str()
+        .ok()
+        .and_then(|value| {
+            value
+                .strip_prefix("Bearer ")
+                .or_else(|| value.strip_prefix("bearer "))
+        })
+        .map(str::trim)
+        .filter(|token| !token.is_empty())
+        .ok_or(ServiceError::Unauthenticated(
+            "use `Authorization: Bearer <token>`",
+        ))?;
+    state.services.authenticate(token).await
+}
+
+/// `POST /graphql`: one request as a JSON object, a bounded batch as a JSON array, or one
+/// request with files as `multipart/form-data`.
 pub async fn post(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    body: Bytes,
+    request: Request,
 ) -> Response {
+    if is_multipart(request.headers()) {
+        return post_multipart(state, peer, request).await;
+    }
+    let headers = request.headers().clone();
+    let body = match Bytes::from_request(request, &state).await {
+        Ok(body) => body,
+        Err(rejection) => return rejection.into_response(),
+    };
     let Some(media) = ResponseMediaType::negotiate(&headers) else {
         return not_acceptable();
     };
@@ -188,6 +202,60 @@ pub async fn post(
             reply(media, outcome.status(media), outcome.body)
         }
     }
+}
+
+/// A request with files (the GraphQL multipart request specification): one operation, its
+/// `Upload` variables filled from the parts the `map` names.
+async fn post_multipart(state: AppState, peer: SocketAddr, request: Request) -> Response {
+    let headers = request.headers().clone();
+    let Some(media) = ResponseMediaType::negotiate(&headers) else {
+        return not_acceptable();
+    };
+    let read = multipart::read(
+        &headers,
+        request.into_body(),
+        &state.uploads,
+        state.max_json_bytes,
+    )
+    .await;
+    let upload = match read {
+        Ok(upload) => upload,
+        Err(refusal) => return refuse(media, refusal),
+    };
+    if upload.operations.is_array() {
+        return refuse(
+            media,
+            Refusal::bad_request("send one operation per multipart request"),
+        );
+    }
+    let mut params = match params_from_json(upload.operations) {
+        Ok(params) => params,
+        Err(refusal) => return refuse(media, refusal),
+    };
+    let declared: HashMap<String, String> = selected_operation(&params)
+        .map(|operation| {
+            operation
+                .variable_definitions
+                .iter()
+                .map(|definition| {
+                    (
+                        definition.node.name.node.to_string(),
+                        definition.node.var_type.node.base.to_string(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let variables = params.variables.get_or_insert_with(Map::new);
+    if let Err(refusal) = multipart::check_paths(&upload.files, variables, &declared) {
+        return refuse(media, refusal);
+    }
+    let caller = match caller(&state, &headers, peer, media).await {
+        Ok(caller) => caller,
+        Err(response) => return response,
+    };
+    let outcome = execute_with_uploads(&state, params, &caller, upload.files).await;
+    reply(media, outcome.status(media), outcome.body)
 }
 
 /// `GET /graphql`: queries in the URL, GraphiQL for a browser that asks for HTML.
@@ -323,6 +391,12 @@ fn selected_operation(params: &GraphqlParams) -> Option<OperationDefinition> {
         (DocumentOperations::Multiple(mut operations), Some(name)) => {
             operations.remove(name).map(|operation| operation.node)
         }
+        // The parser keeps every named operation in `Multiple`, even a lone one, which a
+        // request need not name.
+        (DocumentOperations::Multiple(operations), None) if operations.len() == 1 => operations
+            .into_values()
+            .next()
+            .map(|operation| operation.node),
         (DocumentOperations::Multiple(_), None) => None,
     }
 }
@@ -373,6 +447,15 @@ impl Outcome {
 }
 
 async fn execute(state: &AppState, params: GraphqlParams, caller: &Caller) -> Outcome {
+    execute_with_uploads(state, params, caller, Vec::new()).await
+}
+
+async fn execute_with_uploads(
+    state: &AppState,
+    params: GraphqlParams,
+    caller: &Caller,
+    uploads: Vec<(String, async_graphql::UploadValue)>,
+) -> Outcome {
     let started = std::time::Instant::now();
     let name = params.operation_name.clone();
     if let Some(message) = missing_required_variable(&params) {
@@ -383,11 +466,14 @@ async fn execute(state: &AppState, params: GraphqlParams, caller: &Caller) -> Ou
             body: json!({ "errors": [error] }),
         };
     }
-    let request = params
+    let mut request = params
         .into_request()
         .data(RequestLanguage(caller.language))
         .data(caller.viewer.clone())
         .data(caller.address);
+    for (path, upload) in uploads {
+        request.set_upload(&path, upload);
+    }
     // Inside the request's span, so its lines carry the request id too.
     let span = tracing::info_span!("graphql", operation = name.as_deref().unwrap_or_default());
     let response = state.schema.execute(request).instrument(span).await;

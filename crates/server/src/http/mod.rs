@@ -1,10 +1,12 @@
 //! The HTTP surface: routes, shared state and the middleware every request passes through.
 
 mod calendar;
+mod files;
 mod graphiql;
 mod graphql;
 mod health;
 pub mod media;
+mod multipart;
 mod shutdown;
 mod websocket;
 
@@ -55,6 +57,20 @@ pub struct AppState {
     pub max_connections: u32,
     /// Serve GraphiQL to browsers.
     pub graphiql: bool,
+    /// Files in multipart GraphQL requests.
+    pub uploads: UploadLimits,
+    /// Largest JSON part (`operations`, `map`) of a multipart request.
+    pub max_json_bytes: usize,
+}
+
+/// Limits on the files of multipart GraphQL requests.
+#[derive(Debug, Clone)]
+pub struct UploadLimits {
+    /// Largest file (413 beyond).
+    pub max_file_bytes: u64,
+    /// Where files are spooled while the request is read (anonymous files, gone when
+    /// closed: an interrupted upload leaves nothing).
+    pub spool_dir: std::path::PathBuf,
 }
 
 impl AppState {
@@ -138,6 +154,7 @@ pub fn router(state: AppState, limits: HttpLimits) -> Router {
         .layer(DefaultBodyLimit::max(limits.max_body_bytes));
     let mut routes = Router::new()
         .route("/graphql", get(graphql::get).post(graphql::post))
+        .route("/files/{version}", get(files::download))
         .route("/calendar/groups/{file}", get(calendar::group))
         .route("/calendar/people/{file}", get(calendar::person))
         .route("/healthz", get(health::healthz))
