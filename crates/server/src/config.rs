@@ -695,6 +695,16 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_mail_lease_is_the_configured_one_or_derived_from_the_timeout() {
+        let mut mail = MailConfig::default();
+        assert_eq!(mail.lease_secs(), 240);
+        mail.smtp_timeout_secs = 2;
+        assert_eq!(mail.lease_secs(), 60);
+        mail.lease_secs = 6;
+        assert_eq!(mail.lease_secs(), 6);
+    }
+
+    #[test]
     fn documented_defaults_match_the_compiled_ones() {
         let documented = include_str!("../../../config/default.toml");
         let parsed: Settings = Figment::new()
