@@ -2,7 +2,7 @@
 
 CARGO ?= cargo
 
-.PHONY: run test test-future lint fmt schema build bench audit clean-data
+.PHONY: run test test-future lint fmt schema build bench soak audit clean-data
 
 ## run: serve on http://127.0.0.1:8080 (SQLite under data/, seeded on first start)
 run:
@@ -43,6 +43,12 @@ bench:
 audit:
 	$(CARGO) build --bin coalition
 	tests/audit/run.sh "$${CARGO_TARGET_DIR:-target}/debug/coalition"
+
+## soak: two release instances on PostgreSQL, Redis and SMTP under a fixed mix for SOAK_MINUTES
+##   (default 10): memory over time, errors, mail delivered once, events received vs published
+soak:
+	$(CARGO) build --release --workspace --bin coalition --bin bench-soak
+	SOAK_MINUTES=$${SOAK_MINUTES:-10} "$${CARGO_TARGET_DIR:-target}/release/bench-soak" --server "$${CARGO_TARGET_DIR:-target}/release/coalition" $(SOAK_ARGS)
 
 build:
 	$(CARGO) build --workspace --release

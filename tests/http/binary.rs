@@ -104,6 +104,8 @@ async fn two_processes_share_live_events_through_redis() {
         let configure = |settings: &mut coalition_server::config::Settings| {
             settings.redis.url = redis_url.clone();
             settings.redis.key_prefix = prefix.clone();
+            // `wait_for_subscribers` reads the live-subscription gauge.
+            settings.metrics.enabled = true;
         };
         let first = TestApp::spawn_binary(backend, &[], configure).await;
         let second = first.spawn_beside(configure).await;

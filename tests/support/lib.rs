@@ -8,6 +8,7 @@ pub mod accounts;
 mod database;
 pub mod fixtures;
 pub mod mail;
+pub mod metrics;
 pub mod process;
 pub mod redis_server;
 pub mod smtp;
@@ -343,9 +344,17 @@ impl TestApp {
     /// next reaches them (up to ten seconds). A binary server cannot be asked: it gets a
     /// second.
     pub async fn wait_for_subscribers(&self, count: usize) {
-        let Some(Server::InProcess(server)) = &self.server else {
-            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-            return;
+        let server = match &self.server {
+            Some(Server::InProcess(server)) => server,
+            Some(Server::Binary(server)) => {
+                // A separate process: its metrics are the signal it has registered them.
+                assert!(
+                    self.settings.metrics.enabled,
+                    "waiting for a binary server's subscribers reads its metrics: set `metrics.enabled`"
+                );
+                return metrics::wait_for_live_subscriptions(server, count).await;
+            }
+            None => return,
         };
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
         while server.live_subscribers() < count {
@@ -363,6 +372,14 @@ impl TestApp {
     pub fn terminate(&self) {
         if let Some(Server::Binary(server)) = &self.server {
             server.process.terminate();
+        }
+    }
+
+    /// Kills a binary server with SIGKILL and waits until it is gone; `finish` then only
+    /// closes the test's own pool.
+    pub fn kill(&mut self) {
+        if let Some(Server::Binary(mut server)) = self.server.take() {
+            server.process.kill();
         }
     }
 

@@ -124,6 +124,13 @@ impl Process {
             .status();
     }
 
+    /// Kills the process with SIGKILL (no cleanup at all, as a crash or the OOM killer
+    /// does) and waits for it to be gone.
+    pub fn kill(&mut self) -> Option<ExitStatus> {
+        let _ = self.child.kill();
+        self.child.wait().ok()
+    }
+
     /// Asks the process to stop (SIGTERM, as a supervisor does) and waits for it; kills it
     /// if it has not stopped after ten seconds. Returns the exit status.
     pub fn stop(&mut self) -> Option<ExitStatus> {

@@ -3,6 +3,7 @@
 //! temporarily (451) or for good (550), answer slowly, and can be stopped and started again
 //! on its port.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -37,6 +38,7 @@ pub struct SmtpServer {
     delivered: Arc<Mutex<Vec<Delivered>>>,
     mode: Arc<Mutex<SmtpMode>>,
     delay: Arc<Mutex<Duration>>,
+    holding: Arc<AtomicUsize>,
     task: JoinHandle<()>,
 }
 
@@ -54,13 +56,20 @@ impl SmtpServer {
         let port = listener.local_addr().expect("address").port();
         let mode = Arc::new(Mutex::new(SmtpMode::Accept));
         let delay = Arc::new(Mutex::new(Duration::ZERO));
-        let (store, answer, slowness) = (delivered.clone(), mode.clone(), delay.clone());
+        let holding = Arc::new(AtomicUsize::new(0));
+        let (store, answer, slowness, held) = (
+            delivered.clone(),
+            mode.clone(),
+            delay.clone(),
+            holding.clone(),
+        );
         let task = tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
                 let listener = Listener {
                     delivered: store.clone(),
                     mode: answer.clone(),
                     delay: slowness.clone(),
+                    holding: held.clone(),
                 };
                 tokio::spawn(serve(stream, listener));
             }
@@ -70,6 +79,7 @@ impl SmtpServer {
             delivered,
             mode,
             delay,
+            holding,
             task,
         }
     }
@@ -88,6 +98,18 @@ impl SmtpServer {
     /// slow or overloaded mail server does.
     pub fn set_delay(&self, delay: Duration) {
         *self.delay.lock().expect("lock") = delay;
+    }
+
+    /// Waits (up to twenty seconds) until the listener holds its reply to a message whose
+    /// data it has received in full: a client killed now has sent the message, unconfirmed.
+    pub async fn wait_until_holding(&self) {
+        for _ in 0..1000 {
+            if self.holding.load(Ordering::SeqCst) > 0 {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        panic!("no message held by the SMTP listener");
     }
 
     /// What was delivered so far.
@@ -122,6 +144,7 @@ struct Listener {
     delivered: Arc<Mutex<Vec<Delivered>>>,
     mode: Arc<Mutex<SmtpMode>>,
     delay: Arc<Mutex<Duration>>,
+    holding: Arc<AtomicUsize>,
 }
 
 async fn serve(stream: TcpStream, listener: Listener) {
@@ -129,6 +152,7 @@ async fn serve(stream: TcpStream, listener: Listener) {
         delivered,
         mode,
         delay,
+        holding,
     } = listener;
     let (reader, mut writer) = stream.into_split();
     let mut lines = BufReader::new(reader).lines();
@@ -179,7 +203,11 @@ async fn serve(stream: TcpStream, listener: Listener) {
                     data.push_str("\r\n");
                 }
                 let delay = *delay.lock().expect("lock");
+                holding.fetch_add(1, Ordering::SeqCst);
                 tokio::time::sleep(delay).await;
+                holding.fetch_sub(1, Ordering::SeqCst);
+                // Accepted once the data is in, as a real server queues it, whether or not
+                // the client is still there for the reply.
                 delivered.lock().expect("lock").push(Delivered {
                     recipients: std::mem::take(&mut recipients),
                     data,

@@ -8,18 +8,17 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
-use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use futures_util::{SinkExt, StreamExt};
+use futures_util::StreamExt;
 use serde_json::{Value, json};
 use tokio::sync::{Barrier, mpsc};
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-use tokio_tungstenite::tungstenite::http::HeaderValue;
+
+mod common;
 
 struct Options {
     server: PathBuf,
@@ -95,40 +94,11 @@ impl Server {
         };
         let mut admin = Command::new(binary);
         environment(&mut admin);
-        let mut admin = admin
-            .args(["create-admin", "--email", "bench@example.org"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("the coalition binary runs");
-        admin
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(b"a benchmark passphrase\n")
-            .unwrap();
-        assert!(admin.wait().unwrap().success(), "administrator created");
+        common::create_admin(admin, "bench@example.org", "a benchmark passphrase");
 
         let mut command = Command::new(binary);
         environment(&mut command);
-        let mut child = command
-            .stderr(Stdio::piped())
-            .stdout(Stdio::null())
-            .spawn()
-            .unwrap();
-        let stderr = child.stderr.take().unwrap();
-        let (sender, receiver) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if let Some(at) = line.find("listening on http://") {
-                    let _ = sender.send(line[at + "listening on ".len()..].trim().to_owned());
-                }
-            }
-        });
-        let address = receiver
-            .recv_timeout(Duration::from_secs(60))
-            .expect("server started");
+        let (child, address) = common::serve(command, |_| {});
         Self {
             child,
             address,
@@ -137,13 +107,7 @@ impl Server {
     }
 
     fn resident_kib(&self) -> u64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
-            .unwrap_or_default();
-        status
-            .lines()
-            .find_map(|line| line.strip_prefix("VmRSS:"))
-            .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
-            .unwrap_or(0)
+        common::resident_kib(self.child.id())
     }
 }
 
@@ -197,11 +161,10 @@ async fn run(options: &Options, subscribers: usize, redis: Option<&str>) -> Figu
     // Every subscriber reports each event's arrival instant on this channel.
     let (arrivals, mut arrived) = mpsc::unbounded_channel::<(usize, Instant)>();
     let ready = Arc::new(Barrier::new(subscribers + 1));
-    let url = format!("{}/graphql", server.address.replace("http://", "ws://"));
     let connect_limit = Arc::new(tokio::sync::Semaphore::new(256));
     for _ in 0..subscribers {
-        let (url, token, group, arrivals, ready, limit) = (
-            url.clone(),
+        let (address, token, group, arrivals, ready, limit) = (
+            server.address.clone(),
             token.clone(),
             group.clone(),
             arrivals.clone(),
@@ -209,28 +172,8 @@ async fn run(options: &Options, subscribers: usize, redis: Option<&str>) -> Figu
             connect_limit.clone(),
         );
         tokio::spawn(async move {
-            let mut request = url.into_client_request().unwrap();
-            request.headers_mut().insert(
-                "Sec-WebSocket-Protocol",
-                HeaderValue::from_static("graphql-transport-ws"),
-            );
             let permit = limit.acquire().await.unwrap();
-            let (mut socket, _) = tokio_tungstenite::connect_async(request)
-                .await
-                .expect("socket opens");
-            let init = json!({ "type": "connection_init", "payload": { "authorization": format!("Bearer {token}") } });
-            socket
-                .send(Message::Text(init.to_string().into()))
-                .await
-                .unwrap();
-            let _ack = socket.next().await;
-            let subscribe = json!({ "id": "1", "type": "subscribe", "payload": {
-                "query": "subscription ($g: ID!) { groupActivity(groupId: $g) { id verb } }",
-                "variables": { "g": group } } });
-            socket
-                .send(Message::Text(subscribe.to_string().into()))
-                .await
-                .unwrap();
+            let mut socket = common::subscribe_to_group(&address, &token, &group).await;
             drop(permit);
             ready.wait().await;
             let mut count = 0;

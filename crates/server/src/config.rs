@@ -213,6 +213,9 @@ pub struct MailConfig {
     pub file_dir: String,
     /// Seconds an SMTP command may take.
     pub smtp_timeout_secs: u64,
+    /// Seconds a worker holds a claimed message before another may take it over; 0
+    /// derives it from `smtp_timeout_secs` (eight commands' worth, at least a minute).
+    pub lease_secs: u64,
     /// Run the delivery worker inside the server (`coalition mail-worker` runs it alone).
     pub worker: bool,
     /// Attempts before a message is marked failed.
@@ -267,6 +270,19 @@ impl std::fmt::Debug for Secret {
     }
 }
 
+impl MailConfig {
+    /// The claim lease in seconds: `lease_secs`, or when 0 one derived from the timeout. A
+    /// send is several SMTP commands, each allowed the timeout; the worker renews the lease
+    /// before each message, so this bounds one send, not a batch.
+    pub fn lease_secs(&self) -> u64 {
+        if self.lease_secs > 0 {
+            self.lease_secs
+        } else {
+            self.smtp_timeout_secs.saturating_mul(8).max(60)
+        }
+    }
+}
+
 impl Default for MailConfig {
     fn default() -> Self {
         Self {
@@ -274,6 +290,7 @@ impl Default for MailConfig {
             smtp_url: String::new(),
             file_dir: "data/mail".to_owned(),
             smtp_timeout_secs: 30,
+            lease_secs: 0,
             worker: true,
             max_attempts: 8,
             backoff_base_secs: 30,
@@ -778,6 +795,16 @@ fn describe(error: figment::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_mail_lease_is_the_configured_one_or_derived_from_the_timeout() {
+        let mut mail = MailConfig::default();
+        assert_eq!(mail.lease_secs(), 240);
+        mail.smtp_timeout_secs = 2;
+        assert_eq!(mail.lease_secs(), 60);
+        mail.lease_secs = 6;
+        assert_eq!(mail.lease_secs(), 6);
+    }
 
     #[test]
     fn documented_defaults_match_the_compiled_ones() {

@@ -219,9 +219,7 @@ pub fn build_mail_worker(settings: &Settings, store: Store) -> Result<MailWorker
                 cap: Duration::from_secs(mail.backoff_cap_secs),
             },
             poll_interval: Duration::from_millis(mail.poll_interval_ms),
-            // A send is several SMTP commands, each allowed the timeout; the worker renews
-            // the lease before each message, so this bounds one send, not a batch.
-            lease: Duration::from_secs(mail.smtp_timeout_secs.saturating_mul(8).max(60)),
+            lease: Duration::from_secs(mail.lease_secs()),
             batch: 20,
             digest_hour: mail.digest_hour,
             token_key: load_token_key(settings)?,
