@@ -145,7 +145,7 @@ fn rows() -> Vec<Row> {
         mutation("requestToJoin", "mutation ($g: ID!) { requestToJoin(groupId: $g) { id } }",
             |f, _| json!({ "g": f.other_group }),                                            [U,   A,     A,     A,     A,     A,    A]),
         mutation("approveMembership", "mutation ($m: ID!) { approveMembership(membershipId: $m) { id } }",
-            |f, _| json!({ "m": f.pending }),                                                [U,   F,     F,     F,     F,     A,    A]),
+            |f, _| json!({ "m": f.pending }),                                                [U,   N,     N,     N,     N,     A,    A]),
         mutation("rejectMembership", "mutation ($m: ID!) { rejectMembership(membershipId: $m, reason: \"later\") { id } }",
             |f, _| json!({ "m": f.pending }),                                                [U,   F,     F,     F,     F,     A,    A]),
         mutation("setJoinPolicy", "mutation ($g: ID!) { setJoinPolicy(groupId: $g, joinPolicy: MODERATED) { id } }",

@@ -337,6 +337,10 @@ impl Services {
     ) -> Result<coalition_domain::people::PersonId, ServiceError> {
         let actor = crate::actor(viewer)?;
         let membership = self.store.membership(id).await?;
+        // Whoever may not see the request is not told it exists.
+        if !policy::allows(viewer, Action::read_membership(&membership)) {
+            return Err(ServiceError::NotFound("membership"));
+        }
         policy::ensure(viewer, Action::CoordinateGroup(membership.working_group_id))?;
         Ok(actor)
     }
