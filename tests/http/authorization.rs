@@ -8,6 +8,7 @@
 
 use std::collections::BTreeSet;
 
+use crate::documents::pdf;
 use coalition_domain::membership::{MembershipRole, MembershipStatus};
 use coalition_store::AccountChange;
 use coalition_tests::accounts::{
@@ -202,13 +203,12 @@ fn rows() -> Vec<Row> {
                                                                                             [U,   A,     A,     A,     A,     A,    A]),
         mutation("retryMail", "mutation ($o: ID!) { retryMail(id: $o) { id } }",
             |f, _| json!({ "o": f.outbox_message }),                                         [U,   F,     F,     F,     F,     F,    A]),
-        // Documents (GROUP visibility, of the group). Uploads need a multipart request: sent
-        // here as JSON without their file, every viewer gets the request error; who may
-        // upload is checked over multipart in tests/http/documents.rs.
-        mutation("uploadDocument", "mutation ($f: Upload!) { uploadDocument(input: { language: \"en\", title: \"x\", visibility: GROUP }, file: $f) { id } }", vars,
-                                                                                            [A,   A,     A,     A,     A,     A,    A]),
-        mutation("addDocumentVersion", "mutation ($d: ID!, $f: Upload!) { addDocumentVersion(documentId: $d, language: \"en\", file: $f) { id } }",
-            |f, _| json!({ "d": f.document }),                                               [A,   A,     A,     A,     A,     A,    A]),
+        // Documents (GROUP visibility, of the group). Rows with an `Upload` go as multipart
+        // requests carrying a small PDF in `$file`.
+        mutation("uploadDocument", "mutation ($g: ID!, $file: Upload!) { uploadDocument(input: { groupId: $g, language: \"en\", title: \"x\", visibility: GROUP }, file: $file) { id } }",
+            |f, _| json!({ "g": f.group }),                                                  [U,   F,     F,     A,     F,     A,    A]),
+        mutation("addDocumentVersion", "mutation ($d: ID!, $file: Upload!) { addDocumentVersion(documentId: $d, language: \"en\", file: $file) { id } }",
+            |f, _| json!({ "d": f.document }),                                               [N,   N,     F,     A,     N,     A,    A]),
         mutation("updateDocument", "mutation ($d: ID!) { updateDocument(documentId: $d, input: { language: \"en\", title: \"Swept\" }) { id } }",
             |f, _| json!({ "d": f.document }),                                               [N,   N,     F,     A,     N,     A,    A]),
         mutation("archiveDocument", "mutation ($d: ID!) { archiveDocument(documentId: $d) { id } }",
@@ -281,6 +281,12 @@ fn outcome(body: &Value, check: Check) -> Outcome {
 }
 
 async fn ask(app: &TestApp, viewer: &Viewer, query: &str, variables: Value) -> Value {
+    if query.contains("Upload!") {
+        let token = viewer.token.as_deref();
+        return crate::documents::upload(app, token, query, variables, "sweep.pdf", pdf())
+            .await
+            .1;
+    }
     match &viewer.token {
         Some(token) => app.graphql_as(token, query, variables).await.1,
         None => app.graphql(query, variables).await,

@@ -26,7 +26,7 @@ const GROUP_DOCUMENTS: &str = "query($id: ID!) { node(id: $id) { ... on WorkingG
 } } }";
 
 /// A small PDF: the magic number is what counts.
-fn pdf() -> Vec<u8> {
+pub(crate) fn pdf() -> Vec<u8> {
     b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n".to_vec()
 }
 
@@ -43,7 +43,7 @@ fn input(group: &str, visibility: &str) -> Value {
 }
 
 /// Sends a GraphQL multipart request with one file in `$file`; returns status and body.
-async fn upload(
+pub(crate) async fn upload(
     app: &TestApp,
     token: Option<&str>,
     query: &str,
