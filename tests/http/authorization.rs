@@ -451,7 +451,14 @@ async fn fixtures(app: &TestApp) -> (Fixture, Vec<Viewer>) {
             };
             let stored = app
                 .store
-                .insert_document(author, Some(group), None, draft, version)
+                .insert_document(
+                    author,
+                    Some(group),
+                    None,
+                    draft,
+                    version,
+                    Box::new(|_| Vec::new()),
+                )
                 .await
                 .unwrap();
             let id = stored.value.id.0;

@@ -7,14 +7,15 @@ use coalition_tests::{TestApp, backends, error_code};
 use reqwest::multipart::{Form, Part};
 use serde_json::{Value, json};
 
-const UPLOAD: &str = "mutation Upload($input: UploadDocumentInput!, $file: Upload!) {
+pub(crate) const UPLOAD: &str = "mutation Upload($input: UploadDocumentInput!, $file: Upload!) {
     uploadDocument(input: $input, file: $file) {
         id kind licence visibility tags title
         edition { language title versions { id number fileName mediaType byteSize sha256 path downloadUrl } }
     }
 }";
 
-const ADD_VERSION: &str = "mutation Add($id: ID!, $lang: String!, $file: Upload!, $note: String) {
+pub(crate) const ADD_VERSION: &str =
+    "mutation Add($id: ID!, $lang: String!, $file: Upload!, $note: String) {
     addDocumentVersion(documentId: $id, language: $lang, file: $file, note: $note) {
         id
         editions { language title versions { id number note mediaType } }
@@ -30,7 +31,7 @@ pub(crate) fn pdf() -> Vec<u8> {
     b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n".to_vec()
 }
 
-fn input(group: &str, visibility: &str) -> Value {
+pub(crate) fn input(group: &str, visibility: &str) -> Value {
     json!({
         "groupId": group,
         "language": "en",
@@ -90,7 +91,7 @@ async fn multipart(
 }
 
 /// `GET /files/…` with optional bearer token and headers.
-async fn download(
+pub(crate) async fn download(
     app: &TestApp,
     path: &str,
     token: Option<&str>,
@@ -112,7 +113,7 @@ async fn download(
 }
 
 /// The app, the first group (store id and global ID) and a member's token.
-async fn with_member(
+pub(crate) async fn with_member(
     app: TestApp,
 ) -> (
     TestApp,
@@ -126,7 +127,7 @@ async fn with_member(
 }
 
 /// Every file kept under the test's storage folder.
-fn stored_files(app: &TestApp) -> Vec<std::path::PathBuf> {
+pub(crate) fn stored_files(app: &TestApp) -> Vec<std::path::PathBuf> {
     fn walk(dir: &std::path::Path, found: &mut Vec<std::path::PathBuf>) {
         for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
             let path = entry.path();
@@ -982,4 +983,294 @@ async fn coalition_documents_are_for_administrators_to_upload() {
         );
         app.finish().await;
     }
+}
+
+/// Who got a queued mail of `kind` (`document`), and how it is held.
+async fn document_mails(app: &TestApp) -> Vec<(String, String, String)> {
+    app.store
+        .outbox_messages(None, 200)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|message| message.kind.template() == "document")
+        .map(|message| {
+            let subject = message
+                .mail
+                .as_ref()
+                .map(|mail| mail.subject(message.language))
+                .unwrap_or_default();
+            (message.to, message.status.as_str().to_owned(), subject)
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn document_changes_are_mailed_to_those_who_may_read_them_by_preference() {
+    const ARCHIVE: &str = "mutation($id: ID!) { archiveDocument(documentId: $id) { archived } }";
+    const RESTORE: &str = "mutation($id: ID!) { restoreDocument(documentId: $id) { archived } }";
+    const DIGEST: &str = "mutation { updateNotificationPreferences(preferences: [{ category: DOCUMENTS, mode: DAILY_DIGEST }]) { mode } }";
+    const OFF: &str = "mutation { updateNotificationPreferences(preferences: [{ category: DOCUMENTS, mode: OFF }]) { mode } }";
+    for backend in backends() {
+        let (app, group, group_id, member) = with_member(TestApp::spawn(backend).await).await;
+        let (other_group, _) = app.group(1).await;
+        let (_, _) = member_of(&app, group, "Bo Chen", "bo@example.cn").await;
+        let (_, claire) = member_of(&app, group, "Claire Martin", "claire@example.fr").await;
+        let (_, dan) = member_of(&app, group, "Dan Okoye", "dan@example.ng").await;
+        let (eve_id, _) = member_of(&app, group, "Eve Adams", "eve@example.org").await;
+        member_of(&app, other_group, "Femi Bello", "femi@example.ng").await;
+        let (_, body) = app.graphql_as(&claire, DIGEST, json!({})).await;
+        assert!(body["errors"].is_null(), "[{backend}] {body}");
+        let (_, body) = app.graphql_as(&dan, OFF, json!({})).await;
+        assert!(body["errors"].is_null(), "[{backend}] {body}");
+        // A disabled account may read nothing: it is not told of anything.
+        app.store
+            .change_account(
+                None,
+                person_id(&eve_id),
+                coalition_store::AccountChange::Disable,
+            )
+            .await
+            .unwrap();
+
+        let (_, body) = upload(
+            &app,
+            Some(&member),
+            UPLOAD,
+            json!({ "input": input(&group_id, "GROUP") }),
+            "report.pdf",
+            pdf(),
+        )
+        .await;
+        let id = body["data"]["uploadDocument"]["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("[{backend}] {body}"))
+            .to_owned();
+        let mut mails = document_mails(&app).await;
+        mails.sort();
+        let expected = |subject: &str| {
+            vec![
+                (
+                    "bo@example.cn".to_owned(),
+                    "pending".to_owned(),
+                    subject.to_owned(),
+                ),
+                (
+                    "claire@example.fr".to_owned(),
+                    "digest".to_owned(),
+                    subject.to_owned(),
+                ),
+            ]
+        };
+        // Not the uploader, not Dan (off), not Eve (disabled), not Femi (another group).
+        let mut pending_or_sent = mails.clone();
+        for mail in &mut pending_or_sent {
+            if mail.1 == "sent" || mail.1 == "sending" {
+                mail.1 = "pending".to_owned();
+            }
+        }
+        assert_eq!(
+            pending_or_sent,
+            expected("New document: Open licensing in practice"),
+            "[{backend}]"
+        );
+        let text = app.mail_to("bo@example.cn", "New document").await;
+        let text = coalition_tests::mail::body(&text);
+        assert!(
+            text.contains("Amina Diallo shared a new document") && text.contains("report.pdf"),
+            "[{backend}] {text}"
+        );
+
+        let (_, body) = upload(
+            &app,
+            Some(&member),
+            ADD_VERSION,
+            json!({ "id": id, "lang": "fr", "note": "Traduction" }),
+            "rapport.pdf",
+            pdf(),
+        )
+        .await;
+        assert!(body["errors"].is_null(), "[{backend}] {body}");
+        let text = app.mail_to("bo@example.cn", "New version").await;
+        let text = coalition_tests::mail::body(&text);
+        assert!(
+            text.contains("rapport.pdf (fr edition)") && text.contains("Traduction"),
+            "[{backend}] {text}"
+        );
+
+        let (_, body) = app.graphql_as(&member, ARCHIVE, json!({ "id": id })).await;
+        assert!(body["errors"].is_null(), "[{backend}] {body}");
+        app.mail_to("bo@example.cn", "Document archived").await;
+        // Restoring is not announced.
+        let (_, body) = app.graphql_as(&member, RESTORE, json!({ "id": id })).await;
+        assert!(body["errors"].is_null(), "[{backend}] {body}");
+        let mails = document_mails(&app).await;
+        let addressees: std::collections::BTreeSet<&str> =
+            mails.iter().map(|(to, _, _)| to.as_str()).collect();
+        assert_eq!(
+            addressees.into_iter().collect::<Vec<_>>(),
+            ["bo@example.cn", "claire@example.fr"],
+            "[{backend}]"
+        );
+        assert_eq!(
+            mails.len(),
+            6,
+            "[{backend}] three changes, two readers: {mails:?}"
+        );
+        let held: Vec<&str> = mails
+            .iter()
+            .filter(|(to, _, _)| to == "claire@example.fr")
+            .map(|(_, status, _)| status.as_str())
+            .collect();
+        assert_eq!(
+            held, ["digest"; 3],
+            "[{backend}] Claire's wait for her digest"
+        );
+        app.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn a_slow_upload_outlives_the_request_timeout() {
+    for backend in backends() {
+        let app = TestApp::spawn_with(backend, |settings| {
+            settings.server.request_timeout_secs = 1;
+        })
+        .await;
+        let (app, _, group_id, member) = with_member(app).await;
+        let operations =
+            json!({ "query": UPLOAD, "variables": { "input": input(&group_id, "GROUP") } });
+        let boundary = "coalition-slow-boundary";
+        let head = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"operations\"\r\n\r\n{operations}\r\n\
+             --{boundary}\r\nContent-Disposition: form-data; name=\"map\"\r\n\r\n{{\"0\":[\"variables.file\"]}}\r\n\
+             --{boundary}\r\nContent-Disposition: form-data; name=\"0\"; filename=\"r.pdf\"\r\n\r\n"
+        );
+        let mut parts: Vec<Vec<u8>> = vec![head.into_bytes(), pdf()];
+        parts.extend((0..6).map(|_| vec![b' '; 1024]));
+        parts.push(format!("\r\n--{boundary}--\r\n").into_bytes());
+        // The file arrives over about two seconds: twice the request timeout.
+        let stream = futures_util::stream::unfold(parts.into_iter(), |mut parts| async move {
+            let part = parts.next()?;
+            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+            Some((Ok::<_, std::io::Error>(part), parts))
+        });
+        let response = app
+            .client
+            .post(app.url("/graphql"))
+            .bearer_auth(&member)
+            .header(
+                "content-type",
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(reqwest::Body::wrap_stream(stream))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "[{backend}]");
+        let body: Value = response.json().await.unwrap();
+        assert!(
+            body["data"]["uploadDocument"]["id"].is_string(),
+            "[{backend}] {body}"
+        );
+        app.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn postgres_search_stems_each_language_through_its_index() {
+    use sea_orm::{ConnectionTrait, DbBackend, Statement, TransactionTrait};
+    const SEARCH: &str = "query($q: String!, $lang: String) {
+        searchDocuments(query: $q, language: $lang) { edges { node { language snippet document { id } } } }
+    }";
+    if !backends().contains(&coalition_tests::Backend::Postgres) {
+        return; // PostgreSQL only: SQLite's FTS5 does not stem.
+    }
+    let (app, _, group_id, member) =
+        with_member(TestApp::spawn(coalition_tests::Backend::Postgres).await).await;
+    let editions = [
+        (
+            "fr",
+            "Les licences ouvertes",
+            "Partager des ressources éducatives.",
+        ),
+        (
+            "es",
+            "Recursos educativos abiertos",
+            "Licencias abiertas para compartir.",
+        ),
+        (
+            "ru",
+            "Открытые образовательные ресурсы",
+            "Открытые лицензии.",
+        ),
+        ("zh", "开放教育资源", "开放 许可"),
+    ];
+    let mut ids = Vec::new();
+    for (language, title, description) in editions {
+        let fields = json!({
+            "groupId": group_id, "language": language, "title": title,
+            "description": description, "kind": "REPORT", "tags": ["OER"],
+            "visibility": "GROUP",
+        });
+        let (_, body) = upload(
+            &app,
+            Some(&member),
+            UPLOAD,
+            json!({ "input": fields }),
+            "r.pdf",
+            pdf(),
+        )
+        .await;
+        ids.push(
+            body["data"]["uploadDocument"]["id"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{body}"))
+                .to_owned(),
+        );
+    }
+    // Each word in another form than stored: the language's stemmer joins them.
+    for (query, language, expected) in [
+        ("licence", "fr", &ids[0]),
+        ("recurso abierto", "es", &ids[1]),
+        ("ресурс", "ru", &ids[2]),
+        ("开放", "zh", &ids[3]),
+    ] {
+        let (_, body) = app
+            .graphql_as(&member, SEARCH, json!({ "q": query, "lang": language }))
+            .await;
+        let edges = body["data"]["searchDocuments"]["edges"].clone();
+        assert_eq!(
+            edges.as_array().map(Vec::len),
+            Some(1),
+            "{query} ({language}): {body}"
+        );
+        assert_eq!(edges[0]["node"]["document"]["id"], expected.as_str());
+        assert!(
+            edges[0]["node"]["snippet"]
+                .as_str()
+                .is_some_and(|snippet| snippet.contains("<mark>")),
+            "{query}: {body}"
+        );
+    }
+    // The vectors are indexed: with sequential scans discouraged, the planner uses it.
+    let db = app.store.connection();
+    let txn = db.begin().await.unwrap();
+    txn.execute_unprepared("SET LOCAL enable_seqscan = off")
+        .await
+        .unwrap();
+    let plan = txn
+        .query_all_raw(Statement::from_string(
+            DbBackend::Postgres,
+            "EXPLAIN SELECT document_id FROM document_edition \
+             WHERE search_vector @@ plainto_tsquery('french'::regconfig, 'licence')",
+        ))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|row| row.try_get::<String>("", "QUERY PLAN").unwrap())
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(plan.contains("document_edition_search"), "{plan}");
+    txn.rollback().await.unwrap();
+    app.finish().await;
 }

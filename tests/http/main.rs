@@ -12,6 +12,7 @@ mod binary;
 mod coalition;
 mod concurrency;
 mod documents;
+mod documents_s3;
 mod graphiql;
 mod graphql_over_http;
 mod health;

@@ -11,6 +11,7 @@ pub mod mail;
 pub mod metrics;
 pub mod process;
 pub mod redis_server;
+pub mod s3;
 pub mod smtp;
 pub mod tcp_proxy;
 pub mod ws;

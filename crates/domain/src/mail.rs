@@ -36,6 +36,8 @@ pub enum Mail {
     Invitation(Invitation),
     /// Tells an invitee that a meeting was scheduled, changed or cancelled, or is near.
     Meeting(MeetingNotice),
+    /// Tells a group's members of a new document, a new version of one, or one archived.
+    Document(DocumentNotice),
     /// Gathers, once a day, the mails a person chose to receive that way.
     DailyDigest(DailyDigest),
 }
@@ -58,6 +60,8 @@ pub enum MailKind {
     Invitation,
     /// [`Mail::Meeting`].
     Meeting,
+    /// [`Mail::Document`].
+    Document,
     /// [`Mail::DailyDigest`].
     DailyDigest,
 }
@@ -328,6 +332,43 @@ impl MeetingNotice {
     }
 }
 
+/// What happened to a document, for the mail telling the members of its group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DocumentNoticeKind {
+    /// A new document.
+    Uploaded,
+    /// A new version of one of its editions (maybe a new language edition).
+    VersionAdded,
+    /// It was archived: left out of lists from now on.
+    Archived,
+}
+
+/// A document uploaded, versioned or archived, as one member reads it: the title of the
+/// edition nearest their language.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocumentNotice {
+    /// What happened.
+    pub kind: DocumentNoticeKind,
+    /// The recipient's name.
+    pub name: String,
+    /// Who did it.
+    pub actor: String,
+    /// The document's title.
+    pub title: String,
+    /// The group it belongs to; `None` for a coalition document.
+    #[serde(flatten)]
+    pub group: Option<GroupName>,
+    /// The language of the edition concerned (a BCP 47 primary subtag).
+    pub language: String,
+    /// The file of the new version; none when archived.
+    pub file_name: Option<String>,
+    /// What the uploader wrote about the version, if anything.
+    pub note: Option<String>,
+    /// The document's page.
+    pub link: String,
+}
+
 /// One mail a day in place of the mails held for it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DailyDigest {
@@ -359,6 +400,7 @@ impl Mail {
             Mail::MembershipDecided(_) => MailKind::MembershipDecided,
             Mail::Invitation(_) => MailKind::Invitation,
             Mail::Meeting(_) => MailKind::Meeting,
+            Mail::Document(_) => MailKind::Document,
             Mail::DailyDigest(_) => MailKind::DailyDigest,
         }
     }
@@ -373,6 +415,7 @@ impl Mail {
                 NotificationCategory::Membership
             }
             Mail::Meeting(_) => NotificationCategory::Meetings,
+            Mail::Document(_) => NotificationCategory::Documents,
             Mail::DailyDigest(digest) => digest.category,
         }
     }
@@ -435,6 +478,21 @@ impl Mail {
                     (MeetingNoticeKind::Reminder, false) => format!("Reminder: {title}"),
                 }
             }
+            Mail::Document(notice) => {
+                let title = &notice.title;
+                match (notice.kind, french) {
+                    (DocumentNoticeKind::Uploaded, true) => format!("Nouveau document : {title}"),
+                    (DocumentNoticeKind::Uploaded, false) => format!("New document: {title}"),
+                    (DocumentNoticeKind::VersionAdded, true) => {
+                        format!("Nouvelle version : {title}")
+                    }
+                    (DocumentNoticeKind::VersionAdded, false) => format!("New version: {title}"),
+                    (DocumentNoticeKind::Archived, true) => format!("Document archivé : {title}"),
+                    (DocumentNoticeKind::Archived, false) => {
+                        format!("Document archived: {title}")
+                    }
+                }
+            }
             Mail::DailyDigest(_) if french => "Votre résumé quotidien".to_owned(),
             Mail::DailyDigest(_) => "Your daily digest".to_owned(),
         }
@@ -466,6 +524,7 @@ impl Mail {
             other @ (Mail::JoinRequested(_)
             | Mail::MembershipDecided(_)
             | Mail::Meeting(_)
+            | Mail::Document(_)
             | Mail::DailyDigest(_)) => other,
         })
     }
@@ -481,7 +540,7 @@ impl Mail {
 
 impl MailKind {
     /// Every kind of mail.
-    pub const ALL: [MailKind; 8] = [
+    pub const ALL: [MailKind; 9] = [
         MailKind::VerifyEmail,
         MailKind::ResetPassword,
         MailKind::RegistrationAttempted,
@@ -489,6 +548,7 @@ impl MailKind {
         MailKind::MembershipDecided,
         MailKind::Invitation,
         MailKind::Meeting,
+        MailKind::Document,
         MailKind::DailyDigest,
     ];
 
@@ -503,6 +563,7 @@ impl MailKind {
             MailKind::MembershipDecided => "membership_decided",
             MailKind::Invitation => "invitation",
             MailKind::Meeting => "meeting",
+            MailKind::Document => "document",
             MailKind::DailyDigest => "daily_digest",
         }
     }
@@ -526,6 +587,7 @@ impl MailKind {
             MailKind::JoinRequested
             | MailKind::MembershipDecided
             | MailKind::Meeting
+            | MailKind::Document
             | MailKind::DailyDigest => false,
         }
     }
@@ -596,6 +658,17 @@ mod tests {
                 link: "https://x/meetings/1".to_owned(),
                 ics: None,
                 ics_method: CalendarMethod::Request,
+            }),
+            MailKind::Document => Mail::Document(DocumentNotice {
+                kind: DocumentNoticeKind::VersionAdded,
+                name: "Bo".to_owned(),
+                actor: "Amina".to_owned(),
+                title: "Open licensing in practice".to_owned(),
+                group: Some(group()),
+                language: "fr".to_owned(),
+                file_name: Some("rapport.pdf".to_owned()),
+                note: Some("Traduction".to_owned()),
+                link: "https://x/documents/1".to_owned(),
             }),
             MailKind::DailyDigest => Mail::DailyDigest(DailyDigest {
                 name: "Claire".to_owned(),
@@ -753,6 +826,14 @@ mod tests {
         assert_eq!(
             sample(MailKind::MembershipDecided).subject(Language::En),
             "Your request to join Supportive policy"
+        );
+        assert_eq!(
+            sample(MailKind::Document).subject(Language::Fr),
+            "Nouvelle version : Open licensing in practice"
+        );
+        assert_eq!(
+            sample(MailKind::Document).category(),
+            NotificationCategory::Documents
         );
     }
 }

@@ -26,7 +26,7 @@ pub struct Renderer {
     public_url: String,
 }
 
-const TEMPLATES: [(&str, &str); 18] = [
+const TEMPLATES: [(&str, &str); 20] = [
     ("base.html", include_str!("../templates/base.html")),
     ("footer.txt", include_str!("../templates/footer.txt")),
     (
@@ -87,6 +87,8 @@ const TEMPLATES: [(&str, &str); 18] = [
     ),
     ("meeting.txt", include_str!("../templates/meeting.txt")),
     ("meeting.html", include_str!("../templates/meeting.html")),
+    ("document.txt", include_str!("../templates/document.txt")),
+    ("document.html", include_str!("../templates/document.html")),
 ];
 
 /// Why a message could not be rendered (a bug in a template or in what was queued).
@@ -160,8 +162,9 @@ mod tests {
     use super::*;
     use coalition_domain::language::LocalisedText;
     use coalition_domain::mail::{
-        CalendarMethod, DailyDigest, GroupName, Invitation, JoinRequested, LinkToken, MailKind,
-        MeetingNotice, MeetingNoticeKind, MembershipDecided, MembershipDecision, OneTimeLink,
+        CalendarMethod, DailyDigest, DocumentNotice, DocumentNoticeKind, GroupName, Invitation,
+        JoinRequested, LinkToken, MailKind, MeetingNotice, MeetingNoticeKind, MembershipDecided,
+        MembershipDecision, OneTimeLink,
     };
     use coalition_domain::notifications::NotificationCategory;
 
@@ -218,6 +221,17 @@ mod tests {
                 link: "https://x/meetings/1".to_owned(),
                 ics: Some("BEGIN:VCALENDAR".to_owned()),
                 ics_method: CalendarMethod::Cancel,
+            }),
+            MailKind::Document => Mail::Document(DocumentNotice {
+                kind: DocumentNoticeKind::Uploaded,
+                name,
+                actor: "Bo".to_owned(),
+                title: "Open licensing <in practice>".to_owned(),
+                group: Some(group),
+                language: "en".to_owned(),
+                file_name: Some("report.pdf".to_owned()),
+                note: None,
+                link: "https://x/documents/1".to_owned(),
             }),
             MailKind::DailyDigest => Mail::DailyDigest(DailyDigest {
                 name,

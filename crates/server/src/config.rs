@@ -317,6 +317,21 @@ pub struct StorageConfig {
     pub link_secret: String,
     /// How long a signed download link works, in seconds.
     pub link_ttl_secs: u64,
+    /// Longest an upload (a multipart request) or a download may take, in seconds: the
+    /// request timeout would cut big files on slow links.
+    pub transfer_timeout_secs: u64,
+    /// `s3://BUCKET[/PREFIX]` keeps files in an S3-compatible store instead of `dir`
+    /// (which then holds only uploads being received); empty keeps them in `dir`.
+    pub url: String,
+    /// The S3-compatible service's address when it is not AWS, e.g.
+    /// `http://127.0.0.1:9000` (requests then name the bucket in the path).
+    pub endpoint: String,
+    /// The bucket's region; empty: `AWS_REGION` / `AWS_DEFAULT_REGION`, else us-east-1.
+    pub region: String,
+    /// The access key; empty: `AWS_ACCESS_KEY_ID`, else the instance's role.
+    pub access_key_id: String,
+    /// The secret key; empty: `AWS_SECRET_ACCESS_KEY`.
+    pub secret_access_key: Secret,
 }
 
 impl Default for StorageConfig {
@@ -326,6 +341,12 @@ impl Default for StorageConfig {
             max_upload_bytes: 50 * 1024 * 1024,
             link_secret: String::new(),
             link_ttl_secs: 900,
+            transfer_timeout_secs: 900,
+            url: String::new(),
+            endpoint: String::new(),
+            region: String::new(),
+            access_key_id: String::new(),
+            secret_access_key: Secret::default(),
         }
     }
 }
@@ -338,6 +359,12 @@ impl std::fmt::Debug for StorageConfig {
             .field("max_upload_bytes", &self.max_upload_bytes)
             .field("link_secret", &"…")
             .field("link_ttl_secs", &self.link_ttl_secs)
+            .field("transfer_timeout_secs", &self.transfer_timeout_secs)
+            .field("url", &self.url)
+            .field("endpoint", &self.endpoint)
+            .field("region", &self.region)
+            .field("access_key_id", &self.access_key_id)
+            .field("secret_access_key", &self.secret_access_key)
             .finish()
     }
 }
@@ -552,10 +579,13 @@ impl Settings {
                 return fail(key, "must be at least 1");
             }
         }
-        if self.storage.max_upload_bytes == 0 || self.storage.link_ttl_secs == 0 {
+        if self.storage.max_upload_bytes == 0
+            || self.storage.link_ttl_secs == 0
+            || self.storage.transfer_timeout_secs == 0
+        {
             return fail(
                 "storage.max_upload_bytes",
-                "the upload limit and the link lifetime must be at least 1",
+                "the upload limit, the link lifetime and the transfer timeout must be at least 1",
             );
         }
         if self.graphql.max_batch_size == 0 {
@@ -721,6 +751,17 @@ impl Settings {
             max_complexity: self.graphql.max_complexity,
             max_aliases: self.graphql.max_aliases,
             introspection: self.graphql.introspection,
+        }
+    }
+
+    /// Where the S3-compatible store is, for `storage.url`.
+    pub fn s3_options(&self) -> coalition_services::documents::S3Options {
+        coalition_services::documents::S3Options {
+            url: self.storage.url.clone(),
+            endpoint: self.storage.endpoint.clone(),
+            region: self.storage.region.clone(),
+            access_key_id: self.storage.access_key_id.clone(),
+            secret_access_key: self.storage.secret_access_key.expose().to_owned(),
         }
     }
 

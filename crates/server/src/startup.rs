@@ -141,8 +141,13 @@ pub async fn build_services(
             Arc::new(InProcessBus::default()),
         ),
     };
-    let blobs = ObjectBlobStore::local(std::path::Path::new(&settings.storage.dir))
-        .map_err(|error| StartError::Setup(format!("storage.dir: {error}")))?;
+    let blobs = if settings.storage.url.is_empty() {
+        ObjectBlobStore::local(std::path::Path::new(&settings.storage.dir))
+            .map_err(|error| StartError::Setup(format!("storage.dir: {error}")))?
+    } else {
+        ObjectBlobStore::s3(&settings.s3_options())
+            .map_err(|error| StartError::Setup(format!("storage.url: {error}")))?
+    };
     let key = LinkKey::new(&settings.storage.link_secret).unwrap_or_else(LinkKey::random);
     let lifetime =
         chrono::Duration::seconds(i64::try_from(settings.storage.link_ttl_secs).unwrap_or(900));
@@ -425,6 +430,7 @@ pub async fn start(settings: &Settings, clock: Clock) -> Result<RunningServer, S
     let limits = HttpLimits {
         max_body_bytes: settings.server.max_body_bytes,
         request_timeout: Duration::from_secs(settings.server.request_timeout_secs),
+        transfer_timeout: Duration::from_secs(settings.storage.transfer_timeout_secs),
         metrics_route: metrics && separate_metrics.is_none(),
         metrics,
         cors_allowed_origins: settings.server.cors_allowed_origins.clone(),

@@ -1,7 +1,8 @@
 //! Full-text search over documents' editions (title, description, tags), behind one
-//! function: SQLite's FTS5 table `document_search` (kept in step by the writes in
-//! `documents.rs`, in their transactions), or PostgreSQL's `tsvector`s in each edition's
-//! language configuration (`simple` where PostgreSQL has none).
+//! function: SQLite's FTS5 table `document_search`, or on PostgreSQL each edition's
+//! `search_vector` (in its language's configuration, `simple` where PostgreSQL has none;
+//! title over description over tags) under a GIN index. Both are kept in step by the
+//! writes in `documents.rs`, in their transactions.
 
 use coalition_domain::coalition::WorkingGroupId;
 use coalition_domain::documents::{Document, DocumentKind, EditionLanguage};
@@ -38,14 +39,6 @@ pub const MATCH_START: char = '\u{E000}';
 /// Marks the end of a matched word in a raw snippet.
 pub const MATCH_END: char = '\u{E001}';
 
-/// The PostgreSQL text-search configuration of an edition language.
-const PG_CONFIGURATIONS: &str = "CASE e.language \
-    WHEN 'en' THEN 'english' WHEN 'fr' THEN 'french' WHEN 'es' THEN 'spanish' \
-    WHEN 'ru' THEN 'russian' WHEN 'ar' THEN 'arabic' WHEN 'pt' THEN 'portuguese' \
-    WHEN 'de' THEN 'german' WHEN 'it' THEN 'italian' WHEN 'nl' THEN 'dutch' \
-    WHEN 'tr' THEN 'turkish' WHEN 'id' THEN 'indonesian' \
-    ELSE 'simple' END::regconfig";
-
 impl Store {
     /// Editions matching `words` (every word must occur), best first, at most `limit`,
     /// archived documents left out. Visibility is the caller's to apply.
@@ -69,24 +62,28 @@ impl Store {
             }
         };
         let sql = if backend == DbBackend::Postgres {
-            let text = "e.title || ' ' || e.description || ' ' || d.tags";
             let query = bind(words.join(" ").into());
             let options = bind(
                 format!("StartSel={MATCH_START}, StopSel={MATCH_END}, MaxWords=25, MinWords=8")
                     .into(),
             );
+            // The words are parsed once per configuration, and each configuration's
+            // editions are found through the index with the query in their own language.
             let mut sql = format!(
                 "SELECT e.document_id AS document_id, e.language AS language, \
-                 ts_headline(c.cfg, e.title || ' ' || e.description, q.query, {options}) AS snippet \
-                 FROM document_edition e JOIN document d ON d.id = e.document_id \
-                 CROSS JOIN LATERAL (SELECT {PG_CONFIGURATIONS} AS cfg) c \
+                 ts_headline(e.search_config, e.title || ' ' || e.description, q.query, {options}) \
+                 AS snippet \
+                 FROM (SELECT c.oid::regconfig AS cfg FROM pg_ts_config c) c \
                  CROSS JOIN LATERAL (SELECT plainto_tsquery(c.cfg, {query}) AS query) q \
-                 WHERE to_tsvector(c.cfg, {text}) @@ q.query AND d.archived = false"
+                 JOIN document_edition e \
+                   ON e.search_config = c.cfg AND e.search_vector @@ q.query \
+                 JOIN document d ON d.id = e.document_id \
+                 WHERE d.archived = false"
             );
             narrow(&mut sql, filter, "e.language", &mut bind);
             let limit = bind((limit as i64).into());
             sql.push_str(&format!(
-                " ORDER BY ts_rank(to_tsvector(c.cfg, {text}), q.query) DESC, e.document_id DESC \
+                " ORDER BY ts_rank(e.search_vector, q.query) DESC, e.document_id DESC \
                  LIMIT {limit}"
             ));
             sql
@@ -164,10 +161,22 @@ fn narrow(
     }
 }
 
-/// Rewrites the SQLite search rows of a document from its editions and tags, inside the
-/// caller's transaction (PostgreSQL searches the editions directly).
+/// Rewrites the search entries of a document from its editions and tags, inside the
+/// caller's transaction: SQLite's rows, or PostgreSQL's configurations and vectors.
 pub(crate) async fn reindex(db: &impl ConnectionTrait, document: i32) -> Result<(), StoreError> {
-    if db.get_database_backend() != DbBackend::Sqlite {
+    if db.get_database_backend() == DbBackend::Postgres {
+        db.execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "UPDATE document_edition e SET \
+                search_config = document_search_config(e.language), \
+                search_vector = \
+                    setweight(to_tsvector(document_search_config(e.language), e.title), 'A') \
+                 || setweight(to_tsvector(document_search_config(e.language), e.description), 'B') \
+                 || setweight(to_tsvector(document_search_config(e.language), d.tags), 'C') \
+             FROM document d WHERE d.id = e.document_id AND e.document_id = $1",
+            [document.into()],
+        ))
+        .await?;
         return Ok(());
     }
     db.execute_raw(Statement::from_sql_and_values(

@@ -12,15 +12,50 @@ use coalition_domain::documents::{
 use coalition_domain::events::{Change, DocumentFacts};
 use coalition_domain::meetings::{MeetingId, Visibility};
 use coalition_domain::people::PersonId;
+use coalition_domain::policy::Standing;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, Set, Statement,
 };
 
 use crate::Store;
 use crate::activity::Recorded;
-use crate::entities::{document, document_edition, document_version};
+use crate::entities::{account, document, document_edition, document_version, membership};
 use crate::error::{StoreError, corrupt};
+use crate::outbox::{NewMail, enqueue};
+
+/// Builds a document change's mails from the document as it will be stored (its id is
+/// known only inside the transaction); they are queued in that transaction.
+pub type DocumentMails = Box<dyn FnOnce(&Document) -> Vec<NewMail> + Send>;
+
+/// A hold on the stored bytes of one SHA-256 while a purge decides to remove them or an
+/// upload makes sure they are there: a write transaction, which on SQLite excludes every
+/// other writer and on PostgreSQL holds an advisory lock on the hash until it ends.
+#[derive(Debug)]
+pub struct BlobGuard {
+    txn: DatabaseTransaction,
+    sha256: String,
+}
+
+/// The advisory-lock class of blob guards (PostgreSQL's two-key form: class, hash).
+const BLOB_LOCK_CLASS: i32 = 0x626c_6f62;
+
+impl BlobGuard {
+    /// Whether any version uses the bytes, as committed when the guard was taken or since.
+    pub async fn referenced(&self) -> Result<bool, StoreError> {
+        let count = document_version::Entity::find()
+            .filter(document_version::Column::Sha256.eq(self.sha256.as_str()))
+            .count(&self.txn)
+            .await?;
+        Ok(count > 0)
+    }
+
+    /// Lets others at the bytes again.
+    pub async fn release(self) -> Result<(), StoreError> {
+        self.txn.commit().await?;
+        Ok(())
+    }
+}
 
 /// The bytes of a new version, already kept in the blob store, and what describes them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,6 +92,7 @@ impl Store {
         meeting: Option<MeetingId>,
         draft: DocumentDraft,
         version: NewVersion,
+        mails: DocumentMails,
     ) -> Result<Recorded<Document>, StoreError> {
         let now = self.clock.now();
         let txn = self.begin_write().await?;
@@ -89,6 +125,7 @@ impl Store {
             .record(&txn, Some(actor), Change::DocumentUploaded(facts(&row)?))
             .await?;
         let document = load_document(&txn, row).await?;
+        enqueue_all(&txn, now, mails(&document)).await?;
         txn.commit().await?;
         Ok(Recorded::new(document, vec![event]))
     }
@@ -101,6 +138,7 @@ impl Store {
         id: DocumentId,
         language: EditionLanguage,
         version: NewVersion,
+        mails: DocumentMails,
     ) -> Result<Recorded<Document>, StoreError> {
         let now = self.clock.now();
         let txn = self.begin_write().await?;
@@ -149,6 +187,7 @@ impl Store {
             )
             .await?;
         let document = load_document(&txn, row).await?;
+        enqueue_all(&txn, now, mails(&document)).await?;
         txn.commit().await?;
         Ok(Recorded::new(document, vec![event]))
     }
@@ -209,6 +248,7 @@ impl Store {
         actor: PersonId,
         id: DocumentId,
         archived: bool,
+        mails: DocumentMails,
     ) -> Result<Recorded<Document>, StoreError> {
         let txn = self.begin_write().await?;
         let row = find_document(&txn, id).await?;
@@ -223,6 +263,7 @@ impl Store {
         };
         let event = self.record(&txn, Some(actor), change).await?;
         let document = load_document(&txn, row).await?;
+        enqueue_all(&txn, self.clock.now(), mails(&document)).await?;
         txn.commit().await?;
         Ok(Recorded::new(document, vec![event]))
     }
@@ -329,6 +370,51 @@ impl Store {
         load_documents(&self.db, rows).await
     }
 
+    /// Takes the [`BlobGuard`] of `sha256`, waiting while another holds it.
+    pub async fn guard_blob(&self, sha256: &str) -> Result<BlobGuard, StoreError> {
+        let txn = self.begin_write().await?;
+        if txn.get_database_backend() == DbBackend::Postgres {
+            txn.execute_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "SELECT pg_advisory_xact_lock($1, hashtext($2))",
+                [BLOB_LOCK_CLASS.into(), sha256.into()],
+            ))
+            .await?;
+        }
+        Ok(BlobGuard {
+            txn,
+            sha256: sha256.to_owned(),
+        })
+    }
+
+    /// What `person` may do as stored, for deciding whether a mail may tell them about
+    /// something; `None` when there is no such account.
+    pub async fn standing(&self, person: PersonId) -> Result<Option<Standing>, StoreError> {
+        let Some(account) = account::Entity::find()
+            .filter(account::Column::PersonId.eq(person.0))
+            .one(&self.db)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let memberships = membership::Entity::find()
+            .filter(membership::Column::PersonId.eq(person.0))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(crate::membership::membership_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Some(Standing {
+            person,
+            is_admin: account.is_admin,
+            disabled: account.disabled_at.is_some(),
+            memberships: memberships
+                .into_iter()
+                .map(|m| (m.working_group_id, (m.role, m.status)))
+                .collect(),
+        }))
+    }
+
     /// Whether any version still keeps the bytes of `sha256`.
     pub async fn blob_referenced(&self, sha256: &str) -> Result<bool, StoreError> {
         let count = document_version::Entity::find()
@@ -337,6 +423,17 @@ impl Store {
             .await?;
         Ok(count > 0)
     }
+}
+
+async fn enqueue_all(
+    db: &impl ConnectionTrait,
+    now: chrono::DateTime<chrono::Utc>,
+    mails: Vec<NewMail>,
+) -> Result<(), StoreError> {
+    for mail in mails {
+        enqueue(db, mail, now).await?;
+    }
+    Ok(())
 }
 
 async fn find_document(

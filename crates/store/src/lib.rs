@@ -23,7 +23,7 @@ pub use accounts::{AccountChange, NewAccount, NewMailFor, NewToken};
 pub use activity::Recorded;
 pub use connection::{Backend, DatabaseSettings, PoolStatus, Store};
 pub use document_search::{MATCH_END, MATCH_START, SearchFilter, SearchHit};
-pub use documents::{DocumentOwner, NewVersion};
+pub use documents::{BlobGuard, DocumentMails, DocumentOwner, NewVersion};
 pub use error::StoreError;
 pub use invitations::NewInvitation;
 pub use joining::Decision;

@@ -103,6 +103,8 @@ pub struct HttpLimits {
     pub max_body_bytes: usize,
     /// Longest a request may take (503 beyond).
     pub request_timeout: Duration,
+    /// Longest an upload (a multipart request) or a download may take instead.
+    pub transfer_timeout: Duration,
     /// Serve `/metrics` on this router.
     pub metrics_route: bool,
     /// Count requests for metrics.
@@ -148,7 +150,10 @@ pub fn router(state: AppState, limits: HttpLimits) -> Router {
         .option_layer(cors(&limits))
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(axum::middleware::from_fn_with_state(
-            limits.request_timeout,
+            TimeLimits {
+                request: limits.request_timeout,
+                transfer: limits.transfer_timeout,
+            },
             time_limit,
         ))
         .layer(DefaultBodyLimit::max(limits.max_body_bytes));
@@ -226,12 +231,43 @@ fn cors(limits: &HttpLimits) -> Option<CorsLayer> {
     )
 }
 
-/// Answers 503 with a typed error when a request outlives `server.request_timeout_secs`.
+/// How long requests may take: most, and those that carry or fetch a file.
+#[derive(Debug, Clone, Copy)]
+struct TimeLimits {
+    request: Duration,
+    transfer: Duration,
+}
+
+impl TimeLimits {
+    /// A multipart request carries files whose upload the client's link paces, and a
+    /// download may wait on a remote store: both get the transfer limit.
+    fn for_request(&self, request: &axum::extract::Request) -> Duration {
+        let multipart = request
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok())
+            .is_some_and(|value| {
+                value
+                    .trim_start()
+                    .to_ascii_lowercase()
+                    .starts_with("multipart/form-data")
+            });
+        if multipart || request.uri().path().starts_with("/files/") {
+            self.transfer
+        } else {
+            self.request
+        }
+    }
+}
+
+/// Answers 503 with a typed error when a request outlives `server.request_timeout_secs`
+/// (`storage.transfer_timeout_secs` for uploads and downloads).
 async fn time_limit(
-    State(limit): State<Duration>,
+    State(limits): State<TimeLimits>,
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response<axum::body::Body> {
+    let limit = limits.for_request(&request);
     match tokio::time::timeout(limit, next.run(request)).await {
         Ok(response) => response,
         Err(_) => {

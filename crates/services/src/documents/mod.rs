@@ -4,6 +4,7 @@
 
 pub mod blobs;
 mod links;
+mod mails;
 
 use std::io::{Read, Seek};
 use std::ops::Range;
@@ -15,12 +16,17 @@ use coalition_domain::documents::{
     Document, DocumentDraft, DocumentFields, DocumentId, DocumentPatch, DocumentPatchFields,
     DocumentVersion, DocumentVersionId, EditionLanguage, MediaType, clean_file_name, parse_note,
 };
+use coalition_domain::mail::DocumentNoticeKind;
 use coalition_domain::meetings::{MeetingId, Visibility};
+use coalition_domain::people::PersonId;
 use coalition_domain::policy::{self, Action, Viewer};
-use coalition_store::{DocumentOwner, MATCH_END, MATCH_START, NewVersion, SearchFilter, SearchHit};
+use coalition_store::{
+    DocumentMails, DocumentOwner, MATCH_END, MATCH_START, NewVersion, Recorded, SearchFilter,
+    SearchHit,
+};
 use sha2::{Digest, Sha256};
 
-pub use blobs::{BlobError, BlobStore, BlobStream, ObjectBlobStore};
+pub use blobs::{BlobError, BlobStore, BlobStream, ObjectBlobStore, S3Options};
 pub use links::{DownloadLinks, LinkKey};
 
 use crate::{ServiceError, Services};
@@ -38,6 +44,21 @@ pub struct UploadedFile {
 /// How much of a file the magic-number reader looks at: enough for the entry names of an
 /// Office or OpenDocument zip.
 const SNIFF_BYTES: usize = 64 * 1024;
+
+/// Where an upload's rows go once its bytes are kept.
+enum UploadTarget {
+    /// A new document with its first version.
+    Document {
+        group: Option<WorkingGroupId>,
+        meeting: Option<MeetingId>,
+        draft: DocumentDraft,
+    },
+    /// A new version of a document's edition.
+    Version {
+        document: DocumentId,
+        language: EditionLanguage,
+    },
+}
 
 /// A file examined: its cleaned name, size, hash and the media type its bytes show.
 #[derive(Debug)]
@@ -82,14 +103,15 @@ impl Services {
         }
         let draft = DocumentDraft::parse(fields)?;
         let note = parse_note(note)?;
-        let examined = self.keep(file, note).await?;
-        let sha256 = examined.version.sha256.clone();
-        let result = self
-            .store
-            .insert_document(actor, group, meeting, draft, examined.version)
-            .await;
-        let recorded = self.unless_failed(result, &sha256).await?;
-        Ok(self.announce(recorded).await)
+        let mails = self
+            .document_mails(group, actor, DocumentNoticeKind::Uploaded, None)
+            .await?;
+        let target = UploadTarget::Document {
+            group,
+            meeting,
+            draft,
+        };
+        self.upload_detached(actor, target, file, note, mails).await
     }
 
     /// Adds a version to the `language` edition of a document (opening the edition if it
@@ -107,14 +129,73 @@ impl Services {
         let actor = crate::actor(viewer)?;
         let language = EditionLanguage::parse(language)?;
         let note = parse_note(note)?;
-        let examined = self.keep(file, note).await?;
-        let sha256 = examined.version.sha256.clone();
-        let result = self
-            .store
-            .insert_document_version(actor, id, language, examined.version)
-            .await;
-        let recorded = self.unless_failed(result, &sha256).await?;
-        Ok(self.announce(recorded).await)
+        let mails = self
+            .document_mails(
+                document.working_group,
+                actor,
+                DocumentNoticeKind::VersionAdded,
+                Some(language),
+            )
+            .await?;
+        let target = UploadTarget::Version {
+            document: id,
+            language,
+        };
+        self.upload_detached(actor, target, file, note, mails).await
+    }
+
+    /// Keeps the bytes, writes the rows, and makes sure the bytes are still there once
+    /// they are committed, in a task of its own: a client that goes away, or a request
+    /// that times out, cannot stop it halfway and leave bytes without rows.
+    async fn upload_detached(
+        &self,
+        actor: PersonId,
+        target: UploadTarget,
+        file: UploadedFile,
+        note: String,
+        mails: DocumentMails,
+    ) -> Result<Document, ServiceError> {
+        let services = self.clone();
+        let task = tokio::spawn(async move {
+            let examined = services.keep(file, note).await?;
+            let sha256 = examined.version.sha256.clone();
+            let result = match target {
+                UploadTarget::Document {
+                    group,
+                    meeting,
+                    draft,
+                } => {
+                    services
+                        .store
+                        .insert_document(actor, group, meeting, draft, examined.version, mails)
+                        .await
+                }
+                UploadTarget::Version { document, language } => {
+                    services
+                        .store
+                        .insert_document_version(actor, document, language, examined.version, mails)
+                        .await
+                }
+            };
+            let recorded: Recorded<Document> = services.unless_failed(result, &sha256).await?;
+            // The version is committed: a failure here is for the operators, not the client.
+            if let Err(error) = services.still_kept(&sha256, examined.content).await {
+                tracing::error!(%error, sha256, "could not check the bytes of a new version");
+            }
+            Ok::<_, ServiceError>(services.announce(recorded).await)
+        });
+        task.await
+            .map_err(|error| ServiceError::internal(error.to_string()))?
+    }
+
+    /// A purge of other versions with the same bytes may have removed them between their
+    /// keeping and the commit of this version (it found them unused): put them back. The
+    /// guard orders this check after any such removal.
+    async fn still_kept(&self, sha256: &str, content: std::fs::File) -> Result<(), ServiceError> {
+        let guard = self.store.guard_blob(sha256).await?;
+        self.blobs.put_file(sha256, content).await?;
+        guard.release().await?;
+        Ok(())
     }
 
     /// Changes a document's metadata: its writers.
@@ -142,9 +223,20 @@ impl Services {
         let document = self.document_for(viewer, id).await?;
         policy::ensure(viewer, Action::WriteDocument(document.working_group))?;
         let actor = crate::actor(viewer)?;
+        let mails: DocumentMails = if archived && !document.archived {
+            self.document_mails(
+                document.working_group,
+                actor,
+                DocumentNoticeKind::Archived,
+                None,
+            )
+            .await?
+        } else {
+            Box::new(|_| Vec::new())
+        };
         let recorded = self
             .store
-            .set_document_archived(actor, id, archived)
+            .set_document_archived(actor, id, archived, mails)
             .await?;
         Ok(self.announce(recorded).await)
     }
@@ -163,12 +255,15 @@ impl Services {
             .await;
         let mut removed = 0;
         for sha256 in unreferenced {
-            // An upload of the same bytes may have come since the commit: keep them then.
-            if self.store.blob_referenced(&sha256).await? {
-                continue;
+            // An upload of the same bytes may have committed since: keep them then. One
+            // still in flight checks under the same guard once it commits, and puts back
+            // what this removed.
+            let guard = self.store.guard_blob(&sha256).await?;
+            if !guard.referenced().await? {
+                self.blobs.delete(&sha256).await?;
+                removed += 1;
             }
-            self.blobs.delete(&sha256).await?;
-            removed += 1;
+            guard.release().await?;
         }
         Ok(removed)
     }
