@@ -189,12 +189,15 @@ impl BlobStore for ObjectBlobStore {
         let (first, mut file) = read_chunk(file, PART + 1).await?;
         if first.len() <= PART {
             // Small enough for one request, which is all-or-nothing by itself.
-            self.store.put(&path, PutPayload::from(first)).await?;
+            self.store
+                .put(&path, PutPayload::from(first))
+                .await
+                .map_err(write_error)?;
             return Ok(());
         }
         // A multipart upload shows nothing until it completes; on failure it is aborted,
         // so no parts linger.
-        let upload = self.store.put_multipart(&path).await?;
+        let upload = self.store.put_multipart(&path).await.map_err(write_error)?;
         let mut writer = WriteMultipart::new_with_chunk_size(upload, PART);
         writer.write(&first);
         loop {
@@ -211,11 +214,11 @@ impl BlobStore for ObjectBlobStore {
             }
             if let Err(error) = writer.wait_for_capacity(2).await {
                 let _ = writer.abort().await;
-                return Err(error.into());
+                return Err(write_error(error));
             }
             writer.write(&chunk);
         }
-        writer.finish().await?;
+        writer.finish().await.map_err(write_error)?;
         Ok(())
     }
 
@@ -234,6 +237,11 @@ impl BlobStore for ObjectBlobStore {
             Err(error) => Err(error.into()),
         }
     }
+}
+
+/// A failed write: "not found" there means a missing bucket or folder, the store's fault.
+fn write_error(error: object_store::Error) -> BlobError {
+    BlobError::Store(error.to_string())
 }
 
 /// Reads up to `limit` bytes of `file` off the async runtime; fewer only at its end.
