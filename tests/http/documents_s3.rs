@@ -227,3 +227,53 @@ async fn a_failed_s3_upload_leaves_no_row_and_no_object() {
         app.finish().await;
     }
 }
+
+#[tokio::test]
+async fn a_version_uploaded_while_its_bytes_are_purged_keeps_them() {
+    const PURGE: &str = "mutation($id: ID!) { purgeDocument(documentId: $id) }";
+    for backend in backends() {
+        for storage in Storage::all("purge-race", backend).await {
+            let label = format!("{backend}/{}", storage.name());
+            let (app, _, group_id, member) = with_member(storage.spawn(backend).await).await;
+            let (_, admin) =
+                coalition_tests::accounts::administrator(&app, "Secretariat", "sec@example.org")
+                    .await;
+            for round in 0..4 {
+                let bytes = format!("Round {round} of the purge race.\n").into_bytes();
+                let (_, body) = upload(
+                    &app,
+                    Some(&member),
+                    UPLOAD,
+                    json!({ "input": input(&group_id, "GROUP") }),
+                    "first.txt",
+                    bytes.clone(),
+                )
+                .await;
+                let first = body["data"]["uploadDocument"]["id"]
+                    .as_str()
+                    .unwrap_or_else(|| panic!("[{label}] {body}"))
+                    .to_owned();
+                // The purge of the only user of the bytes races an upload of the same bytes.
+                let purge = app.graphql_as(&admin, PURGE, json!({ "id": first }));
+                let second = upload(
+                    &app,
+                    Some(&member),
+                    UPLOAD,
+                    json!({ "input": input(&group_id, "GROUP") }),
+                    "second.txt",
+                    bytes.clone(),
+                );
+                let ((_, purged), (_, uploaded)) = tokio::join!(purge, second);
+                assert!(purged["errors"].is_null(), "[{label}] {purged}");
+                let path = uploaded["data"]["uploadDocument"]["edition"]["versions"][0]["path"]
+                    .as_str()
+                    .unwrap_or_else(|| panic!("[{label}] {uploaded}"))
+                    .to_owned();
+                let response = download(&app, &path, Some(&member), &[]).await;
+                assert_eq!(response.status(), 200, "[{label}] round {round}");
+                assert_eq!(response.bytes().await.unwrap().to_vec(), bytes);
+            }
+            app.finish().await;
+        }
+    }
+}
