@@ -441,14 +441,44 @@ async fn schedules(address: &str, clients: usize) -> (Vec<Vec<Request>>, Vec<Vec
 }
 
 /// Runs the dashboard and the mix against `binary` over `database`; returns the dashboard's
-/// throughput.
-async fn measure_server(label: &str, binary: &Path, database: &Database, options: &Options) -> f64 {
+/// throughput. First checks that the baseline at `baseline` answers the dashboard with the
+/// same JSON as the server (signed in as the clients are).
+async fn measure_server(
+    label: &str,
+    binary: &Path,
+    database: &Database,
+    options: &Options,
+    baseline: &str,
+) -> f64 {
     let mut command = Command::new(binary);
     database.environment(&mut command);
     command.arg("serve");
     let server = Process::start(command);
     let (dashboards, mixes) = schedules(&server.address, options.clients).await;
-    // A short warm-up: caches, pool connections, statement caches.
+    let client = reqwest::Client::new();
+    let request = &dashboards[0][0];
+    let ours = post(
+        &client,
+        &server.address,
+        request.token.as_deref(),
+        &request.body,
+    )
+    .await;
+    let theirs = post(&client, baseline, None, &request.body).await;
+    if ours == theirs {
+        println!(
+            "[{}] {label:<28} answers the dashboard exactly as the baseline does",
+            database.label
+        );
+    } else {
+        println!(
+            "[{}] WARNING: {label} and the baseline answer differently:\n  server:   {:.400}\n  baseline: {:.400}",
+            database.label,
+            ours.to_string(),
+            theirs.to_string()
+        );
+    }
+    // A short warm-up: caches, pool connections, prepared statements.
     drive(&server.address, dashboards.clone(), 1).await;
     let dashboard = drive(&server.address, dashboards, options.seconds).await;
     println!(
@@ -459,61 +489,31 @@ async fn measure_server(label: &str, binary: &Path, database: &Database, options
     let mix = drive(&server.address, mixes, options.seconds).await;
     println!("[{}] {label:<28} mix       {}", database.label, mix.line());
     println!(
-        "[{}] {label:<28} peak server RSS {:.1} MiB",
+        "[{}] {label:<28} peak RSS {:.1} MiB",
         database.label,
         server.peak_mib()
     );
     dashboard.per_second()
 }
 
-/// Starts the baseline over `database`, checks that it answers what the server answers, and
-/// measures it; returns its throughput.
-async fn measure_baseline(server: &Path, database: &Database, options: &Options) -> f64 {
-    let mut command = Command::new(std::env::current_exe().unwrap());
-    command.args(["--baseline-serve", &database.url]);
-    let baseline = Process::start(command);
-    // The same answer as our server's, to the byte's meaning.
-    let mut reference = Command::new(server);
-    database.environment(&mut reference);
-    reference.arg("serve");
-    let reference = Process::start(reference);
-    let client = reqwest::Client::new();
-    let dashboard = body(DASHBOARD, json!({}));
-    let ours = post(&client, &reference.address, None, &dashboard).await;
-    let theirs = post(&client, &baseline.address, None, &dashboard).await;
-    drop(reference);
-    if ours == theirs {
-        println!(
-            "[{}] baseline answers the dashboard exactly as the server does",
-            database.label
-        );
-    } else {
-        println!(
-            "[{}] WARNING: baseline and server answers differ:\n  server:   {:.300}\n  baseline: {:.300}",
-            database.label,
-            ours.to_string(),
-            theirs.to_string()
-        );
-    }
-    let schedule = vec![
-        vec![Request {
-            body: dashboard,
-            token: None
-        }];
-        options.clients
-    ];
+/// Measures the baseline at `address` on the dashboard; returns its throughput.
+async fn measure_baseline(baseline: &Process, database: &Database, options: &Options) -> f64 {
+    let request = Request {
+        body: body(DASHBOARD, json!({})),
+        token: None,
+    };
+    let schedule = vec![vec![request]; options.clients];
     drive(&baseline.address, schedule.clone(), 1).await;
     let figures = drive(&baseline.address, schedule, options.seconds).await;
+    let label = "raw-SQL baseline (axum+sqlx)";
     println!(
-        "[{}] {:<28} dashboard {}",
+        "[{}] {label:<28} dashboard {}",
         database.label,
-        "raw-SQL baseline (axum+sqlx)",
         figures.line()
     );
     println!(
-        "[{}] {:<28} peak RSS {:.1} MiB",
+        "[{}] {label:<28} peak RSS {:.1} MiB",
         database.label,
-        "raw-SQL baseline",
         baseline.peak_mib()
     );
     figures.per_second()
@@ -521,19 +521,36 @@ async fn measure_baseline(server: &Path, database: &Database, options: &Options)
 
 async fn run(database: Database, options: &Options) {
     database.seed(&options.server, options.scale);
-    let baseline = measure_baseline(&options.server, &database, options).await;
-    let ours = measure_server("coalition (mimalloc)", &options.server, &database, options).await;
+    let mut command = Command::new(std::env::current_exe().unwrap());
+    command.args(["--baseline-serve", &database.url]);
+    let baseline = Process::start(command);
+    let reference = measure_baseline(&baseline, &database, options).await;
+    let ours = measure_server(
+        "coalition (mimalloc)",
+        &options.server,
+        &database,
+        options,
+        &baseline.address,
+    )
+    .await;
     println!(
         "[{}] dashboard throughput: {:.2}x the raw-SQL baseline",
         database.label,
-        ours / baseline
+        ours / reference
     );
     if let Some(system) = &options.system_alloc {
-        let theirs = measure_server("coalition (system malloc)", system, &database, options).await;
+        let theirs = measure_server(
+            "coalition (system malloc)",
+            system,
+            &database,
+            options,
+            &baseline.address,
+        )
+        .await;
         println!(
-            "[{}] dashboard throughput with the system allocator: {:.2}x the raw-SQL baseline; mimalloc/system: {:.2}",
+            "[{}] with the system allocator: {:.2}x the raw-SQL baseline; mimalloc / system: {:.2}",
             database.label,
-            theirs / baseline,
+            theirs / reference,
             ours / theirs
         );
     }
