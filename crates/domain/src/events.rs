@@ -61,6 +61,21 @@ pub enum Change {
         /// Working groups created.
         working_groups: u64,
     },
+    /// The demo population (`coalition seed --demo`) was loaded.
+    #[serde(rename = "coalition.demo_seeded")]
+    DemoSeeded {
+        /// The coalition.
+        #[serde(rename = "subjectId")]
+        coalition: i32,
+        /// Demo people created.
+        people: u64,
+        /// Memberships created.
+        memberships: u64,
+        /// Meetings and series created.
+        meetings: u64,
+        /// Documents created.
+        documents: u64,
+    },
     /// Someone created an account (or an administrator was created).
     #[serde(rename = "person.registered")]
     PersonRegistered {
@@ -368,6 +383,7 @@ impl Change {
     pub fn verb(&self) -> &'static str {
         match self {
             Change::CoalitionSeeded { .. } => "coalition.seeded",
+            Change::DemoSeeded { .. } => "coalition.demo_seeded",
             Change::PersonRegistered { .. } => "person.registered",
             Change::PasswordChanged(_) => "account.password_changed",
             Change::EmailVerified(_) => "account.email_verified",
@@ -411,7 +427,9 @@ impl Change {
     /// What it happened to.
     pub fn subject(&self) -> Subject {
         match self {
-            Change::CoalitionSeeded { coalition, .. } => Subject::Coalition(*coalition),
+            Change::CoalitionSeeded { coalition, .. } | Change::DemoSeeded { coalition, .. } => {
+                Subject::Coalition(*coalition)
+            }
             Change::PersonRegistered { person, .. } => Subject::Person(*person),
             Change::PasswordChanged(account)
             | Change::EmailVerified(account)

@@ -271,7 +271,9 @@ impl Action {
     /// ask to see what it is about, so a subscription never shows what a query hides.
     pub fn read_change(change: &Change) -> Action {
         match change {
-            Change::CoalitionSeeded { .. } | Change::JoinPolicyChanged { .. } => Action::ReadPublic,
+            Change::CoalitionSeeded { .. }
+            | Change::DemoSeeded { .. }
+            | Change::JoinPolicyChanged { .. } => Action::ReadPublic,
             Change::PersonRegistered { person, .. } => Action::ViewPrivateProfile(*person),
             Change::PasswordChanged(account)
             | Change::EmailVerified(account)

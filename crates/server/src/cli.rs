@@ -24,8 +24,21 @@ pub enum Command {
     Serve,
     /// Apply pending database migrations, then exit.
     Migrate,
-    /// Load the OER Dynamic Coalition (idempotent), then exit.
-    Seed,
+    /// Load the OER Dynamic Coalition (idempotent), then exit; with `--demo`, a demo
+    /// population too.
+    Seed {
+        /// Also generate demo people (addresses at @demo.invalid, one shared password),
+        /// memberships, meetings and documents: the same for the same scale and day. Adds
+        /// nothing when demo people exist already.
+        #[arg(long)]
+        demo: bool,
+        /// How many demo people.
+        #[arg(long, default_value_t = 1000, requires = "demo")]
+        scale: u32,
+        /// Add the demo population even though the database holds real people.
+        #[arg(long, requires = "demo")]
+        force: bool,
+    },
     /// Make an account a coalition administrator; when the address has no account, create
     /// one (already verified) with the password read from standard input.
     CreateAdmin {

@@ -12,8 +12,16 @@ use coalition_server::config::Settings;
 use coalition_server::{
     StartError, build_mail_worker, build_services, prepare_store, start, telemetry,
 };
+use coalition_services::ServiceError;
 use coalition_services::accounts::AdminProfile;
 use coalition_store::Backend;
+use coalition_store::demo::DemoOutcome;
+
+// A server allocator: fewer cycles in malloc/free and less fragmentation under concurrent
+// requests than glibc's (BENCHMARKS.md, "API benchmark").
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -84,7 +92,12 @@ async fn run(command: Command, settings: Settings) -> Result<(), Failure> {
             tracing::info!("migrations applied");
             Ok(())
         }
-        Command::Seed => {
+        Command::Seed {
+            demo: true,
+            scale,
+            force,
+        } => seed_demo(settings, clock, scale, force).await,
+        Command::Seed { demo: false, .. } => {
             let mut settings = settings;
             settings.database.seed_on_start = false;
             let store = prepare_store(&settings, &clock).await?;
@@ -150,6 +163,43 @@ async fn run(command: Command, settings: Settings) -> Result<(), Failure> {
         }
         Command::Backup { output } => backup(settings, &clock, &output).await,
         Command::ExportSchema { .. } => Ok(()),
+    }
+}
+
+/// `coalition seed --demo --scale N [--force]`: prints what it added (or why not) on one line.
+async fn seed_demo(
+    settings: Settings,
+    clock: Clock,
+    scale: u32,
+    force: bool,
+) -> Result<(), Failure> {
+    let mut settings = settings;
+    settings.database.seed_on_start = false;
+    let store = prepare_store(&settings, &clock).await?;
+    let services = build_services(&settings, store, None).await?;
+    let started = std::time::Instant::now();
+    match services.seed_demo(scale, force).await {
+        Ok(DemoOutcome::Seeded(report)) => {
+            println!(
+                "demo seeded in {:.1} s: {}",
+                started.elapsed().as_secs_f64(),
+                coalition_services::demo::describe(&report)
+            );
+            Ok(())
+        }
+        Ok(DemoOutcome::AlreadySeeded { people }) => {
+            println!("demo data present already ({people} people): nothing added");
+            Ok(())
+        }
+        Ok(DemoOutcome::RealPeoplePresent { people }) => Err(Failure {
+            message: format!("the database holds {people} people who are not demo people"),
+            exit_code: 3,
+        }),
+        Err(ServiceError::Conflict { message, .. }) => Err(Failure {
+            message,
+            exit_code: 3,
+        }),
+        Err(error) => Err(error.to_string().into()),
     }
 }
 

@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod agenda;
 pub mod calendar;
+pub mod demo;
 pub mod documents;
 mod error;
 pub mod live;

@@ -7,6 +7,7 @@ mod agenda;
 mod balance;
 mod coalition;
 mod connection;
+pub mod demo;
 mod document_search;
 mod documents;
 pub mod entities;
