@@ -33,7 +33,7 @@ use content::{DocumentText, region_names};
 pub const DEMO_EMAIL_DOMAIN: &str = "demo.invalid";
 
 /// The seed of the generator: the coalition's launch date.
-const DEMO_SEED: u64 = 2020_03_02;
+const DEMO_SEED: u64 = 20_200_302;
 
 /// Rows per multi-row INSERT: well under SQLite's and PostgreSQL's bound-parameter limits.
 const CHUNK: usize = 500;
