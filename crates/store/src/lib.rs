@@ -18,6 +18,7 @@ mod membership;
 mod outbox;
 mod people;
 mod seed;
+mod statements;
 
 pub use accounts::{AccountChange, NewAccount, NewMailFor, NewToken};
 pub use activity::Recorded;
@@ -30,3 +31,4 @@ pub use joining::Decision;
 pub use meetings::{CalendarFeedInfo, MeetingMails, MeetingScope};
 pub use outbox::{Claim, ClaimedMail, DeliveryOutcome, MailUnavailable, NewMail, OutboxMessage};
 pub use seed::SeedReport;
+pub use statements::{StatementTally, statements_total};

@@ -22,6 +22,7 @@ use coalition_domain::language::Language;
 use coalition_domain::policy::Viewer;
 use coalition_services::ServiceError;
 use coalition_services::accounts::ClientAddress;
+use coalition_store::StatementTally;
 use serde_json::{Map, Value, json};
 use tracing::Instrument;
 
@@ -476,7 +477,11 @@ async fn execute_with_uploads(
     }
     // Inside the request's span, so its lines carry the request id too.
     let span = tracing::info_span!("graphql", operation = name.as_deref().unwrap_or_default());
-    let response = state.schema.execute(request).instrument(span).await;
+    // The statements the operation runs.
+    let tally = StatementTally::new();
+    let execution = state.schema.execute(request);
+    let response = tally.clone().scope(execution).instrument(span).await;
+    crate::metrics::record_statements(name.as_deref(), tally.count());
     let request_error = request_error_of(&response);
     let outcome = match (request_error, response.errors.is_empty()) {
         (true, _) => "request_error",
