@@ -24,4 +24,5 @@ mod members;
 mod membership;
 mod operations;
 mod privacy;
+mod statements;
 mod storage;

@@ -5,6 +5,7 @@ mod accounts;
 mod activity;
 mod agenda;
 mod balance;
+mod batches;
 mod coalition;
 mod connection;
 mod document_search;
@@ -22,6 +23,7 @@ mod statements;
 
 pub use accounts::{AccountChange, NewAccount, NewMailFor, NewToken};
 pub use activity::Recorded;
+pub use batches::{MAX_KEYS_PER_STATEMENT, MemberPages};
 pub use connection::{Backend, DatabaseSettings, PoolStatus, Store};
 pub use document_search::{MATCH_END, MATCH_START, SearchFilter, SearchHit};
 pub use documents::{DocumentOwner, NewVersion};
