@@ -26,4 +26,5 @@ mod members;
 mod membership;
 mod operations;
 mod privacy;
+mod statements;
 mod storage;

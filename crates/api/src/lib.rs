@@ -13,6 +13,7 @@ mod ids;
 mod language;
 mod limits;
 mod live;
+mod loaders;
 mod meetings;
 mod membership;
 mod node;
@@ -25,6 +26,7 @@ pub use context::{ApiContext, RequestLanguage};
 pub use error::{ApiError, ErrorCode};
 pub use limits::{INTROSPECTION_MAX_DEPTH, QueryLimits};
 pub use live::LiveSession;
+pub use loaders::{Loaders, LocalLoads};
 
 /// The root query: one part per feature, merged.
 #[derive(MergedObject, Default)]
@@ -66,6 +68,7 @@ fn builder() -> SchemaBuilder<Query, Mutation, Subscription> {
 /// Builds the schema the server runs, with its data and limits.
 pub fn build_schema(context: ApiContext, limits: QueryLimits) -> CoalitionSchema {
     let builder = builder()
+        .extension(loaders::LoadersExtension(context.store.clone()))
         .data(context)
         .extension(limits::LimitsExtension(limits))
         .extension(diagnostics::Diagnostics);

@@ -12,6 +12,9 @@ use crate::coalition::WorkingGroup;
 use crate::context::{api, viewer};
 use crate::error::ApiError;
 use crate::ids::{NodeKind, decode_id_of, global_id};
+use crate::loaders::{
+    ActionItemsOf, AgendaOf, AnswerOf, GroupMeetings, OpenItemsBefore, RsvpCountsOf, loaders,
+};
 use crate::people::Person;
 
 /// Who may see a meeting.
@@ -137,15 +140,19 @@ impl Meeting {
     /// The group; null for a coalition-wide plenary.
     async fn working_group(&self, ctx: &Context<'_>) -> Result<Option<WorkingGroup>, ApiError> {
         match self.0.working_group {
-            Some(group) => Ok(Some(WorkingGroup(
-                api(ctx)?.store.working_group(group).await?,
-            ))),
+            Some(group) => match loaders(ctx)?.one(group).await? {
+                Some(group) => Ok(Some(WorkingGroup(group))),
+                None => Err(ApiError::not_found("working group")),
+            },
             None => Ok(None),
         }
     }
     /// How many answered yes, no and maybe.
     async fn rsvp_counts(&self, ctx: &Context<'_>) -> Result<RsvpCounts, ApiError> {
-        let counts = api(ctx)?.store.rsvp_counts(self.0.id).await?;
+        let counts = loaders(ctx)?
+            .one(RsvpCountsOf(self.0.id))
+            .await?
+            .unwrap_or_default();
         let count = |answer| {
             counts
                 .iter()
@@ -163,11 +170,12 @@ impl Meeting {
         let Some(me) = viewer(ctx).person_id() else {
             return Ok(None);
         };
-        let answers = api(ctx)?.store.rsvps(self.0.id).await?;
-        Ok(answers
-            .into_iter()
-            .find(|(person, _)| *person == me)
-            .map(|(_, answer)| answer.into()))
+        let key = AnswerOf {
+            meeting: self.0.id,
+            person: me,
+        };
+        let answer = loaders(ctx)?.one(key).await?;
+        Ok(answer.map(Into::into))
     }
     /// The meeting's papers and minutes the viewer may see, newest first.
     #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
@@ -184,14 +192,19 @@ impl Meeting {
 
     /// The agenda, in order.
     async fn agenda(&self, ctx: &Context<'_>) -> Result<Vec<AgendaItem>, ApiError> {
-        let items = api(ctx)?.store.agenda(self.0.id).await?;
-        Ok(items.into_iter().map(AgendaItem).collect())
+        let items = loaders(ctx)?.one(AgendaOf(self.0.id)).await?;
+        Ok(items
+            .unwrap_or_default()
+            .into_iter()
+            .map(AgendaItem)
+            .collect())
     }
 
     /// Action items raised at this meeting.
     async fn action_items(&self, ctx: &Context<'_>) -> Result<Vec<ActionItem>, ApiError> {
-        let items = api(ctx)?.store.action_items_of(self.0.id).await?;
+        let items = loaders(ctx)?.one(ActionItemsOf(self.0.id)).await?;
         Ok(items
+            .unwrap_or_default()
             .into_iter()
             .filter_map(|item| ActionItem::visible_to(viewer(ctx), item, &self.0))
             .collect())
@@ -210,19 +223,21 @@ impl Meeting {
             Some(start) => api.services.occurrence("occurrenceStart", &self.0, start)?,
             None => self.0.next_to_begin(api.services.now()),
         };
-        let items = api
-            .store
-            .open_action_items(self.0.working_group, before)
-            .await?;
-        let mut visible = Vec::with_capacity(items.len());
-        for item in items {
-            // A meeting that cannot be read hides its items, as one the viewer may not see.
-            let Ok(raised_at) = api.store.meeting(item.meeting).await else {
-                continue;
-            };
-            visible.extend(ActionItem::visible_to(viewer(ctx), item, &raised_at));
-        }
-        Ok(visible)
+        let loaders = loaders(ctx)?;
+        let key = OpenItemsBefore {
+            group: self.0.working_group,
+            before,
+        };
+        let items = loaders.one(key).await?.unwrap_or_default();
+        let raised_at = loaders.many(items.iter().map(|item| item.meeting)).await?;
+        Ok(items
+            .into_iter()
+            .filter_map(|item| {
+                // A meeting that cannot be read hides its items, as one the viewer may not see.
+                let meeting = raised_at.get(&item.meeting)?;
+                ActionItem::visible_to(viewer(ctx), item, meeting)
+            })
+            .collect())
     }
 
     /// Who took part in the occurrence starting at `occurrenceStart` (the first when not
@@ -402,10 +417,10 @@ pub(crate) async fn group_meetings(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> Result<Vec<MeetingOccurrence>, ApiError> {
-    let found = api(ctx)?
-        .services
-        .group_meetings(viewer(ctx), group, from, to)
-        .await?;
+    coalition_services::meetings::check_window(from, to)?;
+    let key = GroupMeetings { group, from, to };
+    let meetings = loaders(ctx)?.one(key).await?.unwrap_or_default();
+    let found = coalition_services::meetings::visible_occurrences(viewer(ctx), &meetings, from, to);
     Ok(found.into_iter().map(MeetingOccurrence).collect())
 }
 

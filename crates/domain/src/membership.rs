@@ -100,7 +100,7 @@ pub struct Member {
 }
 
 /// Narrows a list of members; every criterion given must hold.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct MemberFilter {
     /// Only members speaking for this kind of stakeholder.
     pub stakeholder_type: Option<StakeholderType>,

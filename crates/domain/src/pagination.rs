@@ -21,7 +21,7 @@ impl Default for PageLimits {
 }
 
 /// A validated request for one page: at most `size` items whose key comes after `after`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct PageRequest {
     /// How many items to return.
     pub size: u32,

@@ -68,6 +68,14 @@ fn describe() {
         metrics::Unit::Seconds,
         "GraphQL operation latency, by operation name and outcome"
     );
+    describe_counter!(
+        "coalition_db_statements_total",
+        "SQL statements run by this process"
+    );
+    describe_counter!(
+        "coalition_graphql_statements_total",
+        "SQL statements run by GraphQL operations over HTTP, by operation name"
+    );
     describe_gauge!(
         "coalition_db_pool_connections",
         "Database connections open in the pool"
@@ -133,6 +141,8 @@ pub async fn scrape(State(state): State<AppState>) -> Response {
         let in_use = (pool.open as usize).saturating_sub(pool.idle);
         metrics::gauge!("coalition_db_pool_connections_in_use").set(in_use as f64);
     }
+    metrics::counter!("coalition_db_statements_total")
+        .absolute(coalition_store::statements_total());
     metrics::gauge!("coalition_db_pool_max_connections").set(f64::from(state.max_connections));
     match state.store.outbox_backlog().await {
         Ok(backlog) => metrics::gauge!("coalition_outbox_backlog").set(backlog as f64),
@@ -186,6 +196,12 @@ pub fn record_operation(name: Option<&str>, outcome: &'static str, started: Inst
     metrics::counter!("coalition_graphql_operations_total", &labels).increment(1);
     metrics::histogram!("coalition_graphql_operation_duration_seconds", &labels)
         .record(started.elapsed().as_secs_f64());
+}
+
+/// Adds the SQL statements one GraphQL operation ran to its operation's count.
+pub fn record_statements(name: Option<&str>, statements: u64) {
+    let labels = [("operation", operation_label(name))];
+    metrics::counter!("coalition_graphql_statements_total", &labels).increment(statements);
 }
 
 fn operation_label(name: Option<&str>) -> String {

@@ -305,24 +305,16 @@ impl Services {
         if direct {
             return Ok(person);
         }
-        // An account that cannot sign in is on no roster, whatever its memberships say.
-        // (People recorded without an account, by an import, have only their memberships.)
-        match self.store.account(id).await {
-            Ok(account) if !account.is_verified() || account.is_disabled() => return Err(hidden),
-            Ok(_) | Err(coalition_store::StoreError::NotFound { .. }) => {}
+        let account = match self.store.account(id).await {
+            Ok(account) => Some(account),
+            Err(coalition_store::StoreError::NotFound { .. }) => None,
             Err(other) => return Err(other.into()),
-        }
-        let memberships = self.store.memberships_of(id).await?;
-        let through_a_membership = memberships.iter().any(|membership| {
-            policy::allows(
-                viewer,
-                Action::ReadPerson {
-                    person: id,
-                    membership: Some((membership.working_group_id, membership.status)),
-                },
-            )
-        });
-        if through_a_membership {
+        };
+        let memberships = match &account {
+            Some(account) if !account.is_verified() || account.is_disabled() => Vec::new(),
+            _ => self.store.memberships_of(id).await?,
+        };
+        if visible_through_memberships(viewer, id, account.as_ref(), &memberships) {
             Ok(person)
         } else {
             Err(hidden)
@@ -371,4 +363,29 @@ fn invitation_mail(
             },
         }),
     }
+}
+
+/// Whether the viewer may see a person they may not see directly, through one of the
+/// person's memberships (see [`Services::person_for`]); the loaded data is handed in, so
+/// that a list of people can be decided on from batched reads.
+pub fn visible_through_memberships(
+    viewer: &Viewer,
+    person: coalition_domain::people::PersonId,
+    account: Option<&coalition_domain::accounts::Account>,
+    memberships: &[coalition_domain::membership::Membership],
+) -> bool {
+    // An account that cannot sign in is on no roster, whatever its memberships say.
+    // (People recorded without an account, by an import, have only their memberships.)
+    if account.is_some_and(|account| !account.is_verified() || account.is_disabled()) {
+        return false;
+    }
+    memberships.iter().any(|membership| {
+        policy::allows(
+            viewer,
+            Action::ReadPerson {
+                person,
+                membership: Some((membership.working_group_id, membership.status)),
+            },
+        )
+    })
 }

@@ -479,7 +479,7 @@ async fn end_calendar_feed(db: &impl ConnectionTrait, person: PersonId) -> Resul
     Ok(())
 }
 
-fn account_from_row(row: account::Model) -> Account {
+pub(crate) fn account_from_row(row: account::Model) -> Account {
     Account {
         person_id: PersonId(row.person_id),
         password_hash: row.password_hash,

@@ -411,7 +411,7 @@ async fn meeting_entry(db: &impl ConnectionTrait, id: MeetingId) -> Result<Meeti
     Ok(crate::meetings::meeting_ref(&row))
 }
 
-fn item_from_row(row: agenda_item::Model) -> Result<AgendaItem, StoreError> {
+pub(crate) fn item_from_row(row: agenda_item::Model) -> Result<AgendaItem, StoreError> {
     let decisions = serde_json::from_value(row.decisions).map_err(|error| StoreError::Corrupt {
         field: "agenda_item.decisions",
         reason: error.to_string(),
@@ -429,7 +429,7 @@ fn item_from_row(row: agenda_item::Model) -> Result<AgendaItem, StoreError> {
     })
 }
 
-fn action_from_row(row: action_item::Model) -> Result<ActionItem, StoreError> {
+pub(crate) fn action_from_row(row: action_item::Model) -> Result<ActionItem, StoreError> {
     Ok(ActionItem {
         id: ActionItemId(row.id),
         meeting: MeetingId(row.meeting_id),

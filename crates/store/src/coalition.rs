@@ -87,7 +87,7 @@ fn coalition_from_row(row: coalition::Model) -> Coalition {
     }
 }
 
-fn area_from_row(row: area_of_action::Model) -> AreaOfAction {
+pub(crate) fn area_from_row(row: area_of_action::Model) -> AreaOfAction {
     AreaOfAction {
         id: AreaId(row.id),
         coalition_id: CoalitionId(row.coalition_id),

@@ -101,7 +101,8 @@ impl Store {
                 postgres.options([("statement_timeout", limit.as_str())])
             });
         }
-        let db = Database::connect(options).await?;
+        let mut db = Database::connect(options).await?;
+        db.set_metric_callback(crate::statements::count_statement);
         Ok(Self {
             db,
             backend,
@@ -110,7 +111,8 @@ impl Store {
     }
 
     /// Wraps an open connection (tests and tools that manage their own pool).
-    pub fn from_connection(db: DatabaseConnection) -> Self {
+    pub fn from_connection(mut db: DatabaseConnection) -> Self {
+        db.set_metric_callback(crate::statements::count_statement);
         let backend = match db.get_database_backend() {
             DbBackend::Postgres => Backend::Postgres,
             _ => Backend::Sqlite,

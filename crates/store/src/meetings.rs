@@ -471,7 +471,7 @@ impl Store {
 }
 
 /// Attaches each series' cancelled and moved occurrences (one query for all).
-async fn with_exceptions(
+pub(crate) async fn with_exceptions(
     db: &impl ConnectionTrait,
     mut meetings: Vec<Meeting>,
 ) -> Result<Vec<Meeting>, StoreError> {
@@ -552,7 +552,7 @@ pub(crate) fn meeting_ref(row: &meeting::Model) -> MeetingRef {
     }
 }
 
-fn meeting_from_row(row: meeting::Model) -> Result<Meeting, StoreError> {
+pub(crate) fn meeting_from_row(row: meeting::Model) -> Result<Meeting, StoreError> {
     Ok(Meeting {
         id: MeetingId(row.id),
         working_group: row.working_group_id.map(WorkingGroupId),

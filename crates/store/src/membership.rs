@@ -53,7 +53,7 @@ impl Store {
         filter: &MemberFilter,
         page: PageRequest,
     ) -> Result<Page<Member>, StoreError> {
-        let condition = members_condition(group, filter);
+        let condition = members_condition(&[group], filter);
         let total_count = membership::Entity::find()
             .inner_join(person::Entity)
             .filter(condition.clone())
@@ -88,10 +88,11 @@ impl Store {
     }
 }
 
-fn members_condition(group: WorkingGroupId, filter: &MemberFilter) -> Condition {
+/// The members of `groups` that `filter` selects (one group, or a batch of them).
+pub(crate) fn members_condition(groups: &[WorkingGroupId], filter: &MemberFilter) -> Condition {
     let status = filter.status.unwrap_or(MembershipStatus::Active);
     let mut condition = Condition::all()
-        .add(membership::Column::WorkingGroupId.eq(group.0))
+        .add(membership::Column::WorkingGroupId.is_in(groups.iter().map(|group| group.0)))
         .add(membership::Column::Status.eq(status.as_str()));
     if let Some(kind) = filter.stakeholder_type {
         condition = condition.add(person::Column::StakeholderType.eq(kind.as_str()));

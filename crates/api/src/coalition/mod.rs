@@ -10,6 +10,7 @@ pub(crate) use types::{AreaOfAction, Coalition, WorkingGroup};
 use crate::context::api;
 use crate::error::ApiError;
 use crate::ids::{NodeKind, decode_id_of};
+use crate::loaders::loaders;
 
 /// Queries about the coalition and its groups; public, no sign-in needed.
 #[derive(Default)]
@@ -35,6 +36,10 @@ impl CoalitionQuery {
         id: ID,
     ) -> Result<Option<WorkingGroup>, ApiError> {
         let id = WorkingGroupId(decode_id_of(NodeKind::WorkingGroup, &id, "id")?);
-        Ok(Some(WorkingGroup(api(ctx)?.store.working_group(id).await?)))
+        // Through the loader: aliased lookups of several groups take one statement.
+        let group = loaders(ctx)?.one(id).await?;
+        group
+            .map(|group| Some(WorkingGroup(group)))
+            .ok_or(ApiError::not_found("working group"))
     }
 }

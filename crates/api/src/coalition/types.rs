@@ -10,6 +10,7 @@ use crate::documents::{DocumentConnection, documents_page};
 use crate::error::ApiError;
 use crate::ids::{NodeKind, global_id};
 use crate::language::localise;
+use crate::loaders::{BalanceOf, GroupOfArea, loaders};
 use crate::meetings::{MeetingOccurrence, group_meetings};
 use crate::membership::{
     Balance, JoinPolicy, MemberFilterInput, MembershipConnection, MembershipStatus, members_page,
@@ -103,7 +104,7 @@ impl AreaOfAction {
     /// The working group that carries this area; none for the area the coalition carries
     /// itself (international cooperation).
     async fn working_group(&self, ctx: &Context<'_>) -> Result<Option<WorkingGroup>, ApiError> {
-        let group = api(ctx)?.store.working_group_for_area(self.0.id).await?;
+        let group = loaders(ctx)?.one(GroupOfArea(self.0.id)).await?;
         Ok(group.map(WorkingGroup))
     }
 }
@@ -140,9 +141,9 @@ impl WorkingGroup {
 
     /// The area of action the group works on.
     async fn area(&self, ctx: &Context<'_>) -> Result<AreaOfAction, ApiError> {
-        Ok(AreaOfAction(
-            api(ctx)?.store.area_of_action(self.0.area_id).await?,
-        ))
+        let area = loaders(ctx)?.one(self.0.area_id).await?;
+        area.map(AreaOfAction)
+            .ok_or(ApiError::not_found("area of action"))
     }
 
     /// When the group was created.
@@ -157,7 +158,10 @@ impl WorkingGroup {
 
     /// How the group's active members spread over stakeholder types, regions and genders.
     async fn balance(&self, ctx: &Context<'_>) -> Result<Balance, ApiError> {
-        Ok(Balance(api(ctx)?.store.balance(Some(self.0.id)).await?))
+        let report = loaders(ctx)?.one(BalanceOf(self.0.id)).await?;
+        report
+            .map(Balance)
+            .ok_or(ApiError::not_found("working group"))
     }
 
     /// The occurrences of the group's meetings between `from` and `to` (at most 366 days),

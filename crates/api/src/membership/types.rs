@@ -1,7 +1,7 @@
 //! GraphQL views of memberships, the enums they use, and the members connection.
 
 use async_graphql::connection::{Connection, CursorType, Edge};
-use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
+use async_graphql::{Context, Enum, ID, InputObject, Object};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
@@ -16,6 +16,7 @@ use crate::coalition::WorkingGroup;
 use crate::context::{api, viewer};
 use crate::error::ApiError;
 use crate::ids::{NodeKind, global_id};
+use crate::loaders::{MemberCount, MembersPage, MembershipsOf, loaders};
 use crate::people::Person;
 
 /// The kind of organisation an expert speaks for.
@@ -154,7 +155,10 @@ impl Membership {
         person: &Person,
     ) -> Result<Vec<Self>, ApiError> {
         let viewer = viewer(ctx);
-        let memberships = api(ctx)?.store.memberships_of(person.0.id).await?;
+        let memberships = loaders(ctx)?
+            .one(MembershipsOf(person.0.id))
+            .await?
+            .unwrap_or_default();
         Ok(memberships
             .into_iter()
             .filter(|membership| {
@@ -215,11 +219,12 @@ impl Membership {
 
     /// The group.
     async fn working_group(&self, ctx: &Context<'_>) -> Result<WorkingGroup, ApiError> {
-        let group = api(ctx)?
-            .store
-            .working_group(self.0.membership.working_group_id)
+        let group = loaders(ctx)?
+            .one(self.0.membership.working_group_id)
             .await?;
-        Ok(WorkingGroup(group))
+        group
+            .map(WorkingGroup)
+            .ok_or(ApiError::not_found("working group"))
     }
 
     /// Why the person asked to join; for them, the group's coordinators and administrators.
@@ -237,11 +242,16 @@ impl Membership {
     }
 }
 
-/// Counts that come with a member list.
-#[derive(SimpleObject)]
-pub(crate) struct MemberListTotals {
+/// Counts that come with a member list, counted only when asked for.
+pub(crate) struct MemberListTotals(MemberCount);
+
+#[Object]
+impl MemberListTotals {
     /// How many members match, across all pages.
-    total_count: u64,
+    async fn total_count(&self, ctx: &Context<'_>) -> Result<u64, ApiError> {
+        let count = loaders(ctx)?.one(self.0.clone()).await?;
+        Ok(count.unwrap_or(0))
+    }
 }
 
 /// Position in a member list; opaque to clients.
@@ -299,16 +309,19 @@ pub(crate) async fn members_page(
     let filter = filter.unwrap_or_default().into_domain()?;
     let status = filter.status.unwrap_or(domain::MembershipStatus::Active);
     policy::ensure(viewer(ctx), Action::ReadMemberList { group, status })?;
-    let page = api.store.members(group, &filter, page).await?;
+    let key = MembersPage {
+        group,
+        filter: filter.clone(),
+        page,
+    };
+    let (items, has_next_page) = loaders(ctx)?.one(key).await?.unwrap_or_default();
     let mut connection = Connection::with_additional_fields(
         after.is_some(),
-        page.has_next_page,
-        MemberListTotals {
-            total_count: page.total_count,
-        },
+        has_next_page,
+        MemberListTotals(MemberCount { group, filter }),
     );
     connection.edges.extend(
-        page.items
+        items
             .into_iter()
             .map(|member| Edge::new(MemberCursor(member.membership.id.0), Membership(member))),
     );

@@ -17,11 +17,12 @@ use axum::http::header::{
 };
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use coalition_api::{ErrorCode, RequestLanguage};
+use coalition_api::{ErrorCode, Loaders, RequestLanguage};
 use coalition_domain::language::Language;
 use coalition_domain::policy::Viewer;
 use coalition_services::ServiceError;
 use coalition_services::accounts::ClientAddress;
+use coalition_store::StatementTally;
 use serde_json::{Map, Value, json};
 use tracing::Instrument;
 
@@ -466,8 +467,10 @@ async fn execute_with_uploads(
             body: json!({ "errors": [error] }),
         };
     }
+    let (loaders, loads) = Loaders::local(state.store.clone());
     let mut request = params
         .into_request()
+        .data(loaders)
         .data(RequestLanguage(caller.language))
         .data(caller.viewer.clone())
         .data(caller.address);
@@ -476,7 +479,11 @@ async fn execute_with_uploads(
     }
     // Inside the request's span, so its lines carry the request id too.
     let span = tracing::info_span!("graphql", operation = name.as_deref().unwrap_or_default());
-    let response = state.schema.execute(request).instrument(span).await;
+    // The statements the operation runs, its batch loads included (they run in this task).
+    let tally = StatementTally::new();
+    let execution = loads.run_beside(state.schema.execute(request));
+    let response = tally.clone().scope(execution).instrument(span).await;
+    crate::metrics::record_statements(name.as_deref(), tally.count());
     let request_error = request_error_of(&response);
     let outcome = match (request_error, response.errors.is_empty()) {
         (true, _) => "request_error",

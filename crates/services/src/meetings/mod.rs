@@ -28,7 +28,9 @@ use crate::{ServiceError, Services};
 /// The longest window a calendar query may span.
 pub const MAX_WINDOW_DAYS: i64 = 366;
 
-pub(super) fn check_window(from: DateTime<Utc>, to: DateTime<Utc>) -> Result<(), ServiceError> {
+/// Checks a calendar window: valid instants, `to` after `from`, at most
+/// [`MAX_WINDOW_DAYS`] long.
+pub fn check_window(from: DateTime<Utc>, to: DateTime<Utc>) -> Result<(), ServiceError> {
     check_instant("from", from)?;
     check_instant("to", to)?;
     if to <= from {
@@ -38,6 +40,22 @@ pub(super) fn check_window(from: DateTime<Utc>, to: DateTime<Utc>) -> Result<(),
         return Err(InvalidInput::new("to", "ask for at most 366 days at once").into());
     }
     Ok(())
+}
+
+/// The occurrences in `[from, to)` of the `meetings` the viewer may see, in order.
+pub fn visible_occurrences(
+    viewer: &Viewer,
+    meetings: &[Meeting],
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Vec<Occurrence> {
+    let mut occurrences: Vec<Occurrence> = meetings
+        .iter()
+        .filter(|meeting| policy::allows(viewer, Action::read_meeting(meeting)))
+        .flat_map(|meeting| meeting.occurrences_between(from, to))
+        .collect();
+    occurrences.sort_by_key(|occurrence| occurrence.starts_at);
+    occurrences
 }
 
 impl Services {
@@ -189,13 +207,7 @@ impl Services {
         to: DateTime<Utc>,
     ) -> Result<Vec<Occurrence>, ServiceError> {
         let meetings = self.store.meetings_overlapping(scope, from, to).await?;
-        let mut occurrences: Vec<Occurrence> = meetings
-            .iter()
-            .filter(|meeting| policy::allows(viewer, Action::read_meeting(meeting)))
-            .flat_map(|meeting| meeting.occurrences_between(from, to))
-            .collect();
-        occurrences.sort_by_key(|occurrence| occurrence.starts_at);
-        Ok(occurrences)
+        Ok(visible_occurrences(viewer, &meetings, from, to))
     }
 
     pub(super) async fn active_groups(
