@@ -11,6 +11,7 @@ mod authorization;
 mod binary;
 mod coalition;
 mod concurrency;
+mod cost;
 mod documents;
 mod graphiql;
 mod graphql_over_http;
