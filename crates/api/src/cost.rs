@@ -358,19 +358,19 @@ mod tests {
     fn connections_count_their_page() {
         let page = |first: &str| {
             cost(&format!(
-                "{{ coalition {{ workingGroups {{ members({first}) {{ totalCount edges {{ node {{ role }} }} }} }} }} }}"
+                "{{ coalition {{ workingGroups {{ members{first} {{ totalCount edges {{ node {{ role }} }} }} }} }} }}"
             ))
         };
         // members: 1 + totalCount 1 + edges (1 + page × (node 1 + role 1)).
-        assert_eq!(page("first: 10"), 1 + 1 + 10 * (1 + 1 + (1 + 10 * 2)));
-        assert_eq!(page("first: 1000"), 1 + 1 + 10 * (1 + 1 + (1 + 100 * 2)));
-        assert_eq!(page(""), page("first: 100"));
+        assert_eq!(page("(first: 10)"), 1 + 1 + 10 * (1 + 1 + (1 + 10 * 2)));
+        assert_eq!(page("(first: 1000)"), 1 + 1 + 10 * (1 + 1 + (1 + 100 * 2)));
+        assert_eq!(page(""), page("(first: 100)"));
         assert_eq!(
             cost_with(
                 "query ($n: Int) { coalition { workingGroups { members(first: $n) { totalCount edges { node { role } } } } } }",
                 serde_json::json!({ "n": 10 })
             ),
-            page("first: 10")
+            page("(first: 10)")
         );
     }
 
@@ -409,7 +409,7 @@ mod tests {
     #[test]
     fn introspection_counts_each_field_once() {
         let query = include_str!("../../../tests/fixtures/introspection/standard.graphql");
-        assert!(cost(query) < 200, "{}", cost(query));
+        assert!(cost(query) < 1_000, "{}", cost(query));
     }
 
     #[test]
