@@ -25,7 +25,7 @@ use chrono::{DateTime, Utc};
 /// Lists whose length the data decides, by `Type.field`, with the bound the cost model
 /// assumes for them. They are estimates of a large but real case, not limits the server
 /// enforces on the data.
-pub const DATA_BOUNDS: [(&str, usize); 10] = [
+pub const DATA_BOUNDS: [(&str, usize); 13] = [
     // The coalition oversees one working group per area of action (four today).
     ("Query.workingGroups", 10),
     ("Coalition.workingGroups", 10),
@@ -35,6 +35,11 @@ pub const DATA_BOUNDS: [(&str, usize); 10] = [
     ("Meeting.actionItems", 50),
     // Open action items of the group, carried from meeting to meeting.
     ("Meeting.carriedOverActionItems", 50),
+    // A document's editions (one per language) and an edition's versions.
+    ("Document.editions", 10),
+    ("DocumentEdition.versions", 50),
+    // A member's own meetings overlapping one proposed slot.
+    ("MeetingConflict.occurrences", 10),
     // A person's memberships: at most one per group.
     ("Person.memberships", 10),
     // Counts by category: a handful of rows each.
