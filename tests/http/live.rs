@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use coalition_tests::accounts::{coordinator_of, person_id, signed_up};
+use coalition_tests::accounts::{coordinator_of, member_of, person_id, signed_up};
 use coalition_tests::redis_server::OwnRedis;
 use coalition_tests::ws::{Received, WsClient};
 use coalition_tests::{Backend, TestApp, backends};
@@ -524,4 +524,76 @@ async fn close_reasons_that_quote_the_client_fit_in_a_close_frame() {
         "{reason}"
     );
     app.finish().await;
+}
+
+/// A subscription runs once per class of viewer: the connections of one person share each
+/// result, another person gets their own (`myRsvp` answers for the viewer).
+#[tokio::test]
+async fn one_result_per_class_of_viewer() {
+    for backend in backends() {
+        let app = TestApp::spawn(backend).await;
+        let (group, group_id) = app.group(0).await;
+        let (_, coordinator) =
+            coordinator_of(&app, group, "Claire Martin", "claire@example.fr").await;
+        let (_, amina) = member_of(&app, group, "Amina Diallo", "amina@example.sn").await;
+        let (_, bo) = member_of(&app, group, "Bo Chen", "bo@example.cn").await;
+        let schedule = "mutation ($g: ID!) { scheduleMeeting(groupId: $g, input: { title: \"Call\", startsAt: \"2027-02-02T09:00:00Z\", durationMinutes: 60, timeZone: \"Africa/Dakar\" }) { id } }";
+        let (_, body) = app
+            .graphql_as(&coordinator, schedule, json!({ "g": group_id }))
+            .await;
+        let meeting = body["data"]["scheduleMeeting"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let subscription = "subscription ($m: ID!) { meetingUpdated(meetingId: $m) { sequence myRsvp rsvpCounts { yes } } }";
+
+        // Amina on two connections, Bo on one.
+        let mut tab = WsClient::initialised(&app, Some(&amina)).await;
+        tab.subscribe("tab", subscription, json!({ "m": meeting }))
+            .await;
+        let mut phone = WsClient::initialised(&app, Some(&amina)).await;
+        phone
+            .subscribe("phone", subscription, json!({ "m": meeting }))
+            .await;
+        let mut other = WsClient::initialised(&app, Some(&bo)).await;
+        other
+            .subscribe("bo", subscription, json!({ "m": meeting }))
+            .await;
+        app.wait_for_subscribers(3).await;
+
+        let answer = "mutation ($m: ID!, $r: RsvpResponse!) { rsvp(meetingId: $m, response: $r) }";
+        app.graphql_as(&amina, answer, json!({ "m": meeting, "r": "YES" }))
+            .await;
+        let on_tab = next_for(&mut tab, "tab").await;
+        let on_phone = next_for(&mut phone, "phone").await;
+        let for_bo = next_for(&mut other, "bo").await;
+        assert_eq!(on_tab, on_phone, "[{backend}]");
+        assert_eq!(
+            on_tab["data"]["meetingUpdated"]["myRsvp"], "YES",
+            "[{backend}] {on_tab}"
+        );
+        assert_eq!(
+            for_bo["data"]["meetingUpdated"]["myRsvp"],
+            Value::Null,
+            "[{backend}] {for_bo}"
+        );
+        assert_eq!(
+            for_bo["data"]["meetingUpdated"]["rsvpCounts"]["yes"], 1,
+            "[{backend}] {for_bo}"
+        );
+
+        // One connection leaving keeps the other's subscription.
+        tab.close().await;
+        app.graphql_as(&bo, answer, json!({ "m": meeting, "r": "YES" }))
+            .await;
+        let on_phone = next_for(&mut phone, "phone").await;
+        let for_bo = next_for(&mut other, "bo").await;
+        assert_eq!(
+            on_phone["data"]["meetingUpdated"]["rsvpCounts"]["yes"], 2,
+            "[{backend}] {on_phone}"
+        );
+        assert_eq!(on_phone["data"]["meetingUpdated"]["myRsvp"], "YES");
+        assert_eq!(for_bo["data"]["meetingUpdated"]["myRsvp"], "YES");
+        app.finish().await;
+    }
 }

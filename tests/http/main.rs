@@ -11,6 +11,7 @@ mod authorization;
 mod binary;
 mod coalition;
 mod concurrency;
+mod cost;
 mod demo_seed;
 mod documents;
 mod documents_s3;

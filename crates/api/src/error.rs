@@ -25,6 +25,10 @@ pub enum ErrorCode {
     Conflict,
     /// Something failed inside the server.
     Internal,
+    /// An automatic persisted query's hash the server does not know: send the text too.
+    PersistedQueryNotFound,
+    /// Automatic persisted queries are off, or the client speaks another version.
+    PersistedQueryNotSupported,
 }
 
 impl ErrorCode {
@@ -38,6 +42,8 @@ impl ErrorCode {
             ErrorCode::NotFound => "NOT_FOUND",
             ErrorCode::Conflict => "CONFLICT",
             ErrorCode::Internal => "INTERNAL",
+            ErrorCode::PersistedQueryNotFound => "PERSISTED_QUERY_NOT_FOUND",
+            ErrorCode::PersistedQueryNotSupported => "PERSISTED_QUERY_NOT_SUPPORTED",
         }
     }
 

@@ -6,6 +6,7 @@ mod accounts;
 mod agenda;
 mod coalition;
 mod context;
+mod cost;
 mod diagnostics;
 mod documents;
 mod error;
@@ -23,8 +24,9 @@ mod people;
 use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
 
 pub use context::{ApiContext, RequestLanguage};
+pub use cost::DATA_BOUNDS;
 pub use error::{ApiError, ErrorCode};
-pub use limits::{INTROSPECTION_MAX_DEPTH, QueryLimits};
+pub use limits::{INTROSPECTION_MAX_DEPTH, QueryLimits, check_batch_cost, request_cost};
 pub use live::LiveSession;
 pub use loaders::{Loaders, LocalLoads};
 

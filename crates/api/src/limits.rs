@@ -1,35 +1,38 @@
 //! What one operation may ask for: nesting depth, complexity and aliases, checked before
 //! anything runs.
 //!
-//! Depth and aliases are counted on data fields only. Introspection (`__schema`, `__type`)
+//! Depth and aliases are counted on data fields only; the cost model is in [`crate::cost`]. Introspection (`__schema`, `__type`)
 //! has a depth bound of its own, because the query every standard client sends (graphql-js
 //! `getIntrospectionQuery()`, used by GraphiQL, code generators, Postman) nests `ofType`
 //! nine levels below `__schema { types { fields { type`, deeper than any sane data query.
-//! Complexity counts every field, introspection included, so the breadth of an
-//! introspection query stays bounded too.
+//! The cost counts every field, introspection included, so the breadth of an
+//! introspection query stays bounded too; lists count their selection once per item.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use async_graphql::extensions::{
     Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextPrepareRequest,
-    NextValidation,
 };
 use async_graphql::parser::types::{
     DocumentOperations, ExecutableDocument, FragmentDefinition, Selection, SelectionSet,
 };
 use async_graphql::{
-    ErrorExtensionValues, Name, Positioned, Request, ServerError, ServerResult, ValidationResult,
-    Variables,
+    ErrorExtensionValues, Name, Positioned, Request, ServerError, ServerResult, Variables,
 };
+
+use crate::cost::CostModel;
 
 /// Limits that keep one request from monopolising the server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct QueryLimits {
     /// Deepest nesting of data fields accepted.
     pub max_depth: usize,
-    /// Highest complexity score accepted (fields weighted by page size).
+    /// Highest cost accepted ([`crate::cost`]: fields, lists counted once per item they may
+    /// return), for one operation and for a batch together.
     pub max_complexity: usize,
+    /// Largest page of a connection: the cost of a connection without `first`/`last`.
+    pub max_page_size: usize,
     /// Most aliased data fields in one operation.
     pub max_aliases: usize,
     /// Whether `__schema` and `__type` answer (off hides the schema from clients).
@@ -40,7 +43,8 @@ impl Default for QueryLimits {
     fn default() -> Self {
         Self {
             max_depth: 12,
-            max_complexity: 2_000,
+            max_complexity: 10_000,
+            max_page_size: 100,
             max_aliases: 30,
             introspection: true,
         }
@@ -135,24 +139,55 @@ impl Extension for LimitsCheck {
                 shape.aliases, limits.max_aliases
             )));
         }
+        let cost = CostModel::coalition().cost(
+            &document,
+            operation_name.as_deref(),
+            variables,
+            limits.max_page_size,
+        );
+        if cost > limits.max_complexity {
+            return Err(refusal(too_costly(cost, limits.max_complexity, false)));
+        }
         Ok(document)
     }
+}
 
-    async fn validation(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        next: NextValidation<'_>,
-    ) -> Result<ValidationResult, Vec<ServerError>> {
-        let result = next.run(ctx).await?;
-        if result.complexity > self.limits.max_complexity {
-            return Err(vec![refusal(format!(
-                "the query's complexity is {}; the limit is {} (setting graphql.max_complexity; \
-                 lists count once per item of the page asked for)",
-                result.complexity, self.limits.max_complexity
-            ))]);
-        }
-        Ok(result)
+/// Why an operation (or a batch) costs too much: the computed cost and the limit.
+fn too_costly(cost: usize, limit: usize, batch: bool) -> String {
+    let what = if batch {
+        "the batch's operations together cost"
+    } else {
+        "the query costs"
+    };
+    format!(
+        "{what} {cost}; the limit is {limit} (setting graphql.max_complexity; each field \
+         counts 1 and a list counts its selection once per item it may return: a page, \
+         a day of a meeting window, or the documented bound of the list)"
+    )
+}
+
+/// The cost of one request of a batch, for [`check_batch_cost`]; a document that does not
+/// parse costs nothing here (it is refused as it runs).
+pub fn request_cost(
+    query: &str,
+    operation_name: Option<&str>,
+    variables: &Variables,
+    limits: &QueryLimits,
+) -> usize {
+    async_graphql::parser::parse_query(query).map_or(0, |document| {
+        CostModel::coalition().cost(&document, operation_name, variables, limits.max_page_size)
+    })
+}
+
+/// Checks the summed cost of a batch's requests against the limit: a batch counts
+/// together, so splitting a costly operation into a batch gains nothing. `Err` holds the
+/// message naming the limit and the computed cost.
+pub fn check_batch_cost(costs: &[usize], limits: &QueryLimits) -> Result<usize, String> {
+    let total = costs.iter().copied().fold(0, usize::saturating_add);
+    if total > limits.max_complexity {
+        return Err(too_costly(total, limits.max_complexity, true));
     }
+    Ok(total)
 }
 
 fn refusal(message: String) -> ServerError {

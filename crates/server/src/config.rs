@@ -422,7 +422,7 @@ pub struct DatabaseConfig {
 pub struct GraphqlSettings {
     /// Deepest selection nesting accepted.
     pub max_depth: usize,
-    /// Highest complexity score accepted.
+    /// Highest cost accepted for one operation or a batch (lists count once per item).
     pub max_complexity: usize,
     /// Most aliased fields in one operation (aliases repeat work, e.g. a mutation that
     /// hashes a password, without deepening the query).
@@ -433,6 +433,8 @@ pub struct GraphqlSettings {
     pub max_page_size: u32,
     /// Most operations in one batched request (a JSON array).
     pub max_batch_size: usize,
+    /// Bytes of query text kept for automatic persisted queries; 0 turns them off.
+    pub persisted_queries_bytes: usize,
     /// Answer introspection (`__schema`, `__type`); tools and GraphiQL need it.
     pub introspection: bool,
     /// Serve GraphiQL to browsers at `/graphql`.
@@ -499,6 +501,7 @@ impl Default for GraphqlSettings {
             default_page_size: page.default_size,
             max_page_size: page.max_size,
             max_batch_size: 10,
+            persisted_queries_bytes: 4 * 1024 * 1024,
             introspection: query.introspection,
             graphiql: true,
         }
@@ -749,6 +752,7 @@ impl Settings {
         QueryLimits {
             max_depth: self.graphql.max_depth,
             max_complexity: self.graphql.max_complexity,
+            max_page_size: usize::try_from(self.graphql.max_page_size).unwrap_or(usize::MAX),
             max_aliases: self.graphql.max_aliases,
             introspection: self.graphql.introspection,
         }

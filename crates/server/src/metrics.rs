@@ -149,7 +149,8 @@ pub async fn scrape(State(state): State<AppState>) -> Response {
         Err(error) => tracing::warn!(%error, "metrics: outbox backlog not read"),
     }
     metrics::gauge!("coalition_websocket_connections").set(state.sockets.count() as f64);
-    let subscriptions = state.services.events.subscriber_count();
+    let subscriptions =
+        state.services.events.subscriber_count() + state.live_feeds.shared_subscribers();
     metrics::gauge!("coalition_live_subscriptions").set(subscriptions as f64);
     handle.run_upkeep();
     let mut response = handle.render().into_response();

@@ -315,6 +315,7 @@ pub struct RunningServer {
     /// Where it actually listens (port 0 resolved).
     pub local_addr: SocketAddr,
     events: Arc<dyn EventBus>,
+    live_feeds: Arc<crate::http::LiveFeeds>,
     shutdown: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
     /// The stop switch of the background tasks and the open WebSockets.
@@ -337,7 +338,8 @@ impl RunningServer {
     /// How many live subscriptions listen on this server now (tests wait on it instead of
     /// sleeping before they publish).
     pub fn live_subscribers(&self) -> usize {
-        self.events.subscriber_count()
+        // One bus receiver per feed, and the feeds' other subscribers.
+        self.events.subscriber_count() + self.live_feeds.shared_subscribers()
     }
 
     /// Stops accepting; lets requests in flight finish, WebSockets close with 1001 and the
@@ -413,6 +415,11 @@ pub async fn start(settings: &Settings, clock: Clock) -> Result<RunningServer, S
         services,
         redis: redis.map(|redis| redis.manager),
         max_batch_size: settings.graphql.max_batch_size,
+        query_limits: settings.query_limits(),
+        live_feeds: std::sync::Arc::default(),
+        persisted_queries: std::sync::Arc::new(crate::http::PersistedQueries::new(
+            settings.graphql.persisted_queries_bytes,
+        )),
         websocket: settings.websocket_limits(),
         trust_forwarded_for: settings.server.trust_forwarded_for,
         shutdown: ShutdownSignal::new(stop_workers.clone()),
@@ -467,6 +474,7 @@ pub async fn start(settings: &Settings, clock: Clock) -> Result<RunningServer, S
     tracing::info!("listening on http://{local_addr}");
     let (shutdown, shutdown_signal) = oneshot::channel::<()>();
     let events = state.services.events.clone();
+    let live_feeds = state.live_feeds.clone();
     let sockets = state.sockets.clone();
     let app = router(state, limits);
     let task = tokio::spawn(async move {
@@ -482,6 +490,7 @@ pub async fn start(settings: &Settings, clock: Clock) -> Result<RunningServer, S
     Ok(RunningServer {
         local_addr,
         events,
+        live_feeds,
         shutdown: Some(shutdown),
         task,
         workers,

@@ -17,7 +17,7 @@ use axum::http::header::{
 };
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use coalition_api::{ErrorCode, Loaders, RequestLanguage};
+use coalition_api::{ErrorCode, Loaders, RequestLanguage, check_batch_cost, request_cost};
 use coalition_domain::language::Language;
 use coalition_domain::policy::Viewer;
 use coalition_services::ServiceError;
@@ -29,16 +29,25 @@ use tracing::Instrument;
 use super::AppState;
 use super::media::{ResponseMediaType, is_json_body, wants_html};
 use super::multipart::{self, is_multipart};
+use super::persisted::{PersistedQueries, PersistedQueryError, requested_hash};
 
 /// The parameters of one GraphQL request, checked for shape.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(super) struct GraphqlParams {
-    query: String,
-    operation_name: Option<String>,
-    variables: Option<Map<String, Value>>,
+    pub(super) query: String,
+    pub(super) operation_name: Option<String>,
+    pub(super) variables: Option<Map<String, Value>>,
 }
 
 impl GraphqlParams {
+    /// The request's variables, as the executor takes them.
+    fn graphql_variables(&self) -> Variables {
+        self.variables
+            .clone()
+            .map(|variables| Variables::from_json(Value::Object(variables)))
+            .unwrap_or_default()
+    }
+
     /// The request to execute.
     pub(super) fn into_request(self) -> async_graphql::Request {
         let mut request = async_graphql::Request::new(self.query);
@@ -49,6 +58,72 @@ impl GraphqlParams {
             request = request.variables(Variables::from_json(Value::Object(variables)));
         }
         request
+    }
+}
+
+/// The parameters of one GraphQL request as sent: the text may be left out when
+/// `extensions.persistedQuery` names it by hash.
+#[derive(Debug)]
+pub(super) struct SentParams {
+    query: Option<String>,
+    operation_name: Option<String>,
+    variables: Option<Map<String, Value>>,
+    persisted_hash: Option<String>,
+}
+
+impl SentParams {
+    /// The parameters to run: the text sent, or the one an automatic persisted query's hash
+    /// stands for (registered when text and hash come together).
+    pub(super) fn resolve(self, cache: &PersistedQueries) -> Result<GraphqlParams, ParamsError> {
+        let query = match (self.persisted_hash, self.query) {
+            (Some(hash), query) => cache.resolve(&hash, query)?,
+            (None, Some(query)) => query,
+            (None, None) => {
+                return Err(ParamsError::Refused(Refusal::bad_request(
+                    "the request has no `query`",
+                )));
+            }
+        };
+        Ok(GraphqlParams {
+            query,
+            operation_name: self.operation_name,
+            variables: self.variables,
+        })
+    }
+}
+
+/// Why a request's parameters cannot run.
+pub(super) enum ParamsError {
+    /// Malformed: refused with a status of its own.
+    Refused(Refusal),
+    /// An automatic persisted query the server cannot serve (yet).
+    Persisted(PersistedQueryError),
+}
+
+impl From<Refusal> for ParamsError {
+    fn from(refusal: Refusal) -> Self {
+        ParamsError::Refused(refusal)
+    }
+}
+
+impl From<PersistedQueryError> for ParamsError {
+    fn from(error: PersistedQueryError) -> Self {
+        match error {
+            PersistedQueryError::Invalid(message) => {
+                ParamsError::Refused(Refusal::bad_request(message))
+            }
+            error => ParamsError::Persisted(error),
+        }
+    }
+}
+
+impl ParamsError {
+    /// The GraphQL error to send.
+    pub(super) fn error_json(&self) -> Value {
+        match self {
+            ParamsError::Refused(refusal) => ErrorCode::BadUserInput.error_json(&refusal.message),
+            ParamsError::Persisted(error) => error.error_json(),
+        }
     }
 }
 
@@ -172,28 +247,52 @@ pub async fn post(
                     )),
                 );
             }
-            let params = match items
-                .into_iter()
-                .map(params_from_json)
-                .collect::<Result<Vec<_>, _>>()
-            {
-                Ok(params) => params,
-                Err(refusal) => return refuse(media, refusal),
-            };
+            // A malformed request refuses the batch; a persisted query the server does not
+            // know answers for its own request only.
+            let mut batch = Vec::with_capacity(items.len());
+            for item in items {
+                match params_from_json(item).and_then(|sent| sent.resolve(&state.persisted_queries))
+                {
+                    Ok(params) => batch.push(Ok(params)),
+                    Err(ParamsError::Refused(refusal)) => return refuse(media, refusal),
+                    Err(error @ ParamsError::Persisted(_)) => batch.push(Err(error)),
+                }
+            }
+            // The batch's operations are costed together, before any runs.
+            let costs: Vec<usize> = batch
+                .iter()
+                .flatten()
+                .map(|params| {
+                    request_cost(
+                        &params.query,
+                        params.operation_name.as_deref(),
+                        &params.graphql_variables(),
+                        &state.query_limits,
+                    )
+                })
+                .collect();
+            if let Err(message) = check_batch_cost(&costs, &state.query_limits) {
+                return refuse(media, Refusal::bad_request(message));
+            }
             let caller = match caller(&state, &headers, peer, media).await {
                 Ok(caller) => caller,
                 Err(response) => return response,
             };
-            let mut bodies = Vec::with_capacity(params.len());
-            for params in params {
-                bodies.push(execute(&state, params, &caller).await.body);
+            let mut bodies = Vec::with_capacity(batch.len());
+            for params in batch {
+                bodies.push(match params {
+                    Ok(params) => execute(&state, params, &caller).await.body,
+                    Err(error) => json!({ "errors": [error.error_json()] }),
+                });
             }
             reply(media, StatusCode::OK, Value::Array(bodies))
         }
         value => {
-            let params = match params_from_json(value) {
+            let params = match params_from_json(value)
+                .and_then(|sent| sent.resolve(&state.persisted_queries))
+            {
                 Ok(params) => params,
-                Err(refusal) => return refuse(media, refusal),
+                Err(error) => return refuse_params(media, error),
             };
             let caller = match caller(&state, &headers, peer, media).await {
                 Ok(caller) => caller,
@@ -229,9 +328,11 @@ async fn post_multipart(state: AppState, peer: SocketAddr, request: Request) -> 
             Refusal::bad_request("send one operation per multipart request"),
         );
     }
-    let mut params = match params_from_json(upload.operations) {
+    let mut params = match params_from_json(upload.operations)
+        .and_then(|sent| sent.resolve(&state.persisted_queries))
+    {
         Ok(params) => params,
-        Err(refusal) => return refuse(media, refusal),
+        Err(error) => return refuse_params(media, error),
     };
     let declared: HashMap<String, String> = selected_operation(&params)
         .map(|operation| {
@@ -276,10 +377,11 @@ pub async fn get(
     let Some(media) = ResponseMediaType::negotiate(&headers) else {
         return not_acceptable();
     };
-    let params = match params_from_url(query) {
-        Ok(params) => params,
-        Err(refusal) => return refuse(media, refusal),
-    };
+    let params =
+        match params_from_url(query).and_then(|sent| sent.resolve(&state.persisted_queries)) {
+            Ok(params) => params,
+            Err(error) => return refuse_params(media, error),
+        };
     if selected_operation(&params).is_some_and(|operation| operation.ty == OperationType::Mutation)
     {
         let mut response = refuse(
@@ -302,54 +404,49 @@ pub async fn get(
     reply(media, outcome.status(media), outcome.body)
 }
 
-pub(super) fn params_from_json(value: Value) -> Result<GraphqlParams, Refusal> {
+pub(super) fn params_from_json(value: Value) -> Result<SentParams, ParamsError> {
     let Value::Object(mut object) = value else {
         return Err(Refusal::bad_request(
             "the request body must be a JSON object with a `query` string",
-        ));
+        )
+        .into());
     };
     let query = match object.remove("query") {
-        Some(Value::String(query)) => query,
-        Some(_) => return Err(Refusal::bad_request("`query` must be a string")),
-        None => return Err(Refusal::bad_request("the request has no `query`")),
+        None | Some(Value::Null) => None,
+        Some(Value::String(query)) => Some(query),
+        Some(_) => return Err(Refusal::bad_request("`query` must be a string").into()),
     };
     let operation_name = match object.remove("operationName") {
         None | Some(Value::Null) => None,
         Some(Value::String(name)) => Some(name),
         Some(_) => {
-            return Err(Refusal::bad_request(
-                "`operationName` must be a string or null",
-            ));
+            return Err(Refusal::bad_request("`operationName` must be a string or null").into());
         }
     };
     let variables = match object.remove("variables") {
         None | Some(Value::Null) => None,
         Some(Value::Object(variables)) => Some(variables),
         Some(_) => {
-            return Err(Refusal::bad_request(
-                "`variables` must be an object or null",
-            ));
+            return Err(Refusal::bad_request("`variables` must be an object or null").into());
         }
     };
-    match object.remove("extensions") {
-        None | Some(Value::Null | Value::Object(_)) => {}
+    let persisted_hash = match object.remove("extensions") {
+        None | Some(Value::Null) => None,
+        Some(Value::Object(extensions)) => requested_hash(Some(&extensions))?,
         Some(_) => {
-            return Err(Refusal::bad_request(
-                "`extensions` must be an object or null",
-            ));
+            return Err(Refusal::bad_request("`extensions` must be an object or null").into());
         }
-    }
-    Ok(GraphqlParams {
+    };
+    Ok(SentParams {
         query,
         operation_name,
         variables,
+        persisted_hash,
     })
 }
 
-fn params_from_url(mut query: HashMap<String, String>) -> Result<GraphqlParams, Refusal> {
-    let Some(text) = query.remove("query") else {
-        return Err(Refusal::bad_request("the request has no `query` parameter"));
-    };
+fn params_from_url(mut query: HashMap<String, String>) -> Result<SentParams, ParamsError> {
+    let text = query.remove("query");
     let variables = match query
         .remove("variables")
         .as_deref()
@@ -358,34 +455,39 @@ fn params_from_url(mut query: HashMap<String, String>) -> Result<GraphqlParams, 
         None | Some(Ok(Value::Null)) => None,
         Some(Ok(Value::Object(variables))) => Some(variables),
         Some(_) => {
-            return Err(Refusal::bad_request(
-                "`variables` must be a JSON object, URL-encoded",
-            ));
+            return Err(
+                Refusal::bad_request("`variables` must be a JSON object, URL-encoded").into(),
+            );
         }
     };
-    match query
+    let persisted_hash = match query
         .remove("extensions")
         .as_deref()
         .map(serde_json::from_str::<Value>)
     {
-        None | Some(Ok(Value::Null | Value::Object(_))) => {}
+        None | Some(Ok(Value::Null)) => None,
+        Some(Ok(Value::Object(extensions))) => requested_hash(Some(&extensions))?,
         Some(_) => {
-            return Err(Refusal::bad_request(
-                "`extensions` must be a JSON object, URL-encoded",
-            ));
+            return Err(
+                Refusal::bad_request("`extensions` must be a JSON object, URL-encoded").into(),
+            );
         }
+    };
+    if text.is_none() && persisted_hash.is_none() {
+        return Err(Refusal::bad_request("the request has no `query` parameter").into());
     }
-    Ok(GraphqlParams {
+    Ok(SentParams {
         query: text,
         operation_name: query
             .remove("operationName")
             .filter(|name| !name.is_empty()),
         variables,
+        persisted_hash,
     })
 }
 
 /// The operation a request would run, when its document parses and names one.
-fn selected_operation(params: &GraphqlParams) -> Option<OperationDefinition> {
+pub(super) fn selected_operation(params: &GraphqlParams) -> Option<OperationDefinition> {
     let document = parse_query(&params.query).ok()?;
     match (document.operations, params.operation_name.as_deref()) {
         (DocumentOperations::Single(operation), _) => Some(operation.node),
@@ -560,6 +662,23 @@ fn refuse(media: ResponseMediaType, refusal: Refusal) -> Response {
         "errors": [ErrorCode::BadUserInput.error_json(&refusal.message)]
     });
     reply(media, refusal.status, body)
+}
+
+/// Parameters that cannot run: a malformed request, or a persisted query the server cannot
+/// serve, which is a request error like any other (400 for
+/// `application/graphql-response+json`, 200 for the legacy type).
+fn refuse_params(media: ResponseMediaType, error: ParamsError) -> Response {
+    match error {
+        ParamsError::Refused(refusal) => refuse(media, refusal),
+        ParamsError::Persisted(_) => {
+            let status = if media == ResponseMediaType::GraphqlResponseJson {
+                StatusCode::BAD_REQUEST
+            } else {
+                StatusCode::OK
+            };
+            reply(media, status, json!({ "errors": [error.error_json()] }))
+        }
+    }
 }
 
 fn unauthorized(media: ResponseMediaType, message: &str) -> Response {

@@ -7,11 +7,13 @@ mod graphql;
 mod health;
 pub mod media;
 mod multipart;
+mod persisted;
 mod shutdown;
 mod websocket;
 
+pub use persisted::PersistedQueries;
 pub use shutdown::{OpenSockets, ShutdownSignal};
-pub use websocket::{Admission, WebSocketLimits};
+pub use websocket::{Admission, LiveFeeds, WebSocketLimits};
 
 use std::time::Duration;
 
@@ -45,6 +47,12 @@ pub struct AppState {
     pub redis: Option<ConnectionManager>,
     /// Most operations in one batched request.
     pub max_batch_size: usize,
+    /// The schema's limits, for costing a batch's operations together.
+    pub query_limits: coalition_api::QueryLimits,
+    /// Subscriptions shared by subscribers who would see the same.
+    pub live_feeds: std::sync::Arc<LiveFeeds>,
+    /// Automatic persisted queries: query texts by hash.
+    pub persisted_queries: std::sync::Arc<PersistedQueries>,
     /// Subscriptions over WebSocket.
     pub websocket: WebSocketLimits,
     /// Whether `X-Forwarded-For` names the client (behind a trusted proxy).

@@ -7,6 +7,7 @@
 //! operations) and a writer task that sends what the loop and the operations queue.
 
 mod admission;
+mod fanout;
 mod operations;
 mod outbox;
 mod protocol;
@@ -29,9 +30,12 @@ use serde_json::Value;
 use tokio::sync::{Notify, watch};
 
 use super::AppState;
-use super::graphql::{GraphqlParams, missing_required_variable, params_from_json};
+use super::graphql::{
+    GraphqlParams, missing_required_variable, params_from_json, selected_operation,
+};
 pub use admission::Admission;
 use admission::{Admitted, Refusal};
+pub use fanout::LiveFeeds;
 use operations::{Ended, Operations};
 use outbox::{Outbox, TooSlow, Writer};
 use protocol::{Closing, Intent, OperationRequest, Protocol, ServerMessage, close_code};
@@ -321,9 +325,34 @@ impl Connection {
         }
         let params = match self.admit(payload) {
             Ok(params) => params,
-            Err(message) => return self.refuse(id, &message),
+            Err(error) => {
+                return Ok(self.outbox.send(ServerMessage::Error {
+                    id,
+                    errors: vec![error],
+                })?);
+            }
         };
         self.refresh_viewer().await?;
+        if selected_operation(&params).is_some_and(|operation| {
+            operation.ty == async_graphql::parser::types::OperationType::Subscription
+        }) {
+            // Shared with the subscribers who would see the same.
+            let subscriber = fanout::Subscriber {
+                schema: self.state.schema.clone(),
+                params,
+                language: self.language,
+                address: self.address,
+                viewer: self.current_viewer.subscribe(),
+                recheck: self.recheck.clone(),
+            };
+            let following =
+                self.state
+                    .live_feeds
+                    .clone()
+                    .follow(id.clone(), subscriber, self.outbox.clone());
+            self.operations.run(id, following);
+            return Ok(());
+        }
         let live = LiveSession::new(self.current_viewer.subscribe(), self.recheck.clone());
         let request = params
             .into_request()
@@ -348,18 +377,21 @@ impl Connection {
         }
     }
 
-    /// The operation's parameters, or why it may not run: too many run already, the request
-    /// is malformed, or a required variable is missing.
-    fn admit(&self, payload: Value) -> Result<GraphqlParams, String> {
+    /// The operation's parameters, or the error saying why it may not run: too many run
+    /// already, the request is malformed or names a persisted query the server does not
+    /// know, or a required variable is missing.
+    fn admit(&self, payload: Value) -> Result<GraphqlParams, Value> {
         let limit = self.state.websocket.max_subscriptions;
         if self.operations.count() >= limit {
-            return Err(format!(
+            return Err(ErrorCode::BadUserInput.error_json(&format!(
                 "at most {limit} operations may run at once on one connection"
-            ));
+            )));
         }
-        let params = params_from_json(payload).map_err(|refusal| refusal.message)?;
+        let params = params_from_json(payload)
+            .and_then(|sent| sent.resolve(&self.state.persisted_queries))
+            .map_err(|error| error.error_json())?;
         match missing_required_variable(&params) {
-            Some(message) => Err(message),
+            Some(message) => Err(ErrorCode::BadUserInput.error_json(&message)),
             None => Ok(params),
         }
     }

@@ -58,10 +58,19 @@ impl Operations {
         outbox: Outbox,
     ) {
         let task_id = id.clone();
-        let task = self.tasks.spawn(async move {
-            let ended = send_results(responses, &task_id, &outbox).await;
-            (task_id, ended)
+        self.run(id, async move {
+            send_results(responses, &task_id, &outbox).await
         });
+    }
+
+    /// Runs operation `id` as `sending`, which sends its results and says how it ended.
+    pub(super) fn run(
+        &mut self,
+        id: String,
+        sending: impl std::future::Future<Output = Ended> + Send + 'static,
+    ) {
+        let task_id = id.clone();
+        let task = self.tasks.spawn(async move { (task_id, sending.await) });
         self.running.insert(id, task);
     }
 

@@ -214,6 +214,11 @@ pub(super) enum ServerMessage {
     Pong,
     /// One result of an operation: `next` (legacy `data`).
     Next { id: String, payload: Value },
+    /// One result of a subscription shared by several subscribers, serialised once.
+    SharedNext {
+        id: String,
+        payload: std::sync::Arc<str>,
+    },
     /// The operation was refused before it ran; no `complete` follows.
     Error { id: String, errors: Vec<Value> },
     /// The operation has no more results (legacy: also the answer to `stop`).
@@ -240,6 +245,14 @@ impl ServerMessage {
                 json!({ "id": id, "type": "error", "payload": errors })
             }
             ServerMessage::Complete { id } => json!({ "id": id, "type": "complete" }),
+            ServerMessage::SharedNext { id, payload } => {
+                let kind = if legacy { "data" } else { "next" };
+                // The payload is JSON already: written in place, as `Next` would write it.
+                return format!(
+                    r#"{{"id":{},"type":"{kind}","payload":{payload}}}"#,
+                    Value::from(id.as_str())
+                );
+            }
         };
         message.to_string()
     }
@@ -335,6 +348,22 @@ mod tests {
         assert!(closing.reason.ends_with("é…"), "{}", closing.reason);
         let short = Closing::new(close_code::UNAUTHORIZED, "Unauthorized");
         assert_eq!(short.reason, "Unauthorized");
+    }
+
+    #[test]
+    fn a_shared_result_reads_as_its_own() {
+        let payload = json!({ "data": { "groupActivity": { "verb": "membership.requested" } } });
+        for protocol in Protocol::ALL {
+            let own = ServerMessage::Next {
+                id: "a\"1".to_owned(),
+                payload: payload.clone(),
+            };
+            let shared = ServerMessage::SharedNext {
+                id: "a\"1".to_owned(),
+                payload: payload.to_string().into(),
+            };
+            assert_eq!(own.encode(protocol), shared.encode(protocol));
+        }
     }
 
     #[test]
