@@ -17,6 +17,7 @@ mod m20261130_000011_calendar_feed_last_used;
 mod m20261130_000013_outbox_claims;
 mod m20261130_000015_document_search;
 mod m20261130_000015_documents;
+mod m20261201_000130_group_archiving;
 
 /// Runs the coalition's migrations in order.
 #[derive(Debug)]
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000013_outbox_claims::Migration),
             Box::new(m20261130_000015_documents::Migration),
             Box::new(m20261130_000015_document_search::Migration),
+            Box::new(m20261201_000130_group_archiving::Migration),
         ]
     }
 }

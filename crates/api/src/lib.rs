@@ -3,6 +3,7 @@
 //! once, in [`error`].
 
 mod accounts;
+mod administration;
 mod agenda;
 mod coalition;
 mod context;
@@ -31,6 +32,7 @@ pub use live::LiveSession;
 pub struct Query(
     coalition::CoalitionQuery,
     accounts::AccountsQuery,
+    administration::AdministrationQuery,
     meetings::MeetingsQuery,
     documents::DocumentsQuery,
     notifications::NotificationsQuery,
@@ -41,6 +43,7 @@ pub struct Query(
 #[derive(MergedObject, Default)]
 pub struct Mutation(
     accounts::AccountsMutation,
+    administration::AdministrationMutation,
     membership::MembershipMutation,
     meetings::MeetingsMutation,
     agenda::AgendaMutation,

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod activity;
+mod administration;
 mod agenda;
 mod balance;
 mod coalition;
@@ -21,6 +22,7 @@ mod seed;
 
 pub use accounts::{AccountChange, NewAccount, NewMailFor, NewToken};
 pub use activity::Recorded;
+pub use administration::PeopleFilter;
 pub use connection::{Backend, DatabaseSettings, PoolStatus, Store};
 pub use document_search::{MATCH_END, MATCH_START, SearchFilter, SearchHit};
 pub use documents::{DocumentOwner, NewVersion};
