@@ -9,7 +9,8 @@ use std::process::Stdio;
 use chrono::TimeDelta;
 use coalition_store::AccountChange;
 use coalition_tests::accounts::{
-    administrator, coordinator_of, member_of, person_id, register, registration, signed_up,
+    PASSWORD, administrator, coordinator_of, login, member_of, person_id, register, registration,
+    signed_up,
 };
 use coalition_tests::process::coalition;
 use coalition_tests::{TestApp, backends, error_code};
@@ -430,12 +431,12 @@ async fn the_people_directory_filters_and_pages_both_ways() {
             Vec::<String>::new()
         );
         assert_eq!(
-            names(&search(json!({ "c": "FR" })).await).0,
-            ["Secretariat", "Émile Dupont", "Chloé Martin"]
+            names(&search(json!({ "c": "KE" })).await).0,
+            ["Secretariat", "Émile Dupont", "Layla Haddad"]
         );
         assert_eq!(
-            names(&search(json!({ "r": "ARAB_STATES" })).await).0,
-            ["Layla Haddad"]
+            names(&search(json!({ "r": "EUROPE_AND_NORTH_AMERICA" })).await).0,
+            ["Chloé Martin"]
         );
         assert_eq!(
             names(&search(json!({ "k": "ACADEMIA_RESEARCH" })).await).0,
@@ -552,9 +553,9 @@ async fn a_group_lists_its_invitations_by_status_and_tokens_preview_without_sign
     for backend in backends() {
         let app = TestApp::spawn(backend).await;
         let (group, group_id) = app.group(0).await;
-        let (_, coordinator) =
+        let (_, mut coordinator) =
             coordinator_of(&app, group, "Claire Martin", "claire@example.fr").await;
-        let (_, member) = member_of(&app, group, "Amina Diallo", "amina@example.sn").await;
+        let (_, mut member) = member_of(&app, group, "Amina Diallo", "amina@example.sn").await;
         let invite = "mutation ($g: ID!, $e: String!, $r: MembershipRole!) { inviteMember(groupId: $g, email: $e, role: $r) { id status } }";
         let mut invitations = Vec::new();
         for (email, role) in [
@@ -578,8 +579,10 @@ async fn a_group_lists_its_invitations_by_status_and_tokens_preview_without_sign
                     .to_owned(),
             );
             if email == "old@example.org" {
-                // Its fortnight passes before the others are sent.
+                // Its fortnight passes before the others are sent (sessions end meanwhile).
                 app.clock.advance(TimeDelta::days(15));
+                coordinator = login(&app, "claire@example.fr", PASSWORD).await;
+                member = login(&app, "amina@example.sn", PASSWORD).await;
             }
         }
         ok(
