@@ -89,6 +89,8 @@ struct Fixture {
     outbox_message: String,
     document: String,
     document_to_purge: String,
+    /// The area of action no group carries yet.
+    free_area: String,
 }
 
 const SERIES_START: &str = "2027-03-16T09:00:00Z";
@@ -141,6 +143,10 @@ fn rows() -> Vec<Row> {
         mutation("disableAccount", "mutation ($p: ID!) { disableAccount(personId: $p) { id } }",
             |f, _| json!({ "p": f.victim }),                                                 [U,   F,     F,     F,     F,     F,    A]),
         mutation("enableAccount", "mutation ($p: ID!) { enableAccount(personId: $p) { id } }",
+            |f, _| json!({ "p": f.victim }),                                                 [U,   F,     F,     F,     F,     F,    A]),
+        mutation("grantAdmin", "mutation ($p: ID!) { grantAdmin(personId: $p) { id } }",
+            |f, _| json!({ "p": f.victim }),                                                 [U,   F,     F,     F,     F,     F,    A]),
+        mutation("revokeAdmin", "mutation ($p: ID!) { revokeAdmin(personId: $p) { id } }",
             |f, _| json!({ "p": f.victim }),                                                 [U,   F,     F,     F,     F,     F,    A]),
         // Membership.
         mutation("requestToJoin", "mutation ($g: ID!) { requestToJoin(groupId: $g) { id } }",
@@ -217,6 +223,19 @@ fn rows() -> Vec<Row> {
             |f, _| json!({ "d": f.document }),                                               [N,   N,     F,     A,     N,     A,    A]),
         mutation("purgeDocument", "mutation ($d: ID!) { purgeDocument(documentId: $d) }",
             |f, _| json!({ "d": f.document_to_purge }),                                      [U,   F,     F,     F,     F,     F,    A]),
+        // Administration (the group archived is restored by the next row).
+        mutation("createWorkingGroup", "mutation ($a: ID!, $c: ID!) { createWorkingGroup(input: { areaId: $a, slug: \"sweep\", name: [{ lang: \"en\", text: \"Sweep\" }], summary: [{ lang: \"en\", text: \"S\" }], mandate: [{ lang: \"en\", text: \"M\" }], coordinatorId: $c }) { id } }",
+            |f, _| json!({ "a": f.free_area, "c": f.member }),                              [U,   F,     F,     F,     F,     F,    A]),
+        mutation("updateWorkingGroup", "mutation ($g: ID!) { updateWorkingGroup(id: $g, input: { summary: [{ lang: \"fr\", text: \"Balayé\" }] }) { id } }",
+            |f, _| json!({ "g": f.group }),                                                  [U,   F,     F,     F,     F,     F,    A]),
+        mutation("archiveWorkingGroup", "mutation ($g: ID!) { archiveWorkingGroup(id: $g) { id } }",
+            |f, _| json!({ "g": f.other_group }),                                            [U,   F,     F,     F,     F,     F,    A]),
+        mutation("restoreWorkingGroup", "mutation ($g: ID!) { restoreWorkingGroup(id: $g) { id } }",
+            |f, _| json!({ "g": f.other_group }),                                            [U,   F,     F,     F,     F,     F,    A]),
+        mutation("updateCoalition", "mutation { updateCoalition(description: [{ lang: \"fr\", text: \"Balayée\" }]) { id } }", vars,
+                                                                                            [U,   F,     F,     F,     F,     F,    A]),
+        mutation("updateAreaOfAction", "mutation ($a: ID!) { updateAreaOfAction(id: $a, name: [{ lang: \"fr\", text: \"Balayée\" }]) { id } }",
+            |f, _| json!({ "a": f.free_area }),                                              [U,   F,     F,     F,     F,     F,    A]),
         // Queries: every root field, then the fields that hold what not everyone sees.
         row("searchDocuments", "searchDocuments", "{ searchDocuments(query: \"sweep\") { edges { node { snippet } } } }", vars, Check::Value(&["searchDocuments"]),
                                                                                             [A,   A,     A,     A,     A,     A,    A]),
@@ -230,6 +249,21 @@ fn rows() -> Vec<Row> {
             |f, _| json!({ "g": f.group }), Check::Value(&["workingGroup", "pendingRequests"]),
                                                                                             [U,   F,     F,     F,     F,     A,    A]),
         row("me", "me", "{ me { id } }", vars, Check::Value(&["me"]),                      [H,   A,     A,     A,     A,     A,    A]),
+        row("me", "me.isAdmin", "{ me { isAdmin } }", vars, Check::Value(&["me", "isAdmin"]),
+                                                                                            [H,   A,     A,     A,     A,     A,    A]),
+        row("people", "people", "{ people { totalCount } }", vars, Check::Value(&["people"]),
+                                                                                            [U,   F,     F,     F,     F,     F,    A]),
+        row("invitationPreview", "invitationPreview (no such token)", "{ invitationPreview(token: \"no-such-token\") { role } }", vars,
+            Check::Value(&["invitationPreview"]),                                           [N,   N,     N,     N,     N,     N,    N]),
+        row("workingGroup", "workingGroup.invitations", "query ($g: ID!) { workingGroup(id: $g) { invitations { totalCount } } }",
+            |f, _| json!({ "g": f.group }), Check::Value(&["workingGroup", "invitations"]),
+                                                                                            [U,   F,     F,     F,     F,     A,    A]),
+        row("node", "node (an agenda item of a group meeting)", "query ($a: ID!) { node(id: $a) { id } }",
+            |f, _| json!({ "a": f.agenda_item }), Check::Value(&["node"]),                 [N,   N,     A,     A,     N,     A,    A]),
+        row("node", "node (an action item of a group meeting)", "query ($a: ID!) { node(id: $a) { id } }",
+            |f, _| json!({ "a": f.action_item }), Check::Value(&["node"]),                 [N,   N,     A,     A,     N,     A,    A]),
+        row("node", "Person.isAdmin (a member's)", "query ($p: ID!) { node(id: $p) { ... on Person { isAdmin accountStatus } } }",
+            |f, _| json!({ "p": f.member }), Check::Value(&["node", "isAdmin"]),           [H,   H,     H,     A,     H,     H,    A]),
         row("meeting", "meeting (group only)", "query ($m: ID!) { meeting(id: $m) { id } }",
             |f, _| json!({ "m": f.series }), Check::Value(&["meeting"]),                    [N,   N,     A,     A,     N,     A,    A]),
         row("meeting", "meeting.rsvps", "query ($m: ID!) { meeting(id: $m) { rsvps { response } } }",
@@ -487,6 +521,7 @@ async fn fixtures(app: &TestApp) -> (Fixture, Vec<Viewer>) {
         outbox_message,
         document: document_id,
         document_to_purge,
+        free_area: free_area(app).await,
     };
     fixture.target = target_membership(app, &coordinator, &fixture.group).await;
     let viewer = |name, email, token: Option<String>| Viewer { name, email, token };
@@ -602,6 +637,20 @@ async fn every_mutation_and_private_field_answers_each_viewer_as_the_policy_says
         );
         app.finish().await;
     }
+}
+
+/// The area of action the seed leaves to the coalition itself (no group carries it).
+async fn free_area(app: &TestApp) -> String {
+    let body = app
+        .graphql("{ coalition { areasOfAction { id number } } }", json!({}))
+        .await;
+    body["data"]["coalition"]["areasOfAction"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|area| area["number"] == 5)
+        .map(|area| area["id"].as_str().unwrap().to_owned())
+        .unwrap_or_else(|| panic!("a fifth area: {body}"))
 }
 
 /// The membership of the person whose role and membership the rows change.

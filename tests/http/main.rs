@@ -7,6 +7,7 @@
 
 mod account_recovery;
 mod accounts;
+mod administration;
 mod authorization;
 mod binary;
 mod coalition;

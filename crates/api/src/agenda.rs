@@ -29,8 +29,16 @@ pub(crate) struct AgendaItem(pub domain::AgendaItem);
 #[Object]
 impl AgendaItem {
     /// Opaque global ID.
-    async fn id(&self) -> ID {
+    pub(crate) async fn id(&self) -> ID {
         global_id(NodeKind::AgendaItem, self.0.id.0)
+    }
+    /// The meeting whose agenda it is on.
+    async fn meeting(&self, ctx: &Context<'_>) -> Result<crate::meetings::Meeting, ApiError> {
+        let meeting = api(ctx)?
+            .services
+            .meeting_for(viewer(ctx), self.0.meeting)
+            .await?;
+        Ok(crate::meetings::Meeting(meeting))
     }
     /// Its place, from 1.
     async fn position(&self) -> i32 {
@@ -81,7 +89,7 @@ impl ActionItem {
 #[Object]
 impl ActionItem {
     /// Opaque global ID.
-    async fn id(&self) -> ID {
+    pub(crate) async fn id(&self) -> ID {
         global_id(NodeKind::ActionItem, self.0.id.0)
     }
     /// What is to be done.
@@ -131,11 +139,18 @@ impl ActionItem {
         self.0.status.into()
     }
     /// The global ID of the meeting where it was raised.
+    #[graphql(deprecation = "Use `raisedAt { id }`.")]
     async fn raised_at_meeting_id(&self) -> ID {
         global_id(NodeKind::Meeting, self.0.meeting.0)
     }
+    /// The meeting where it was raised (whoever sees the item sees that meeting).
+    async fn raised_at(&self, ctx: &Context<'_>) -> Result<crate::meetings::Meeting, ApiError> {
+        // Read directly: the item is only ever shown to those who may see this meeting.
+        let meeting = api(ctx)?.store.meeting(self.0.meeting).await?;
+        Ok(crate::meetings::Meeting(meeting))
+    }
     /// When the occurrence it was raised at began.
-    async fn raised_at(&self) -> DateTime<Utc> {
+    async fn raised_at_occurrence(&self) -> DateTime<Utc> {
         self.0.raised_at
     }
 }

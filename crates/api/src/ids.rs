@@ -20,10 +20,11 @@ pub(crate) enum NodeKind {
     ActionItem,
     Document,
     DocumentVersion,
+    OutboxMessage,
 }
 
 impl NodeKind {
-    const ALL: [NodeKind; 11] = [
+    const ALL: [NodeKind; 12] = [
         NodeKind::Coalition,
         NodeKind::AreaOfAction,
         NodeKind::WorkingGroup,
@@ -35,6 +36,7 @@ impl NodeKind {
         NodeKind::ActionItem,
         NodeKind::Document,
         NodeKind::DocumentVersion,
+        NodeKind::OutboxMessage,
     ];
 
     fn name(self) -> &'static str {
@@ -50,6 +52,7 @@ impl NodeKind {
             NodeKind::ActionItem => "ActionItem",
             NodeKind::Document => "Document",
             NodeKind::DocumentVersion => "DocumentVersion",
+            NodeKind::OutboxMessage => "OutboxMessage",
         }
     }
 }

@@ -3,6 +3,7 @@
 //! once, in [`error`].
 
 mod accounts;
+mod administration;
 mod agenda;
 mod coalition;
 mod context;
@@ -35,6 +36,7 @@ pub use loaders::{Loaders, LocalLoads};
 pub struct Query(
     coalition::CoalitionQuery,
     accounts::AccountsQuery,
+    administration::AdministrationQuery,
     meetings::MeetingsQuery,
     documents::DocumentsQuery,
     notifications::NotificationsQuery,
@@ -45,6 +47,7 @@ pub struct Query(
 #[derive(MergedObject, Default)]
 pub struct Mutation(
     accounts::AccountsMutation,
+    administration::AdministrationMutation,
     membership::MembershipMutation,
     meetings::MeetingsMutation,
     agenda::AgendaMutation,

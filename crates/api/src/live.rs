@@ -80,6 +80,7 @@ impl ActivityEvent {
             Subject::Invitation(_) => NodeKind::Invitation,
             Subject::Person(_) => NodeKind::Person,
             Subject::WorkingGroup(_) => NodeKind::WorkingGroup,
+            Subject::AreaOfAction(_) => NodeKind::AreaOfAction,
             Subject::Coalition(_) => NodeKind::Coalition,
             Subject::Meeting(_) => NodeKind::Meeting,
             Subject::Document(_) => NodeKind::Document,

@@ -5,6 +5,7 @@ use coalition_domain::coalition::{AreaId, WorkingGroupId};
 use coalition_domain::membership::{InvitationId, MembershipId};
 use coalition_domain::people::PersonId;
 
+use crate::agenda::{ActionItem, AgendaItem};
 use crate::coalition::{AreaOfAction, Coalition, WorkingGroup};
 use crate::context::{api, viewer};
 use crate::documents::Document;
@@ -25,6 +26,8 @@ pub(crate) enum Node {
     Membership(Membership),
     Invitation(Invitation),
     Meeting(Meeting),
+    AgendaItem(AgendaItem),
+    ActionItem(ActionItem),
     Document(Document),
 }
 
@@ -72,8 +75,22 @@ impl NodeQuery {
                     .document_for(viewer(ctx), coalition_domain::documents::DocumentId(raw))
                     .await?,
             )),
-            (NodeKind::AgendaItem | NodeKind::ActionItem | NodeKind::DocumentVersion, _) => {
-                // Reached through their meeting or document, whose visibility governs them.
+            (NodeKind::AgendaItem, raw) => {
+                let (item, _) = api(ctx)?
+                    .services
+                    .agenda_item_for(viewer(ctx), coalition_domain::agenda::AgendaItemId(raw))
+                    .await?;
+                Node::AgendaItem(AgendaItem(item))
+            }
+            (NodeKind::ActionItem, raw) => {
+                let (item, _) = api(ctx)?
+                    .services
+                    .action_item_for(viewer(ctx), coalition_domain::agenda::ActionItemId(raw))
+                    .await?;
+                Node::ActionItem(ActionItem(item))
+            }
+            (NodeKind::DocumentVersion | NodeKind::OutboxMessage, _) => {
+                // Reached through their document, or the administrators' outbox list.
                 return Err(ApiError::not_found("object"));
             }
             (NodeKind::Invitation, raw) => {

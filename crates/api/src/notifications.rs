@@ -6,6 +6,7 @@ use coalition_store::OutboxMessage as StoredMessage;
 
 use crate::context::{api, viewer};
 use crate::error::ApiError;
+use crate::ids::{NodeKind, decode_id_of, global_id};
 
 /// A kind of notification.
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
@@ -84,7 +85,7 @@ pub(crate) struct OutboxMessage(StoredMessage);
 impl OutboxMessage {
     /// Its id in the outbox (for `retryMail`).
     async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
+        global_id(NodeKind::OutboxMessage, self.0.id)
     }
     /// The `Message-ID` header, the same on every attempt.
     async fn message_id(&self) -> &str {
@@ -196,12 +197,7 @@ impl NotificationsMutation {
 
     /// Queues a failed mail again, due now. Administrators only.
     async fn retry_mail(&self, ctx: &Context<'_>, id: ID) -> Result<OutboxMessage, ApiError> {
-        let id: i32 = id.parse().map_err(|_| {
-            ApiError::invalid(
-                "id",
-                format!("'{}' is not an outbox message id", id.as_str()),
-            )
-        })?;
+        let id = decode_id_of(NodeKind::OutboxMessage, &id, "id")?;
         let message = api(ctx)?.services.retry_mail(viewer(ctx), id).await?;
         Ok(OutboxMessage(message))
     }

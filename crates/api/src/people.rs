@@ -100,6 +100,21 @@ impl Person {
         calendar_feed_of(ctx, self.0.id).await
     }
 
+    /// Whether the person administers the coalition (so a frontend knows which screens
+    /// to show); only for the person themselves and administrators, null for others.
+    async fn is_admin(&self, ctx: &Context<'_>) -> Result<Option<bool>, ApiError> {
+        crate::administration::is_admin(ctx, self.0.id).await
+    }
+
+    /// Where the person's account stands (`UNVERIFIED`, `ACTIVE`, `DISABLED`); only for
+    /// the person themselves and administrators, null for others.
+    async fn account_status(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<Option<crate::administration::AccountStatus>, ApiError> {
+        crate::administration::account_status_of(ctx, self.0.id).await
+    }
+
     /// The person's IANA time zone.
     async fn time_zone(&self) -> &'static str {
         self.0.time_zone.name()

@@ -4,7 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::error::InvalidInput;
-use crate::language::LocalisedText;
+use crate::language::{Language, LocalisedText};
 
 /// How people join a group.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
@@ -100,4 +100,199 @@ pub struct WorkingGroup {
     pub join_policy: JoinPolicy,
     /// When the group was created.
     pub created_at: DateTime<Utc>,
+    /// When an administrator archived the group: it is left out of lists (but for
+    /// administrators), takes no new members and schedules no meetings.
+    pub archived_at: Option<DateTime<Utc>>,
+}
+
+/// A text in one language, as a client sends it (`{ lang, text }`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Translation {
+    /// A BCP 47 tag; its primary subtag picks the language.
+    pub lang: String,
+    /// The text in that language.
+    pub text: String,
+}
+
+/// Longest name of a group, area or coalition, in characters.
+pub const MAX_NAME_CHARS: usize = 200;
+/// Longest summary, mandate or description, in characters.
+pub const MAX_TEXT_CHARS: usize = 10_000;
+
+/// Applies `translations` to `text`: each language given is set, an empty text removes a
+/// translation; English cannot be left empty (it is what every language falls back to).
+pub fn apply_translations(
+    field: &'static str,
+    text: &mut LocalisedText,
+    translations: &[Translation],
+    max_chars: usize,
+) -> Result<(), InvalidInput> {
+    let mut seen = Vec::new();
+    for translation in translations {
+        let language = Language::parse(&translation.lang).map_err(|error| InvalidInput {
+            field,
+            message: error.message,
+        })?;
+        if seen.contains(&language) {
+            return Err(InvalidInput::new(
+                field,
+                format!("'{}' is given twice", language.code()),
+            ));
+        }
+        seen.push(language);
+        let value = translation.text.trim();
+        if value.chars().count() > max_chars {
+            return Err(InvalidInput::new(
+                field,
+                format!("use at most {max_chars} characters in each language"),
+            ));
+        }
+        if value
+            .chars()
+            .any(|c| c.is_control() && c != '\n' && c != '\t')
+        {
+            return Err(InvalidInput::new(
+                field,
+                "must not contain control characters",
+            ));
+        }
+        text.set(language, value.to_owned());
+    }
+    if text.get(Language::En).trim().is_empty() {
+        return Err(InvalidInput::new(
+            field,
+            "needs an English text (\"en\"): it is shown when a translation is missing",
+        ));
+    }
+    Ok(())
+}
+
+/// Builds a text from `translations` alone.
+pub fn parse_translations(
+    field: &'static str,
+    translations: &[Translation],
+    max_chars: usize,
+) -> Result<LocalisedText, InvalidInput> {
+    let mut text = LocalisedText::default();
+    apply_translations(field, &mut text, translations, max_chars)?;
+    Ok(text)
+}
+
+/// A group's stable, URL-safe name: 2 to 64 lower-case ASCII letters, digits and single
+/// hyphens, starting with a letter.
+pub fn parse_slug(raw: &str) -> Result<String, InvalidInput> {
+    let slug = raw.trim();
+    let well_formed = (2..=64).contains(&slug.len())
+        && slug.starts_with(|c: char| c.is_ascii_lowercase())
+        && !slug.ends_with('-')
+        && !slug.contains("--")
+        && slug
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if well_formed {
+        Ok(slug.to_owned())
+    } else {
+        Err(InvalidInput::new(
+            "slug",
+            format!(
+                "'{slug}' is not a slug: use 2 to 64 lower-case letters, digits and single hyphens, starting with a letter (e.g. \"digital-skills\")"
+            ),
+        ))
+    }
+}
+
+/// What an administrator gives to create a group, validated.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupDraft {
+    /// The area of action it works on.
+    pub area_id: AreaId,
+    /// Stable, URL-safe name (unique).
+    pub slug: String,
+    /// Short name.
+    pub name: LocalisedText,
+    /// What the group does.
+    pub summary: LocalisedText,
+    /// What the coalition asks of it.
+    pub mandate: LocalisedText,
+    /// How people join.
+    pub join_policy: JoinPolicy,
+}
+
+/// Changes to a group's description; `None` leaves a field as it is.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GroupChanges {
+    /// Another area of action.
+    pub area_id: Option<AreaId>,
+    /// Another slug.
+    pub slug: Option<String>,
+    /// Translations of the name to set.
+    pub name: Vec<Translation>,
+    /// Translations of the summary to set.
+    pub summary: Vec<Translation>,
+    /// Translations of the mandate to set.
+    pub mandate: Vec<Translation>,
+    /// Another join policy.
+    pub join_policy: Option<JoinPolicy>,
+}
+
+impl GroupChanges {
+    /// Applies the changes to `group`, validating each.
+    pub fn apply(&self, group: &mut WorkingGroup) -> Result<(), InvalidInput> {
+        if let Some(area) = self.area_id {
+            group.area_id = area;
+        }
+        if let Some(slug) = &self.slug {
+            group.slug = parse_slug(slug)?;
+        }
+        apply_translations("name", &mut group.name, &self.name, MAX_NAME_CHARS)?;
+        apply_translations("summary", &mut group.summary, &self.summary, MAX_TEXT_CHARS)?;
+        apply_translations("mandate", &mut group.mandate, &self.mandate, MAX_TEXT_CHARS)?;
+        if let Some(join_policy) = self.join_policy {
+            group.join_policy = join_policy;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(lang: &str, text: &str) -> Translation {
+        Translation {
+            lang: lang.to_owned(),
+            text: text.to_owned(),
+        }
+    }
+
+    #[test]
+    fn slugs_are_lower_case_words_joined_by_hyphens() {
+        assert_eq!(parse_slug(" digital-skills ").unwrap(), "digital-skills");
+        assert!(parse_slug("oer2").is_ok());
+        for bad in [
+            "", "a", "Digital", "2oer", "oer--x", "oer-", "oer x", "é-oer",
+        ] {
+            assert!(parse_slug(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn translations_need_english_and_known_languages() {
+        let text = parse_translations("name", &[t("en", "Skills"), t("fr-CA", "Compétences")], 50)
+            .unwrap();
+        assert_eq!(text.get(Language::Fr), "Compétences");
+        assert_eq!(
+            parse_translations("name", &[t("fr", "Compétences")], 50)
+                .unwrap_err()
+                .field,
+            "name"
+        );
+        assert!(parse_translations("name", &[t("xx", "?"), t("en", "a")], 50).is_err());
+        assert!(parse_translations("name", &[t("en", "a"), t("en", "b")], 50).is_err());
+        assert!(parse_translations("name", &[t("en", "abcdef")], 5).is_err());
+        let mut text = LocalisedText::new("Skills", "Compétences");
+        apply_translations("name", &mut text, &[t("fr", "")], 50).unwrap();
+        assert_eq!(text.get(Language::Fr), "Skills");
+        assert!(apply_translations("name", &mut text, &[t("en", " ")], 50).is_err());
+    }
 }

@@ -10,7 +10,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::coalition::{JoinPolicy, WorkingGroupId};
+use crate::coalition::{AreaId, JoinPolicy, WorkingGroupId};
 use crate::documents::DocumentId;
 use crate::meetings::{MeetingId, MeetingStatus, RsvpResponse, Visibility};
 use crate::membership::{InvitationId, MembershipId, MembershipRole, MembershipStatus};
@@ -98,6 +98,35 @@ pub enum Change {
     /// A person became an administrator.
     #[serde(rename = "account.admin_granted")]
     AdminGranted(AccountFacts),
+    /// A person stopped being an administrator.
+    #[serde(rename = "account.admin_revoked")]
+    AdminRevoked(AccountFacts),
+    /// An administrator changed the coalition's name or description.
+    #[serde(rename = "coalition.updated")]
+    CoalitionUpdated {
+        /// The coalition.
+        #[serde(rename = "subjectId")]
+        coalition: i32,
+    },
+    /// An administrator changed an area of action's name.
+    #[serde(rename = "area.updated")]
+    AreaUpdated {
+        /// The area.
+        #[serde(rename = "subjectId")]
+        area: AreaId,
+    },
+    /// An administrator created a working group.
+    #[serde(rename = "group.created")]
+    GroupCreated(GroupFacts),
+    /// An administrator changed a group's description, area, slug or join policy.
+    #[serde(rename = "group.updated")]
+    GroupUpdated(GroupFacts),
+    /// An administrator archived a group.
+    #[serde(rename = "group.archived")]
+    GroupArchived(GroupFacts),
+    /// An administrator restored an archived group.
+    #[serde(rename = "group.restored")]
+    GroupRestored(GroupFacts),
     /// An administrator disabled an account: its sessions ended.
     #[serde(rename = "account.disabled")]
     AccountDisabled(AccountFacts),
@@ -161,6 +190,9 @@ pub enum Change {
     /// Someone accepted an invitation and is a member now.
     #[serde(rename = "membership.invitation_accepted")]
     InvitationAccepted(MembershipFacts),
+    /// An administrator made someone the first coordinator of a new group.
+    #[serde(rename = "membership.coordinator_appointed")]
+    CoordinatorAppointed(MembershipFacts),
     /// A coordinator invited someone by address (the address stays out of the log).
     #[serde(rename = "invitation.sent")]
     InvitationSent(InvitationFacts),
@@ -257,6 +289,14 @@ pub struct AccountFacts {
     pub person: PersonId,
 }
 
+/// A working group a change concerns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupFacts {
+    /// The group.
+    #[serde(rename = "subjectId")]
+    pub group: WorkingGroupId,
+}
+
 /// A membership as a change left it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -337,6 +377,8 @@ pub enum Subject {
     Coalition(i32),
     /// A person (their account).
     Person(PersonId),
+    /// An area of action.
+    AreaOfAction(AreaId),
     /// A working group.
     WorkingGroup(WorkingGroupId),
     /// A membership.
@@ -355,6 +397,7 @@ impl Subject {
         match self {
             Subject::Coalition(_) => "coalition",
             Subject::Person(_) => "person",
+            Subject::AreaOfAction(_) => "area_of_action",
             Subject::WorkingGroup(_) => "working_group",
             Subject::Membership(_) => "membership",
             Subject::Invitation(_) => "invitation",
@@ -368,6 +411,7 @@ impl Subject {
         match self {
             Subject::Coalition(id) => id,
             Subject::Person(PersonId(id))
+            | Subject::AreaOfAction(AreaId(id))
             | Subject::WorkingGroup(WorkingGroupId(id))
             | Subject::Membership(MembershipId(id))
             | Subject::Invitation(InvitationId(id))
@@ -389,6 +433,13 @@ impl Change {
             Change::EmailVerified(_) => "account.email_verified",
             Change::PasswordReset(_) => "account.password_reset",
             Change::AdminGranted(_) => "account.admin_granted",
+            Change::AdminRevoked(_) => "account.admin_revoked",
+            Change::CoalitionUpdated { .. } => "coalition.updated",
+            Change::AreaUpdated { .. } => "area.updated",
+            Change::GroupCreated(_) => "group.created",
+            Change::GroupUpdated(_) => "group.updated",
+            Change::GroupArchived(_) => "group.archived",
+            Change::GroupRestored(_) => "group.restored",
             Change::AccountDisabled(_) => "account.disabled",
             Change::AccountEnabled(_) => "account.enabled",
             Change::SignedOut(_) => "account.signed_out",
@@ -402,6 +453,7 @@ impl Change {
             Change::MembershipLeft(_) => "membership.left",
             Change::MembershipRemoved(_) => "membership.removed",
             Change::InvitationAccepted(_) => "membership.invitation_accepted",
+            Change::CoordinatorAppointed(_) => "membership.coordinator_appointed",
             Change::InvitationSent(_) => "invitation.sent",
             Change::InvitationRevoked(_) => "invitation.revoked",
             Change::MeetingScheduled(_) => "meeting.scheduled",
@@ -427,14 +479,22 @@ impl Change {
     /// What it happened to.
     pub fn subject(&self) -> Subject {
         match self {
-            Change::CoalitionSeeded { coalition, .. } | Change::DemoSeeded { coalition, .. } => {
+            Change::CoalitionSeeded { coalition, .. }
+            | Change::DemoSeeded { coalition, .. }
+            | Change::CoalitionUpdated { coalition } => {
                 Subject::Coalition(*coalition)
             }
+            Change::AreaUpdated { area } => Subject::AreaOfAction(*area),
+            Change::GroupCreated(facts)
+            | Change::GroupUpdated(facts)
+            | Change::GroupArchived(facts)
+            | Change::GroupRestored(facts) => Subject::WorkingGroup(facts.group),
             Change::PersonRegistered { person, .. } => Subject::Person(*person),
             Change::PasswordChanged(account)
             | Change::EmailVerified(account)
             | Change::PasswordReset(account)
             | Change::AdminGranted(account)
+            | Change::AdminRevoked(account)
             | Change::AccountDisabled(account)
             | Change::AccountEnabled(account)
             | Change::SignedOut(account)
@@ -446,6 +506,7 @@ impl Change {
             | Change::MembershipLeft(facts)
             | Change::MembershipRemoved(facts)
             | Change::InvitationAccepted(facts)
+            | Change::CoordinatorAppointed(facts)
             | Change::MembershipRejected {
                 membership: facts, ..
             }
@@ -480,7 +541,7 @@ impl Change {
     /// The group concerned, if any: group subscriptions receive the change.
     pub fn working_group(&self) -> Option<WorkingGroupId> {
         match self.subject() {
-            Subject::Coalition(_) | Subject::Person(_) => None,
+            Subject::Coalition(_) | Subject::Person(_) | Subject::AreaOfAction(_) => None,
             Subject::WorkingGroup(group) => Some(group),
             Subject::Membership(_) => self.membership().map(|facts| facts.group),
             Subject::Invitation(_) => self.invitation().map(|facts| facts.group),
@@ -501,6 +562,7 @@ impl Change {
             | Change::MembershipLeft(facts)
             | Change::MembershipRemoved(facts)
             | Change::InvitationAccepted(facts)
+            | Change::CoordinatorAppointed(facts)
             | Change::MembershipRejected {
                 membership: facts, ..
             }

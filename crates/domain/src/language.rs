@@ -114,6 +114,14 @@ impl LocalisedText {
         }
     }
 
+    /// Sets the text in `language` (empty: no translation).
+    pub fn set(&mut self, language: Language, text: String) {
+        match language {
+            Language::En => self.en = text,
+            Language::Fr => self.fr = text,
+        }
+    }
+
     /// The text in `language`, falling back to English when no translation exists.
     pub fn get(&self, language: Language) -> &str {
         match language {

@@ -159,6 +159,34 @@ pub struct Invitation {
     pub revoked_at: Option<DateTime<Utc>>,
 }
 
+/// Where an invitation stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum InvitationStatus {
+    /// Open: it can still be accepted.
+    Pending,
+    /// Someone accepted it.
+    Accepted,
+    /// A coordinator withdrew it (or a newer one to the same address replaced it).
+    Revoked,
+    /// It was neither accepted nor withdrawn before it ran out.
+    Expired,
+}
+
+impl Invitation {
+    /// Where the invitation stands at `now`.
+    pub fn status(&self, now: DateTime<Utc>) -> InvitationStatus {
+        if self.accepted_at.is_some() {
+            InvitationStatus::Accepted
+        } else if self.revoked_at.is_some() {
+            InvitationStatus::Revoked
+        } else if self.expires_at <= now {
+            InvitationStatus::Expired
+        } else {
+            InvitationStatus::Pending
+        }
+    }
+}
+
 /// Why a membership change is refused by the group's rules.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MembershipRefusal {
@@ -179,6 +207,8 @@ pub enum MembershipRefusal {
     /// Whoever issued the invitation no longer coordinates the group (nor administers the
     /// coalition): what they offered is no longer theirs to give.
     InviterLostAuthority,
+    /// The group is archived: it takes no new members.
+    GroupArchived,
 }
 
 impl MembershipRefusal {
@@ -202,6 +232,9 @@ impl MembershipRefusal {
             MembershipRefusal::OtherGroup => "this membership belongs to another group",
             MembershipRefusal::InviterLostAuthority => {
                 "whoever sent this invitation no longer coordinates the group; ask a coordinator for a new one"
+            }
+            MembershipRefusal::GroupArchived => {
+                "this group is archived: it takes no new members and schedules no meetings"
             }
         }
     }

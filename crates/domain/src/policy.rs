@@ -123,6 +123,9 @@ pub enum Action {
     ViewPrivateProfile(PersonId),
     /// Disable or enable accounts, promote administrators, see every account.
     AdministerAccounts,
+    /// Run the coalition itself: create, describe, archive and restore working groups,
+    /// edit the coalition's and the areas' texts, see archived groups in lists.
+    AdministerCoalition,
     /// Read what a group keeps for its members (its live activity, its meetings).
     ReadGroupInternals(WorkingGroupId),
     /// Post in a group: documents, comments, RSVPs.
@@ -273,12 +276,19 @@ impl Action {
         match change {
             Change::CoalitionSeeded { .. }
             | Change::DemoSeeded { .. }
-            | Change::JoinPolicyChanged { .. } => Action::ReadPublic,
+            | Change::JoinPolicyChanged { .. }
+            | Change::CoalitionUpdated { .. }
+            | Change::AreaUpdated { .. }
+            | Change::GroupCreated(_)
+            | Change::GroupUpdated(_)
+            | Change::GroupArchived(_)
+            | Change::GroupRestored(_) => Action::ReadPublic,
             Change::PersonRegistered { person, .. } => Action::ViewPrivateProfile(*person),
             Change::PasswordChanged(account)
             | Change::EmailVerified(account)
             | Change::PasswordReset(account)
             | Change::AdminGranted(account)
+            | Change::AdminRevoked(account)
             | Change::AccountDisabled(account)
             | Change::AccountEnabled(account)
             | Change::SignedOut(account)
@@ -289,6 +299,7 @@ impl Action {
             | Change::MembershipLeft(facts)
             | Change::MembershipRemoved(facts)
             | Change::InvitationAccepted(facts)
+            | Change::CoordinatorAppointed(facts)
             | Change::MembershipRejected {
                 membership: facts, ..
             }
@@ -395,6 +406,7 @@ fn open_to_anyone(action: Action) -> bool {
         | Action::ManageOwnAccount
         | Action::ViewPrivateProfile(_)
         | Action::AdministerAccounts
+        | Action::AdministerCoalition
         | Action::ReadGroupInternals(_)
         | Action::ContributeToGroup(_)
         | Action::CoordinateGroup(_)
@@ -419,6 +431,7 @@ fn allowed_to(person: &SignedIn, action: Action) -> bool {
             person: subject, ..
         } => subject == person.person,
         Action::AdministerAccounts
+        | Action::AdministerCoalition
         | Action::ScheduleCoalitionMeeting
         | Action::ReadOutbox
         | Action::PurgeDocument => false,
@@ -476,9 +489,10 @@ fn requirement(action: Action) -> &'static str {
         Action::ViewPrivateProfile(_) | Action::ReadMembershipsOfPerson { .. } => {
             "the person themselves or an administrator"
         }
-        Action::AdministerAccounts | Action::ReadOutbox | Action::PurgeDocument => {
-            "a coalition administrator"
-        }
+        Action::AdministerAccounts
+        | Action::AdministerCoalition
+        | Action::ReadOutbox
+        | Action::PurgeDocument => "a coalition administrator",
         Action::ScheduleCoalitionMeeting
         | Action::ReadMeetingAnswers(None)
         | Action::WriteDocument(None) => "a coalition administrator",
@@ -584,6 +598,7 @@ mod tests {
             (Action::ViewPrivateProfile(SELF),                   [N,   Y,     Y,     Y,     Y,     Y,     Y,     Y,     Y]),
             (Action::ViewPrivateProfile(SOMEONE_ELSE),           [N,   N,     N,     N,     N,     N,     N,     N,     Y]),
             (Action::AdministerAccounts,                         [N,   N,     N,     N,     N,     N,     N,     N,     Y]),
+            (Action::AdministerCoalition,                        [N,   N,     N,     N,     N,     N,     N,     N,     Y]),
             (Action::ReadGroupInternals(GROUP),                  [N,   N,     Y,     Y,     N,     N,     Y,     N,     Y]),
             (Action::ContributeToGroup(GROUP),                   [N,   N,     N,     Y,     N,     N,     Y,     N,     Y]),
             (Action::CoordinateGroup(GROUP),                     [N,   N,     N,     N,     N,     N,     Y,     N,     Y]),
@@ -670,6 +685,7 @@ mod tests {
             Action::ManageOwnAccount => "ManageOwnAccount",
             Action::ViewPrivateProfile(_) => "ViewPrivateProfile",
             Action::AdministerAccounts => "AdministerAccounts",
+            Action::AdministerCoalition => "AdministerCoalition",
             Action::ReadGroupInternals(_) => "ReadGroupInternals",
             Action::ContributeToGroup(_) => "ContributeToGroup",
             Action::CoordinateGroup(_) => "CoordinateGroup",
@@ -693,13 +709,14 @@ mod tests {
 
     #[test]
     fn the_table_covers_every_kind_of_action() {
-        const KINDS: [&str; 22] = [
+        const KINDS: [&str; 23] = [
             "ReadPublic",
             "ContributeToCoalition",
             "ReadPerson",
             "ManageOwnAccount",
             "ViewPrivateProfile",
             "AdministerAccounts",
+            "AdministerCoalition",
             "ReadGroupInternals",
             "ContributeToGroup",
             "CoordinateGroup",
@@ -841,7 +858,7 @@ mod tests {
     #[rustfmt::skip]
     #[test]
     fn changes_are_read_like_their_subjects() {
-        use crate::events::{AccountFacts, InvitationFacts, MeetingRef, MembershipFacts};
+        use crate::events::{AccountFacts, GroupFacts, InvitationFacts, MeetingRef, MembershipFacts};
         use crate::meetings::{MeetingId, RsvpResponse};
         use crate::membership::InvitationId;
         use MembershipStatus::*;
@@ -874,6 +891,11 @@ mod tests {
                                                                  [N,   N,     N,     N,     N,     N,     N,     N,     Y]),
             (Change::PasswordChanged(AccountFacts { person: SELF }),
                                                                  [N,   Y,     Y,     Y,     Y,     Y,     Y,     Y,     Y]),
+            (Change::AdminRevoked(AccountFacts { person: SOMEONE_ELSE }),
+                                                                 [N,   N,     N,     N,     N,     N,     N,     N,     Y]),
+            (Change::GroupArchived(GroupFacts { group: GROUP }), [Y,   Y,     Y,     Y,     Y,     Y,     Y,     Y,     Y]),
+            (Change::CoordinatorAppointed(MembershipFacts { role: MembershipRole::Coordinator, ..facts(SOMEONE_ELSE, Active) }),
+                                                                 [Y,   Y,     Y,     Y,     Y,     Y,     Y,     Y,     Y]),
         ];
         let viewers = viewers();
         for (change, row) in rows {

@@ -9,6 +9,7 @@ mod startup;
 pub mod telemetry;
 
 pub use startup::{
-    RedisConnection, RunningServer, StartError, build_mail_worker, build_services, connect_redis,
-    load_token_key, prepare_store, start,
+    CREATE_ADMIN_HINT, RedisConnection, RunningServer, StartError, build_mail_worker,
+    build_services, connect_redis, load_token_key, prepare_store, start,
+    tell_how_to_create_an_administrator,
 };

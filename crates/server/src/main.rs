@@ -108,6 +108,7 @@ async fn run(command: Command, settings: Settings) -> Result<(), Failure> {
                 working_groups = report.working_groups,
                 "seed complete"
             );
+            coalition_server::tell_how_to_create_an_administrator(&store).await?;
             Ok(())
         }
         Command::CreateAdmin {

@@ -82,7 +82,23 @@ pub async fn prepare_store(settings: &Settings, clock: &Clock) -> Result<Store, 
             "seeded the OER Dynamic Coalition"
         );
     }
+    if settings.database.seed_on_start {
+        tell_how_to_create_an_administrator(&store).await?;
+    }
     Ok(store)
+}
+
+/// The command that creates the first administrator, as start-up and `coalition seed`
+/// print it while the coalition has none.
+pub const CREATE_ADMIN_HINT: &str = "no administrator yet: create the first with `echo 'a long passphrase' | coalition create-admin --email you@example.org` (or `cargo run --bin coalition -- create-admin ...`; an existing account is promoted, a new one takes its password from standard input); see the README's quick start";
+
+/// Logs [`CREATE_ADMIN_HINT`] when no enabled account administers the coalition: the seeded
+/// groups have no coordinator, so nobody could approve anyone until there is one.
+pub async fn tell_how_to_create_an_administrator(store: &Store) -> Result<(), StartError> {
+    if store.administrator_count().await? == 0 {
+        tracing::warn!("{CREATE_ADMIN_HINT}");
+    }
+    Ok(())
 }
 
 /// Opens the pool and checks that the database answers, retrying with backoff (250 ms

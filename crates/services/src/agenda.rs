@@ -14,6 +14,46 @@ use coalition_domain::policy::{self, Action, Viewer};
 use crate::{ServiceError, Services};
 
 impl Services {
+    /// An agenda item, if the viewer may see its meeting; otherwise "not found".
+    pub async fn agenda_item_for(
+        &self,
+        viewer: &Viewer,
+        id: AgendaItemId,
+    ) -> Result<(AgendaItem, Meeting), ServiceError> {
+        let hidden = || ServiceError::NotFound("agenda item");
+        let item = match self.store.agenda_item(id).await {
+            Ok(item) => item,
+            Err(coalition_store::StoreError::NotFound { .. }) => return Err(hidden()),
+            Err(other) => return Err(other.into()),
+        };
+        let meeting = match self.meeting_for(viewer, item.meeting).await {
+            Ok(meeting) => meeting,
+            Err(ServiceError::NotFound(_)) => return Err(hidden()),
+            Err(other) => return Err(other),
+        };
+        Ok((item, meeting))
+    }
+
+    /// An action item, if the viewer may see the meeting it was raised at; otherwise "not
+    /// found".
+    pub async fn action_item_for(
+        &self,
+        viewer: &Viewer,
+        id: ActionItemId,
+    ) -> Result<(ActionItem, Meeting), ServiceError> {
+        let hidden = || ServiceError::NotFound("action item");
+        let item = match self.store.action_item(id).await {
+            Ok(item) => item,
+            Err(coalition_store::StoreError::NotFound { .. }) => return Err(hidden()),
+            Err(other) => return Err(other.into()),
+        };
+        let meeting = self.store.meeting(item.meeting).await?;
+        if !policy::allows(viewer, Action::read_action_item(&meeting)) {
+            return Err(hidden());
+        }
+        Ok((item, meeting))
+    }
+
     /// The meeting, if the viewer organises it; its organiser's id.
     async fn organised(
         &self,

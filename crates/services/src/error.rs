@@ -68,6 +68,21 @@ impl From<StoreError> for ServiceError {
                 message: "this meeting was cancelled and can no longer change; schedule a new one"
                     .to_owned(),
             },
+            StoreError::NotEligible { field, message } => {
+                ServiceError::Invalid(InvalidInput::new(field, message))
+            }
+            StoreError::Invalid(invalid) => ServiceError::Invalid(invalid),
+            StoreError::LastAdministrator => ServiceError::Conflict {
+                field: Some("personId"),
+                message: "the coalition must keep at least one administrator: grant another first"
+                    .to_owned(),
+            },
+            StoreError::GroupArchived => ServiceError::Conflict {
+                field: None,
+                message: coalition_domain::membership::MembershipRefusal::GroupArchived
+                    .message()
+                    .to_owned(),
+            },
             StoreError::InvitationForAnotherAddress => ServiceError::Forbidden(
                 "this invitation was sent to another address: sign in with that address to accept it".to_owned(),
             ),

@@ -4,6 +4,7 @@
 //! announces the events live. The API layer calls these and nothing else for changes.
 
 pub mod accounts;
+pub mod administration;
 pub mod agenda;
 pub mod calendar;
 pub mod demo;

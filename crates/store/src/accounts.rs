@@ -9,7 +9,7 @@ use coalition_domain::people::{Email, NewPerson, Person, PersonId};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
-    QueryOrder, Set,
+    QueryOrder, QuerySelect, Set,
 };
 
 use crate::Store;
@@ -53,6 +53,8 @@ pub struct NewToken {
 pub enum AccountChange {
     /// Make the account a coalition administrator.
     GrantAdmin,
+    /// Take the administrator's rights away; refused for the last enabled administrator.
+    RevokeAdmin,
     /// Stop the account from signing in, ending its sessions.
     Disable,
     /// Let a disabled account sign in again.
@@ -336,11 +338,31 @@ impl Store {
             .one(&txn)
             .await?
             .ok_or(StoreError::NotFound { entity: "account" })?;
+        if change == AccountChange::RevokeAdmin && row.is_admin {
+            // Every administrator's row is locked (PostgreSQL; SQLite serialises writers),
+            // so two administrators revoking each other at once cannot both succeed.
+            let others = account::Entity::find()
+                .filter(account::Column::IsAdmin.eq(true))
+                .filter(account::Column::DisabledAt.is_null())
+                .lock_exclusive()
+                .all(&txn)
+                .await?
+                .into_iter()
+                .filter(|admin| admin.person_id != person.0)
+                .count();
+            if others == 0 {
+                return Err(StoreError::LastAdministrator);
+            }
+        }
         let mut update = row.into_active_model();
         let recorded = match change {
             AccountChange::GrantAdmin => {
                 update.is_admin = Set(true);
                 Change::AdminGranted(account(person))
+            }
+            AccountChange::RevokeAdmin => {
+                update.is_admin = Set(false);
+                Change::AdminRevoked(account(person))
             }
             AccountChange::Disable => {
                 update.disabled_at = Set(Some(now));

@@ -77,7 +77,7 @@ impl Store {
     }
 }
 
-fn coalition_from_row(row: coalition::Model) -> Coalition {
+pub(crate) fn coalition_from_row(row: coalition::Model) -> Coalition {
     Coalition {
         id: CoalitionId(row.id),
         slug: row.slug,
@@ -108,5 +108,6 @@ pub(crate) fn group_from_row(row: working_group::Model) -> Result<WorkingGroup, 
         join_policy: JoinPolicy::parse(&row.join_policy)
             .map_err(corrupt("working_group.join_policy"))?,
         created_at: row.created_at,
+        archived_at: row.archived_at,
     })
 }

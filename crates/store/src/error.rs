@@ -37,6 +37,24 @@ pub enum StoreError {
     /// The meeting was cancelled: it can no longer change.
     #[error("meeting cancelled")]
     MeetingCancelled,
+    /// A value the change names is not one it can use (a first coordinator who cannot
+    /// sign in, an unknown area).
+    #[error("{field}: {message}")]
+    NotEligible {
+        /// The input field at fault.
+        field: &'static str,
+        /// Why, for the client.
+        message: &'static str,
+    },
+    /// Validating the change against the stored row failed.
+    #[error("{0}")]
+    Invalid(coalition_domain::InvalidInput),
+    /// The change would leave the coalition without an administrator.
+    #[error("last administrator")]
+    LastAdministrator,
+    /// The group is archived: it schedules no meetings.
+    #[error("group archived")]
+    GroupArchived,
     /// The database could not be reached or refused the statement.
     #[error("database error: {0}")]
     Database(DbErr),

@@ -5,20 +5,22 @@ use chrono::{DateTime, Utc};
 use coalition_domain::accounts::TokenProblem;
 use coalition_domain::coalition::WorkingGroupId;
 use coalition_domain::events::{Change, InvitationFacts};
+use coalition_domain::membership::InvitationStatus;
 use coalition_domain::membership::{
     Invitation, InvitationId, Membership, MembershipRefusal, MembershipRole, MembershipStatus,
 };
+use coalition_domain::pagination::{Page, PageRequest};
 use coalition_domain::people::{Email, PersonId};
 use coalition_domain::policy::Standing;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
-    QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
 use crate::Store;
 use crate::activity::Recorded;
-use crate::entities::{account, invitation, membership, person};
+use crate::entities::{account, invitation, membership, person, working_group};
 use crate::error::{StoreError, corrupt};
 use crate::joining::{find_membership, membership_facts};
 use crate::membership::membership_from_row;
@@ -50,6 +52,7 @@ impl Store {
     ) -> Result<Recorded<Invitation>, StoreError> {
         let now = self.clock.now();
         let txn = self.begin_write().await?;
+        ensure_group_open(&txn, new.group).await?;
         let invitee = person::Entity::find()
             .filter(person::Column::EmailNormalized.eq(new.email.normalized()))
             .one(&txn)
@@ -106,6 +109,73 @@ impl Store {
                 entity: "invitation",
             })
             .and_then(invitation_from_row)
+    }
+
+    /// One page of a group's invitations, newest first, of one status or all; the status
+    /// is decided at the store's "now" (an open invitation past its expiry is expired).
+    pub async fn group_invitations(
+        &self,
+        group: WorkingGroupId,
+        status: Option<InvitationStatus>,
+        page: PageRequest,
+    ) -> Result<Page<Invitation>, StoreError> {
+        let now = self.clock.now();
+        let mut condition = Condition::all().add(invitation::Column::WorkingGroupId.eq(group.0));
+        let open = || {
+            Condition::all()
+                .add(invitation::Column::AcceptedAt.is_null())
+                .add(invitation::Column::RevokedAt.is_null())
+        };
+        condition = match status {
+            None => condition,
+            Some(InvitationStatus::Accepted) => {
+                condition.add(invitation::Column::AcceptedAt.is_not_null())
+            }
+            Some(InvitationStatus::Revoked) => condition
+                .add(invitation::Column::AcceptedAt.is_null())
+                .add(invitation::Column::RevokedAt.is_not_null()),
+            Some(InvitationStatus::Pending) => condition
+                .add(open())
+                .add(invitation::Column::ExpiresAt.gt(now)),
+            Some(InvitationStatus::Expired) => condition
+                .add(open())
+                .add(invitation::Column::ExpiresAt.lte(now)),
+        };
+        let total_count = invitation::Entity::find()
+            .filter(condition.clone())
+            .count(&self.db)
+            .await?;
+        let mut query = invitation::Entity::find()
+            .filter(condition)
+            .order_by_desc(invitation::Column::Id)
+            .limit(u64::from(page.size) + 1);
+        if let Some(after) = page.after {
+            query = query.filter(invitation::Column::Id.lt(after));
+        }
+        let mut rows = query.all(&self.db).await?;
+        let has_next_page = rows.len() > page.size as usize;
+        rows.truncate(page.size as usize);
+        Ok(Page {
+            items: rows
+                .into_iter()
+                .map(invitation_from_row)
+                .collect::<Result<_, _>>()?,
+            has_next_page,
+            total_count,
+        })
+    }
+
+    /// The invitation whose mailed token hashes to `token_hash`, whatever its status.
+    pub async fn invitation_by_token_hash(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<Invitation>, StoreError> {
+        invitation::Entity::find()
+            .filter(invitation::Column::TokenHash.eq(token_hash))
+            .one(&self.db)
+            .await?
+            .map(invitation_from_row)
+            .transpose()
     }
 
     /// Withdraws an invitation that was not accepted yet.
@@ -175,6 +245,7 @@ impl Store {
             return Err(StoreError::InvitationForAnotherAddress);
         }
         let group = WorkingGroupId(row.working_group_id);
+        ensure_group_open(&txn, group).await?;
         let issuer = match row.invited_by {
             Some(issuer) => standing_in(&txn, PersonId(issuer), group).await?,
             None => None,
@@ -230,6 +301,23 @@ impl Store {
             vec![event],
         ))
     }
+}
+
+/// Refuses a change that would add someone to an archived group.
+pub(crate) async fn ensure_group_open(
+    db: &impl ConnectionTrait,
+    group: WorkingGroupId,
+) -> Result<(), StoreError> {
+    let row = working_group::Entity::find_by_id(group.0)
+        .one(db)
+        .await?
+        .ok_or(StoreError::NotFound {
+            entity: "working group",
+        })?;
+    if row.archived_at.is_some() {
+        return Err(StoreError::Membership(MembershipRefusal::GroupArchived));
+    }
+    Ok(())
 }
 
 /// What `person` may do in `group` as stored (`None`: no such account), their membership

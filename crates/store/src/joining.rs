@@ -120,6 +120,9 @@ impl Store {
             .ok_or(StoreError::NotFound {
                 entity: "working group",
             })?;
+        if group_row.archived_at.is_some() {
+            return Err(StoreError::Membership(MembershipRefusal::GroupArchived));
+        }
         let policy = group_from_row(group_row)?.join_policy;
         let existing = find_membership(&txn, person, group).await?;
         let previous = existing.clone().map(membership_from_row).transpose()?;

@@ -49,6 +49,14 @@ impl Store {
     ) -> Result<Recorded<Meeting>, StoreError> {
         let now = self.clock.now();
         let txn = self.begin_write().await?;
+        if let Some(group) = group {
+            crate::invitations::ensure_group_open(&txn, group)
+                .await
+                .map_err(|error| match error {
+                    StoreError::Membership(_) => StoreError::GroupArchived,
+                    other => other,
+                })?;
+        }
         let row = meeting::ActiveModel {
             working_group_id: Set(group.map(|group| group.0)),
             uid: Set(format!("{}@coalition", uuid::Uuid::new_v4())),

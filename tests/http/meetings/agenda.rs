@@ -255,7 +255,7 @@ async fn action_items_raised_in_a_series_carry_over_to_its_later_occurrences() {
             .to_owned();
         // The second Tuesday, 10:00 in Paris (winter time); the third is in summer time.
         let (second, third) = ("2027-03-23T09:00:00Z", "2027-03-30T08:00:00Z");
-        let action = "mutation ($m: ID!, $at: DateTime) { addActionItem(meetingId: $m, title: \"Draft the survey\", occurrenceStart: $at) { raisedAt } }";
+        let action = "mutation ($m: ID!, $at: DateTime) { addActionItem(meetingId: $m, title: \"Draft the survey\", occurrenceStart: $at) { raisedAtOccurrence } }";
         let (_, body) = app
             .graphql_as(
                 &s.coordinator,
@@ -271,7 +271,7 @@ async fn action_items_raised_in_a_series_carry_over_to_its_later_occurrences() {
         let (_, body) = app
             .graphql_as(&s.coordinator, action, json!({ "m": series, "at": second }))
             .await;
-        let raised_at = body["data"]["addActionItem"]["raisedAt"]
+        let raised_at = body["data"]["addActionItem"]["raisedAtOccurrence"]
             .as_str()
             .and_then(|at| chrono::DateTime::parse_from_rfc3339(at).ok());
         assert_eq!(
@@ -280,7 +280,7 @@ async fn action_items_raised_in_a_series_carry_over_to_its_later_occurrences() {
             "[{backend}] {body}"
         );
 
-        let carried = "query ($m: ID!, $at: DateTime) { meeting(id: $m) { carriedOverActionItems(occurrenceStart: $at) { title raisedAt } } }";
+        let carried = "query ($m: ID!, $at: DateTime) { meeting(id: $m) { carriedOverActionItems(occurrenceStart: $at) { title raisedAtOccurrence } } }";
         let titles = |body: &Value| -> Vec<String> {
             body["data"]["meeting"]["carriedOverActionItems"]
                 .as_array()

@@ -23,10 +23,10 @@ impl CoalitionQuery {
         Ok(Coalition(api(ctx)?.store.coalition().await?))
     }
 
-    /// Every working group, in the order of their areas of action.
+    /// The working groups, in the order of their areas of action; archived ones only for
+    /// administrators.
     async fn working_groups(&self, ctx: &Context<'_>) -> Result<Vec<WorkingGroup>, ApiError> {
-        let groups = api(ctx)?.store.working_groups().await?;
-        Ok(groups.into_iter().map(WorkingGroup).collect())
+        types::listed_groups(ctx).await
     }
 
     /// One working group by its global ID; null with a `NOT_FOUND` error when unknown.

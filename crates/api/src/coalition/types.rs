@@ -15,6 +15,7 @@ use crate::meetings::{MeetingOccurrence, group_meetings};
 use crate::membership::{
     Balance, JoinPolicy, MemberFilterInput, MembershipConnection, MembershipStatus, members_page,
 };
+use crate::membership::{InvitationConnection, InvitationStatus, invitations_page};
 
 /// The umbrella network that oversees the working groups.
 pub(crate) struct Coalition(pub domain::Coalition);
@@ -56,10 +57,10 @@ impl Coalition {
         Ok(areas.into_iter().map(AreaOfAction).collect())
     }
 
-    /// The coalition's working groups, in the order of their areas of action.
+    /// The coalition's working groups, in the order of their areas of action; archived
+    /// ones only for administrators.
     async fn working_groups(&self, ctx: &Context<'_>) -> Result<Vec<WorkingGroup>, ApiError> {
-        let groups = api(ctx)?.store.working_groups().await?;
-        Ok(groups.into_iter().map(WorkingGroup).collect())
+        listed_groups(ctx).await
     }
 
     /// How the coalition's active members (each counted once, whatever their groups)
@@ -79,6 +80,20 @@ impl Coalition {
     ) -> Result<DocumentConnection, ApiError> {
         documents_page(ctx, DocumentOwner::Coalition, None, first, after).await
     }
+}
+
+/// The groups a list shows the viewer: archived ones only to administrators.
+pub(crate) async fn listed_groups(ctx: &Context<'_>) -> Result<Vec<WorkingGroup>, ApiError> {
+    let groups = api(ctx)?.store.working_groups().await?;
+    let with_archived = coalition_domain::policy::allows(
+        crate::context::viewer(ctx),
+        coalition_domain::policy::Action::AdministerCoalition,
+    );
+    Ok(groups
+        .into_iter()
+        .filter(|group| with_archived || group.archived_at.is_none())
+        .map(WorkingGroup)
+        .collect())
 }
 
 /// An area of action of the UNESCO Recommendation on Open Educational Resources (2019).
@@ -149,6 +164,29 @@ impl WorkingGroup {
     /// When the group was created.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
+    }
+
+    /// When an administrator archived the group; null while it is active. An archived
+    /// group is left out of lists (but for administrators) and takes no new members,
+    /// invitations or meetings.
+    async fn archived_at(&self) -> Option<DateTime<Utc>> {
+        self.0.archived_at
+    }
+
+    /// The group's invitations, newest first, of one status or all. Coordinators and
+    /// administrators.
+    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    async fn invitations(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only invitations standing so; all when not given.")] status: Option<
+            InvitationStatus,
+        >,
+        #[graphql(desc = "Page size; at most the server's maximum (100 by default).")]
+        first: Option<i32>,
+        #[graphql(desc = "The `endCursor` of the previous page.")] after: Option<String>,
+    ) -> Result<InvitationConnection, ApiError> {
+        invitations_page(ctx, self.0.id, status, first, after).await
     }
 
     /// Whether requests to join need a coordinator's approval.

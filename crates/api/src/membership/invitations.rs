@@ -1,8 +1,13 @@
 //! GraphQL view of invitations.
 
-use async_graphql::{Context, ID, Object};
+use async_graphql::connection::{Connection, CursorType, Edge};
+use async_graphql::{Context, Enum, ID, Object, SimpleObject};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
+use coalition_domain::coalition::WorkingGroupId;
 use coalition_domain::membership::{self as domain, InvitationId};
+use coalition_domain::pagination::PageRequest;
 use coalition_domain::policy::{self, Action};
 
 use super::types::MembershipRole;
@@ -60,6 +65,11 @@ impl Invitation {
         self.0.accepted_at
     }
 
+    /// Where it stands now.
+    async fn status(&self, ctx: &Context<'_>) -> Result<InvitationStatus, ApiError> {
+        Ok(self.0.status(api(ctx)?.services.now()).into())
+    }
+
     /// When it was withdrawn, if it was.
     async fn revoked_at(&self) -> Option<DateTime<Utc>> {
         self.0.revoked_at
@@ -74,4 +84,96 @@ impl Invitation {
                 .await?,
         ))
     }
+}
+
+/// Where an invitation stands.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "coalition_domain::membership::InvitationStatus")]
+pub(crate) enum InvitationStatus {
+    /// Open: it can still be accepted.
+    Pending,
+    /// Someone accepted it.
+    Accepted,
+    /// Withdrawn (or replaced by a newer invitation to the same address).
+    Revoked,
+    /// It ran out before anyone accepted it.
+    Expired,
+}
+
+/// Counts that come with a list of invitations.
+#[derive(SimpleObject)]
+pub(crate) struct InvitationTotals {
+    /// How many invitations match, across all pages.
+    total_count: u64,
+}
+
+/// Position in a list of invitations; opaque to clients.
+pub(crate) struct InvitationCursor(i32);
+
+impl InvitationCursor {
+    fn parse(raw: &str) -> Result<Self, ApiError> {
+        let invalid = || {
+            ApiError::invalid(
+                "after",
+                format!(
+                    "'{raw}' is not a cursor from this list; pass an endCursor the API returned"
+                ),
+            )
+        };
+        let bytes = URL_SAFE_NO_PAD.decode(raw).map_err(|_| invalid())?;
+        let text = String::from_utf8(bytes).map_err(|_| invalid())?;
+        text.strip_prefix("invitation:")
+            .and_then(|key| key.parse::<i32>().ok())
+            .map(InvitationCursor)
+            .ok_or_else(invalid)
+    }
+}
+
+impl CursorType for InvitationCursor {
+    type Error = String;
+
+    fn decode_cursor(raw: &str) -> Result<Self, String> {
+        Self::parse(raw).map_err(|error| error.message())
+    }
+
+    fn encode_cursor(&self) -> String {
+        URL_SAFE_NO_PAD.encode(format!("invitation:{}", self.0))
+    }
+}
+
+/// A page of invitations.
+pub(crate) type InvitationConnection = Connection<InvitationCursor, Invitation, InvitationTotals>;
+
+/// Resolves `WorkingGroup.invitations`.
+pub(crate) async fn invitations_page(
+    ctx: &Context<'_>,
+    group: WorkingGroupId,
+    status: Option<InvitationStatus>,
+    first: Option<i32>,
+    after: Option<String>,
+) -> Result<InvitationConnection, ApiError> {
+    let api = api(ctx)?;
+    let after = after.as_deref().map(InvitationCursor::parse).transpose()?;
+    let page = PageRequest::new(
+        first,
+        after.as_ref().map(|cursor| cursor.0),
+        api.page_limits,
+    )?;
+    let page = api
+        .services
+        .group_invitations(viewer(ctx), group, status.map(Into::into), page)
+        .await?;
+    let mut connection = Connection::with_additional_fields(
+        after.is_some(),
+        page.has_next_page,
+        InvitationTotals {
+            total_count: page.total_count,
+        },
+    );
+    connection.edges.extend(
+        page.items
+            .into_iter()
+            .map(|invitation| Edge::new(InvitationCursor(invitation.id.0), Invitation(invitation))),
+    );
+    Ok(connection)
 }

@@ -6,7 +6,9 @@ mod mutations;
 mod types;
 
 pub(crate) use balance::Balance;
-pub(crate) use invitations::Invitation;
+pub(crate) use invitations::{
+    Invitation, InvitationConnection, InvitationStatus, invitations_page,
+};
 pub(crate) use mutations::JoinPolicy;
 pub use mutations::MembershipMutation;
 pub(crate) use types::{

@@ -41,6 +41,33 @@ impl Account {
     }
 }
 
+/// Where an account stands, as the people directory filters it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AccountStatus {
+    /// Signed up, address not proven yet: cannot sign in.
+    Unverified,
+    /// Verified and enabled: can sign in.
+    Active,
+    /// Disabled by an administrator.
+    Disabled,
+    /// A coalition administrator (verified and enabled or not: the flag is what counts).
+    Admin,
+}
+
+impl Account {
+    /// The account's standing, the administrator flag aside: disabled wins over
+    /// unverified.
+    pub fn status(&self) -> AccountStatus {
+        if self.is_disabled() {
+            AccountStatus::Disabled
+        } else if !self.is_verified() {
+            AccountStatus::Unverified
+        } else {
+            AccountStatus::Active
+        }
+    }
+}
+
 /// What a single-use token is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TokenPurpose {

@@ -26,6 +26,14 @@ pub struct Model {
 pub enum Relation {
     #[sea_orm(has_many = "super::membership::Entity")]
     Membership,
+    #[sea_orm(has_one = "super::account::Entity")]
+    Account,
+}
+
+impl Related<super::account::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Account.def()
+    }
 }
 
 impl Related<super::membership::Entity> for Entity {

@@ -19,6 +19,7 @@ pub struct Model {
     pub mandate_fr: String,
     pub join_policy: String,
     pub created_at: DateTimeUtc,
+    pub archived_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
