@@ -481,9 +481,7 @@ impl Change {
         match self {
             Change::CoalitionSeeded { coalition, .. }
             | Change::DemoSeeded { coalition, .. }
-            | Change::CoalitionUpdated { coalition } => {
-                Subject::Coalition(*coalition)
-            }
+            | Change::CoalitionUpdated { coalition } => Subject::Coalition(*coalition),
             Change::AreaUpdated { area } => Subject::AreaOfAction(*area),
             Change::GroupCreated(facts)
             | Change::GroupUpdated(facts)

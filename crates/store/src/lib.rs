@@ -25,8 +25,8 @@ mod statements;
 
 pub use accounts::{AccountChange, NewAccount, NewMailFor, NewToken};
 pub use activity::Recorded;
-pub use batches::{MAX_KEYS_PER_STATEMENT, MemberPages};
 pub use administration::PeopleFilter;
+pub use batches::{MAX_KEYS_PER_STATEMENT, MemberPages};
 pub use connection::{Backend, DatabaseSettings, PoolStatus, Store};
 pub use document_search::{MATCH_END, MATCH_START, SearchFilter, SearchHit};
 pub use documents::{BlobGuard, DocumentMails, DocumentOwner, NewVersion};
