@@ -293,7 +293,7 @@ async fn refusals_are_retried_or_failed_by_their_code() {
                 .into_iter()
                 .find(|m| m.kind == MailKind::JoinRequested)
             {
-                failed_request = Some(message.id);
+                failed_request = Some(message.message_id);
                 break;
             }
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
@@ -301,8 +301,23 @@ async fn refusals_are_retried_or_failed_by_their_code() {
         let failed_request = failed_request.expect("the join request mail fails on 550");
         smtp.set_mode(SmtpMode::Accept);
         let before = smtp.delivered().len();
+        // `retryMail` takes the message's global ID, as `outboxMessages` shows it.
+        let (_, failed) = app
+            .graphql_as(
+                &admin,
+                "{ outboxMessages(status: FAILED, first: 200) { id messageId } }",
+                json!({}),
+            )
+            .await;
+        let failed_id = failed["data"]["outboxMessages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["messageId"] == failed_request.as_str())
+            .map(|m| m["id"].clone())
+            .expect("the failed mail is listed");
         let (_, retried) = app
-            .graphql_as(&admin, retry, json!({ "id": failed_request.to_string() }))
+            .graphql_as(&admin, retry, json!({ "id": failed_id }))
             .await;
         assert_eq!(
             retried["data"]["retryMail"]["status"], "PENDING",
