@@ -4,8 +4,6 @@
 
 use async_graphql::connection::{Connection, CursorType, Edge};
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use coalition_domain::accounts::AccountStatus as DomainAccountStatus;
 use coalition_domain::coalition::{AreaId, GroupChanges, Translation, WorkingGroupId};
@@ -121,18 +119,7 @@ pub(crate) struct PersonCursor(i32);
 
 impl PersonCursor {
     fn parse(raw: &str, argument: &'static str) -> Result<Self, ApiError> {
-        let invalid = || {
-            ApiError::invalid(
-                argument,
-                format!("'{raw}' is not a cursor from this list; pass a cursor the API returned"),
-            )
-        };
-        let bytes = URL_SAFE_NO_PAD.decode(raw).map_err(|_| invalid())?;
-        let text = String::from_utf8(bytes).map_err(|_| invalid())?;
-        text.strip_prefix("person:")
-            .and_then(|key| key.parse::<i32>().ok())
-            .map(PersonCursor)
-            .ok_or_else(invalid)
+        crate::cursor::decode(raw, "person", argument).map(PersonCursor)
     }
 }
 
@@ -144,7 +131,7 @@ impl CursorType for PersonCursor {
     }
 
     fn encode_cursor(&self) -> String {
-        URL_SAFE_NO_PAD.encode(format!("person:{}", self.0))
+        crate::cursor::encode("person", self.0)
     }
 }
 

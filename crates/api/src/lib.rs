@@ -8,6 +8,7 @@ mod agenda;
 mod coalition;
 mod context;
 mod cost;
+mod cursor;
 mod diagnostics;
 mod documents;
 mod error;

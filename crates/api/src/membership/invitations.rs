@@ -2,8 +2,6 @@
 
 use async_graphql::connection::{Connection, CursorType, Edge};
 use async_graphql::{Context, Enum, ID, Object, SimpleObject};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use coalition_domain::coalition::WorkingGroupId;
 use coalition_domain::membership::{self as domain, InvitationId};
@@ -112,20 +110,7 @@ pub(crate) struct InvitationCursor(i32);
 
 impl InvitationCursor {
     fn parse(raw: &str) -> Result<Self, ApiError> {
-        let invalid = || {
-            ApiError::invalid(
-                "after",
-                format!(
-                    "'{raw}' is not a cursor from this list; pass an endCursor the API returned"
-                ),
-            )
-        };
-        let bytes = URL_SAFE_NO_PAD.decode(raw).map_err(|_| invalid())?;
-        let text = String::from_utf8(bytes).map_err(|_| invalid())?;
-        text.strip_prefix("invitation:")
-            .and_then(|key| key.parse::<i32>().ok())
-            .map(InvitationCursor)
-            .ok_or_else(invalid)
+        crate::cursor::decode(raw, "invitation", "after").map(InvitationCursor)
     }
 }
 
@@ -137,7 +122,7 @@ impl CursorType for InvitationCursor {
     }
 
     fn encode_cursor(&self) -> String {
-        URL_SAFE_NO_PAD.encode(format!("invitation:{}", self.0))
+        crate::cursor::encode("invitation", self.0)
     }
 }
 

@@ -2,8 +2,6 @@
 
 use async_graphql::connection::{Connection, CursorType, Edge};
 use async_graphql::{Context, Enum, ID, InputObject, Object};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use coalition_domain::coalition::WorkingGroupId;
 use coalition_domain::geography::CountryCode;
@@ -259,20 +257,7 @@ pub(crate) struct MemberCursor(i32);
 
 impl MemberCursor {
     fn parse(raw: &str) -> Result<Self, ApiError> {
-        let invalid = || {
-            ApiError::invalid(
-                "after",
-                format!(
-                    "'{raw}' is not a cursor from this list; pass an endCursor the API returned"
-                ),
-            )
-        };
-        let bytes = URL_SAFE_NO_PAD.decode(raw).map_err(|_| invalid())?;
-        let text = String::from_utf8(bytes).map_err(|_| invalid())?;
-        text.strip_prefix("member:")
-            .and_then(|key| key.parse::<i32>().ok())
-            .map(MemberCursor)
-            .ok_or_else(invalid)
+        crate::cursor::decode(raw, "member", "after").map(MemberCursor)
     }
 }
 
@@ -284,7 +269,7 @@ impl CursorType for MemberCursor {
     }
 
     fn encode_cursor(&self) -> String {
-        URL_SAFE_NO_PAD.encode(format!("member:{}", self.0))
+        crate::cursor::encode("member", self.0)
     }
 }
 
