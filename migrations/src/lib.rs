@@ -19,6 +19,9 @@ mod m20261130_000015_document_search;
 mod m20261130_000015_documents;
 mod m20261201_000120_document_search_index;
 mod m20261201_000130_group_archiving;
+// Notification inbox and activity history.
+mod m20261201_000150_notification_inbox;
+mod m20261201_000151_activity_history;
 
 /// Runs the coalition's migrations in order.
 #[derive(Debug)]
@@ -44,6 +47,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000015_document_search::Migration),
             Box::new(m20261201_000120_document_search_index::Migration),
             Box::new(m20261201_000130_group_archiving::Migration),
+            // Notification inbox and activity history.
+            Box::new(m20261201_000150_notification_inbox::Migration),
+            Box::new(m20261201_000151_activity_history::Migration),
         ]
     }
 }

@@ -11,6 +11,8 @@ pub mod documents;
 pub mod error;
 pub mod events;
 pub mod geography;
+// Notification inbox and activity history.
+pub mod inbox;
 pub mod language;
 pub mod mail;
 pub mod meetings;

@@ -217,6 +217,9 @@ pub enum Action {
     /// Remove a document for good, with its versions and the bytes no other version uses:
     /// administrators (members archive instead).
     PurgeDocument,
+    // Notification inbox.
+    /// Read and mark one's own notifications: any signed-in person, their own only.
+    ReadOwnNotifications,
 }
 
 impl Action {
@@ -416,7 +419,8 @@ fn open_to_anyone(action: Action) -> bool {
         | Action::ReadMeetingAnswers(_)
         | Action::WriteDocument(_)
         | Action::PurgeDocument
-        | Action::ReadOutbox => false,
+        | Action::ReadOutbox
+        | Action::ReadOwnNotifications => false,
     }
 }
 
@@ -425,7 +429,7 @@ fn open_to_anyone(action: Action) -> bool {
 fn allowed_to(person: &SignedIn, action: Action) -> bool {
     let coordinates = |group| person.active_role(group) == Some(MembershipRole::Coordinator);
     match action {
-        Action::ReadPublic | Action::ManageOwnAccount => true,
+        Action::ReadPublic | Action::ManageOwnAccount | Action::ReadOwnNotifications => true,
         Action::ViewPrivateProfile(subject)
         | Action::ReadMembershipsOfPerson {
             person: subject, ..
@@ -485,7 +489,9 @@ fn allowed_to(person: &SignedIn, action: Action) -> bool {
 
 fn requirement(action: Action) -> &'static str {
     match action {
-        Action::ReadPublic | Action::ManageOwnAccount => "a signed-in person",
+        Action::ReadPublic | Action::ManageOwnAccount | Action::ReadOwnNotifications => {
+            "a signed-in person"
+        }
         Action::ViewPrivateProfile(_) | Action::ReadMembershipsOfPerson { .. } => {
             "the person themselves or an administrator"
         }
@@ -663,6 +669,8 @@ mod tests {
             (Action::WriteDocument(Some(GROUP)),                 [N,   N,     N,     Y,     N,     N,     Y,     N,     Y]),
             (Action::WriteDocument(None),                        [N,   N,     N,     N,     N,     N,     N,     N,     Y]),
             (Action::PurgeDocument,                              [N,   N,     N,     N,     N,     N,     N,     N,     Y]),
+            // Notification inbox: one's own, signed in.
+            (Action::ReadOwnNotifications,                       [N,   Y,     Y,     Y,     Y,     Y,     Y,     Y,     Y]),
         ]
     }
 
@@ -704,12 +712,13 @@ mod tests {
             Action::ReadDocument { .. } => "ReadDocument",
             Action::WriteDocument(_) => "WriteDocument",
             Action::PurgeDocument => "PurgeDocument",
+            Action::ReadOwnNotifications => "ReadOwnNotifications",
         }
     }
 
     #[test]
     fn the_table_covers_every_kind_of_action() {
-        const KINDS: [&str; 23] = [
+        const KINDS: [&str; 24] = [
             "ReadPublic",
             "ContributeToCoalition",
             "ReadPerson",
@@ -733,6 +742,7 @@ mod tests {
             "ReadDocument",
             "WriteDocument",
             "PurgeDocument",
+            "ReadOwnNotifications",
         ];
         let covered: std::collections::BTreeSet<&str> =
             table().iter().map(|(action, _)| kind(action)).collect();

@@ -17,6 +17,8 @@ pub mod meeting;
 pub mod meeting_exception;
 pub mod meeting_reminder;
 pub mod membership;
+// Notification inbox.
+pub mod notification;
 pub mod notification_preference;
 pub mod one_time_token;
 pub mod outbox;
