@@ -19,6 +19,8 @@ mod m20261130_000015_document_search;
 mod m20261130_000015_documents;
 mod m20261201_000120_document_search_index;
 mod m20261201_000130_group_archiving;
+// Members managing themselves (issue 15 items 4, 5, 7).
+mod m20261201_000140_member_self_service;
 
 /// Runs the coalition's migrations in order.
 #[derive(Debug)]
@@ -44,6 +46,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000015_document_search::Migration),
             Box::new(m20261201_000120_document_search_index::Migration),
             Box::new(m20261201_000130_group_archiving::Migration),
+            // Members managing themselves.
+            Box::new(m20261201_000140_member_self_service::Migration),
         ]
     }
 }

@@ -26,6 +26,7 @@ mod mail_tokens;
 mod meetings;
 mod members;
 mod membership;
+mod my_account;
 mod operations;
 mod privacy;
 mod statements;

@@ -217,6 +217,13 @@ pub enum Action {
     /// Remove a document for good, with its versions and the bytes no other version uses:
     /// administrators (members archive instead).
     PurgeDocument,
+    // Members managing themselves (issue 15 items 4, 5, 7).
+    /// See, on a group's roster and through their memberships of it, the people who chose
+    /// not to be listed publicly: the group's active members (observers and coordinators
+    /// included) and administrators. Everyone sees themselves (`ReadPerson` with no
+    /// membership); a `ReadPerson` or `ReadMemberList` through an active membership shows
+    /// an unlisted person only when this is allowed too.
+    ReadUnlistedMembers(WorkingGroupId),
 }
 
 impl Action {
@@ -344,6 +351,9 @@ impl Action {
                 group: facts.group,
                 visibility: facts.visibility,
             },
+            Change::ProfileUpdated(account)
+            | Change::EmailChanged(account)
+            | Change::AccountDeleted(account) => Action::ViewPrivateProfile(account.person),
         }
     }
 }
@@ -381,6 +391,27 @@ pub fn allows(viewer: &Viewer, action: Action) -> bool {
     ensure(viewer, action).is_ok()
 }
 
+/// Whether `viewer` may see `person` through their membership of `group` in `status`:
+/// the membership must be visible (`ReadPerson`), and a person who chose not to be listed
+/// publicly shows only to themselves and to those who may see the group's unlisted members.
+pub fn sees_member(
+    viewer: &Viewer,
+    person: PersonId,
+    listed_publicly: bool,
+    group: WorkingGroupId,
+    status: MembershipStatus,
+) -> bool {
+    allows(
+        viewer,
+        Action::ReadPerson {
+            person,
+            membership: Some((group, status)),
+        },
+    ) && (listed_publicly
+        || viewer.person_id() == Some(person)
+        || allows(viewer, Action::ReadUnlistedMembers(group)))
+}
+
 /// What needs no sign-in at all.
 fn open_to_anyone(action: Action) -> bool {
     match action {
@@ -416,7 +447,8 @@ fn open_to_anyone(action: Action) -> bool {
         | Action::ReadMeetingAnswers(_)
         | Action::WriteDocument(_)
         | Action::PurgeDocument
-        | Action::ReadOutbox => false,
+        | Action::ReadOutbox
+        | Action::ReadUnlistedMembers(_) => false,
     }
 }
 
@@ -435,7 +467,9 @@ fn allowed_to(person: &SignedIn, action: Action) -> bool {
         | Action::ScheduleCoalitionMeeting
         | Action::ReadOutbox
         | Action::PurgeDocument => false,
-        Action::ReadGroupInternals(group) => person.active_role(group).is_some(),
+        Action::ReadGroupInternals(group) | Action::ReadUnlistedMembers(group) => {
+            person.active_role(group).is_some()
+        }
         Action::ContributeToGroup(group) | Action::WriteDocument(Some(group)) => matches!(
             person.active_role(group),
             Some(MembershipRole::Member | MembershipRole::Coordinator)
@@ -496,7 +530,9 @@ fn requirement(action: Action) -> &'static str {
         Action::ScheduleCoalitionMeeting
         | Action::ReadMeetingAnswers(None)
         | Action::WriteDocument(None) => "a coalition administrator",
-        Action::ReadGroupInternals(_) => "an active member, observer or coordinator of the group",
+        Action::ReadGroupInternals(_) | Action::ReadUnlistedMembers(_) => {
+            "an active member, observer or coordinator of the group"
+        }
         Action::ContributeToGroup(_) | Action::WriteDocument(Some(_)) => {
             "an active member or coordinator of the group (observers read only)"
         }
@@ -663,6 +699,9 @@ mod tests {
             (Action::WriteDocument(Some(GROUP)),                 [N,   N,     N,     Y,     N,     N,     Y,     N,     Y]),
             (Action::WriteDocument(None),                        [N,   N,     N,     N,     N,     N,     N,     N,     Y]),
             (Action::PurgeDocument,                              [N,   N,     N,     N,     N,     N,     N,     N,     Y]),
+            // Members managing themselves: unlisted people are seen by their group's members.
+            (Action::ReadUnlistedMembers(GROUP),                 [N,   N,     Y,     Y,     N,     N,     Y,     N,     Y]),
+            (Action::ReadUnlistedMembers(OTHER_GROUP),           [N,   N,     N,     N,     N,     N,     N,     Y,     Y]),
         ]
     }
 
@@ -704,12 +743,13 @@ mod tests {
             Action::ReadDocument { .. } => "ReadDocument",
             Action::WriteDocument(_) => "WriteDocument",
             Action::PurgeDocument => "PurgeDocument",
+            Action::ReadUnlistedMembers(_) => "ReadUnlistedMembers",
         }
     }
 
     #[test]
     fn the_table_covers_every_kind_of_action() {
-        const KINDS: [&str; 23] = [
+        const KINDS: [&str; 24] = [
             "ReadPublic",
             "ContributeToCoalition",
             "ReadPerson",
@@ -733,6 +773,7 @@ mod tests {
             "ReadDocument",
             "WriteDocument",
             "PurgeDocument",
+            "ReadUnlistedMembers",
         ];
         let covered: std::collections::BTreeSet<&str> =
             table().iter().map(|(action, _)| kind(action)).collect();
@@ -902,6 +943,40 @@ mod tests {
             for ((name, viewer), allowed) in viewers.iter().zip(row) {
                 let action = Action::read_change(&change);
                 assert_eq!(allows(viewer, action), allowed, "{name} / {}", change.verb());
+            }
+        }
+    }
+
+    /// An unlisted member shows on their group's roster to the group and administrators,
+    /// not to anonymous visitors nor to other groups; a listed one shows to everyone.
+    #[test]
+    fn unlisted_members_show_only_to_their_group() {
+        use MembershipStatus::Active;
+        let expected = [
+            ("anonymous", false),
+            ("signed in, no group", false),
+            ("observer", true),
+            ("member", true),
+            ("pending member", false),
+            ("former coordinator", false),
+            ("coordinator", true),
+            ("coordinator of another group", false),
+            ("administrator", true),
+        ];
+        for ((name, viewer), (expected_name, unlisted)) in viewers().into_iter().zip(expected) {
+            assert_eq!(name, expected_name);
+            assert!(
+                sees_member(&viewer, SOMEONE_ELSE, true, GROUP, Active),
+                "{name}"
+            );
+            assert_eq!(
+                sees_member(&viewer, SOMEONE_ELSE, false, GROUP, Active),
+                unlisted,
+                "{name}"
+            );
+            // Everyone signed in sees themselves, listed or not.
+            if viewer.person_id().is_some() {
+                assert!(sees_member(&viewer, SELF, false, GROUP, Active), "{name}");
             }
         }
     }

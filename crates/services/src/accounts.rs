@@ -83,7 +83,7 @@ const WRONG_CREDENTIALS: &str = "wrong email address or password";
 const SESSION_ENDED: &str = "this session has ended or is not valid; sign in again";
 
 impl Services {
-    async fn limit(&self, key: String, rule: RateRule) -> Result<(), ServiceError> {
+    pub(crate) async fn limit(&self, key: String, rule: RateRule) -> Result<(), ServiceError> {
         self.rate_limiter.hit(&key, rule, self.now()).await
     }
 
@@ -384,7 +384,7 @@ impl Services {
     }
 
     /// Counts a reset request or reset from `from` against its address's allowance.
-    async fn limit_resets_from(&self, from: ClientAddress) -> Result<(), ServiceError> {
+    pub(crate) async fn limit_resets_from(&self, from: ClientAddress) -> Result<(), ServiceError> {
         self.limit(
             format!("reset:addr:{}", from.0),
             self.rate_limits.reset_per_address,
@@ -518,7 +518,7 @@ fn email_taken(error: StoreError) -> ServiceError {
 }
 
 #[derive(Debug, Clone, Copy)]
-enum AccountMail {
+pub(crate) enum AccountMail {
     Verify,
     Reset,
     RegistrationAttempted,
@@ -526,7 +526,7 @@ enum AccountMail {
 
 /// The queued mail for an account link, rendered later in the recipient's language; its
 /// token stays sealed until the worker sends it.
-fn account_mail(
+pub(crate) fn account_mail(
     person: &Person,
     kind: AccountMail,
     sealed_token: SealedToken,

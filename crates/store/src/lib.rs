@@ -21,6 +21,8 @@ mod membership;
 mod outbox;
 mod people;
 mod seed;
+// Members managing themselves (issue 15 items 4, 5, 7).
+mod self_service;
 mod statements;
 
 pub use accounts::{AccountChange, NewAccount, NewMailFor, NewToken};
@@ -36,4 +38,5 @@ pub use joining::Decision;
 pub use meetings::{CalendarFeedInfo, MeetingMails, MeetingScope};
 pub use outbox::{Claim, ClaimedMail, DeliveryOutcome, MailUnavailable, NewMail, OutboxMessage};
 pub use seed::SeedReport;
+pub use self_service::FORMER_MEMBER;
 pub use statements::{StatementTally, statements_total};

@@ -121,6 +121,13 @@ pub(crate) fn members_condition(groups: &[WorkingGroupId], filter: &MemberFilter
                 .like(LikeExpr::new(format!("%{escaped}%")).escape('\\')),
         );
     }
+    if let Some(roster) = filter.public_roster {
+        let mut shown = Condition::any().add(person::Column::ListedPublicly.eq(true));
+        if let Some(viewer) = roster.besides {
+            shown = shown.add(person::Column::Id.eq(viewer.0));
+        }
+        condition = condition.add(shown);
+    }
     if let Some(region) = filter.region {
         // The region is derived from the country, never stored, so the mapping has one home.
         let countries: Vec<String> = region.countries().map(|c| c.as_str().to_owned()).collect();
