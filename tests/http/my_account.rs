@@ -219,6 +219,15 @@ async fn a_new_address_signs_in_once_confirmed_and_ends_other_sessions() {
             mail::body(&sent).contains("/confirm-email?token="),
             "{sent}"
         );
+        let notice = app.mail_to("bo@example.cn", "change of address").await;
+        assert!(
+            mail::body(&notice).contains("bo.chen@example.org"),
+            "{notice}"
+        );
+        assert!(
+            mail::header(&notice, "List-Unsubscribe").is_none(),
+            "a security mail: {notice}"
+        );
         // Nothing changed yet.
         let (_, body) = app.graphql_as(&second, ME, json!({})).await;
         assert_eq!(body["data"]["me"]["email"], "bo@example.cn", "{body}");

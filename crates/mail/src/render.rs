@@ -26,7 +26,7 @@ pub struct Renderer {
     public_url: String,
 }
 
-const TEMPLATES: [(&str, &str); 20] = [
+const TEMPLATES: [(&str, &str); 22] = [
     ("base.html", include_str!("../templates/base.html")),
     ("footer.txt", include_str!("../templates/footer.txt")),
     (
@@ -52,6 +52,14 @@ const TEMPLATES: [(&str, &str); 20] = [
     (
         "registration_attempted.html",
         include_str!("../templates/registration_attempted.html"),
+    ),
+    (
+        "email_change_requested.txt",
+        include_str!("../templates/email_change_requested.txt"),
+    ),
+    (
+        "email_change_requested.html",
+        include_str!("../templates/email_change_requested.html"),
     ),
     (
         "invitation.txt",
@@ -162,9 +170,9 @@ mod tests {
     use super::*;
     use coalition_domain::language::LocalisedText;
     use coalition_domain::mail::{
-        CalendarMethod, DailyDigest, DocumentNotice, DocumentNoticeKind, GroupName, Invitation,
-        JoinRequested, LinkToken, MailKind, MeetingNotice, MeetingNoticeKind, MembershipDecided,
-        MembershipDecision, OneTimeLink,
+        CalendarMethod, DailyDigest, DocumentNotice, DocumentNoticeKind, EmailChangeNotice,
+        GroupName, Invitation, JoinRequested, LinkToken, MailKind, MeetingNotice,
+        MeetingNoticeKind, MembershipDecided, MembershipDecision, OneTimeLink,
     };
     use coalition_domain::notifications::NotificationCategory;
 
@@ -237,6 +245,10 @@ mod tests {
                 name,
                 items: vec!["Request to join Supportive policy".to_owned()],
                 category: NotificationCategory::Membership,
+            }),
+            MailKind::EmailChangeRequested => Mail::EmailChangeRequested(EmailChangeNotice {
+                name: "Bo".to_owned(),
+                new_email: "bo.chen@example.org".to_owned(),
             }),
         }
     }

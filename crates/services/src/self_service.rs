@@ -7,7 +7,7 @@ use coalition_domain::accounts::TokenPurpose;
 use coalition_domain::agenda::{ActionItem, ActionStatus};
 use coalition_domain::geography::CountryCode;
 use coalition_domain::language::Language;
-use coalition_domain::mail::{LinkToken, Mail, OneTimeLink};
+use coalition_domain::mail::{EmailChangeNotice, LinkToken, Mail, OneTimeLink};
 use coalition_domain::membership::{Invitation, MembershipRefusal};
 use coalition_domain::pagination::{Page, PageRequest};
 use coalition_domain::people::{
@@ -135,7 +135,8 @@ impl Services {
     }
 
     /// Starts a change of the viewer's sign-in address: a link to confirm it is mailed to
-    /// the new address (`/confirm-email?token=…`), and nothing changes until it is used.
+    /// the new address (`/confirm-email?token=…`) and a security notice to the current one;
+    /// nothing changes until the link is used.
     /// An address that already has an account gets the same answer and no mail, so this
     /// does not tell who is signed up.
     pub async fn change_email(
@@ -172,6 +173,18 @@ impl Services {
                 },
             }),
         };
+        // The current address hears of it too: whoever holds a stolen session learns
+        // nothing from the notice, and the owner learns that someone tried.
+        let notice = NewMail {
+            person: Some(me),
+            to: person.email.clone(),
+            to_name: person.display_name.clone(),
+            language: person.preferred_language,
+            mail: Mail::EmailChangeRequested(EmailChangeNotice {
+                name: person.display_name.clone(),
+                new_email: new_email.as_str().to_owned(),
+            }),
+        };
         self.store
             .issue_email_change(
                 me,
@@ -181,7 +194,7 @@ impl Services {
                     expires_at: self.now() + self.accounts.verification_lifetime,
                 },
                 &new_email,
-                vec![confirm],
+                vec![confirm, notice],
             )
             .await?;
         Ok(())
