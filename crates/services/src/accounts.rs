@@ -304,27 +304,7 @@ impl Services {
         from: ClientAddress,
     ) -> Result<(), ServiceError> {
         let signed_in = crate::actor_session(viewer)?;
-        self.limit(
-            format!("password:addr:{}", from.0),
-            self.rate_limits.login_per_address,
-        )
-        .await?;
-        self.limit(
-            format!("password:account:{}", signed_in.person.0),
-            self.rate_limits.login_per_account,
-        )
-        .await?;
-        let account = self.store.account(signed_in.person).await?;
-        if !self
-            .passwords
-            .verify(current, &account.password_hash)
-            .await?
-            .matches
-        {
-            return Err(
-                InvalidInput::new("currentPassword", "is not your current password").into(),
-            );
-        }
+        self.check_own_password(viewer, current, from).await?;
         let password = Password::parse("newPassword", new)?;
         let hash = self.passwords.hash(&password).await?;
         let recorded = self
@@ -333,6 +313,37 @@ impl Services {
             .await?;
         self.announce(recorded).await;
         Ok(())
+    }
+
+    /// Checks the viewer's password (off the runtime, limited like sign-in).
+    pub(crate) async fn check_own_password(
+        &self,
+        viewer: &Viewer,
+        password: &str,
+        from: ClientAddress,
+    ) -> Result<coalition_domain::people::PersonId, ServiceError> {
+        let me = crate::actor(viewer)?;
+        self.limit(
+            format!("password:addr:{}", from.0),
+            self.rate_limits.login_per_address,
+        )
+        .await?;
+        self.limit(
+            format!("password:account:{}", me.0),
+            self.rate_limits.login_per_account,
+        )
+        .await?;
+        let account = self.store.account(me).await?;
+        let check = self
+            .passwords
+            .verify(password, &account.password_hash)
+            .await?;
+        if !check.matches {
+            return Err(
+                InvalidInput::new("currentPassword", "is not your current password").into(),
+            );
+        }
+        Ok(me)
     }
 
     /// Queues a reset link if the address has an account. Answers the same either way, and

@@ -103,37 +103,6 @@ impl Services {
         Ok(self.announce(recorded).await)
     }
 
-    /// Checks the viewer's password (off the runtime, limited like sign-in).
-    async fn check_own_password(
-        &self,
-        viewer: &Viewer,
-        password: &str,
-        from: ClientAddress,
-    ) -> Result<coalition_domain::people::PersonId, ServiceError> {
-        let me = crate::actor(viewer)?;
-        self.limit(
-            format!("password:addr:{}", from.0),
-            self.rate_limits.login_per_address,
-        )
-        .await?;
-        self.limit(
-            format!("password:account:{}", me.0),
-            self.rate_limits.login_per_account,
-        )
-        .await?;
-        let account = self.store.account(me).await?;
-        let check = self
-            .passwords
-            .verify(password, &account.password_hash)
-            .await?;
-        if !check.matches {
-            return Err(
-                InvalidInput::new("currentPassword", "is not your current password").into(),
-            );
-        }
-        Ok(me)
-    }
-
     /// Starts a change of the viewer's sign-in address: a link to confirm it is mailed to
     /// the new address (`/confirm-email?token=…`) and a security notice to the current one;
     /// nothing changes until the link is used.
