@@ -73,9 +73,13 @@ fn options() -> Options {
             }
             "--no-postgres" => options.postgres = None,
             "--baseline-serve" => {
-                let url = args.next().expect("--baseline-serve DATABASE_URL");
+                let url = args.next().expect("--baseline-serve DATABASE_URL PAGING");
+                let paging = args
+                    .next()
+                    .and_then(|name| baseline::Paging::parse(&name))
+                    .expect("--baseline-serve DATABASE_URL window|limit");
                 let runtime = tokio::runtime::Runtime::new().expect("a runtime");
-                runtime.block_on(baseline::serve(&url));
+                runtime.block_on(baseline::serve(&url, paging));
                 std::process::exit(0);
             }
             _ => {
@@ -536,8 +540,13 @@ async fn measure_server(
     dashboard.per_second()
 }
 
-/// Measures the baseline at `address` on the dashboard; returns its throughput.
-async fn measure_baseline(baseline: &Process, database: &Database, options: &Options) -> f64 {
+/// Measures a baseline on the dashboard; returns its throughput.
+async fn measure_baseline(
+    baseline: &Process,
+    paging: baseline::Paging,
+    database: &Database,
+    options: &Options,
+) -> f64 {
     let request = Request {
         body: body(DASHBOARD, json!({})),
         token: None,
@@ -545,7 +554,7 @@ async fn measure_baseline(baseline: &Process, database: &Database, options: &Opt
     let schedule = vec![vec![request]; options.clients];
     drive(&baseline.address, schedule.clone(), 1).await;
     let figures = drive(&baseline.address, schedule, options.seconds).await;
-    let label = "raw-SQL baseline (axum+sqlx)";
+    let label = format!("raw-SQL baseline ({})", paging.name());
     println!(
         "[{}] {label:<28} dashboard {}",
         database.label,
@@ -559,24 +568,37 @@ async fn measure_baseline(baseline: &Process, database: &Database, options: &Opt
     figures.per_second()
 }
 
+/// Starts the baseline with `paging` over `database` and measures it.
+async fn baseline(
+    paging: baseline::Paging,
+    database: &Database,
+    options: &Options,
+) -> (Process, f64) {
+    let mut command = Command::new(std::env::current_exe().unwrap());
+    command.args(["--baseline-serve", &database.url, paging.name()]);
+    let baseline = Process::start(command);
+    let throughput = measure_baseline(&baseline, paging, database, options).await;
+    (baseline, throughput)
+}
+
 async fn run(database: Database, options: &Options) {
     database.seed(&options.server, options.scale);
-    let mut command = Command::new(std::env::current_exe().unwrap());
-    command.args(["--baseline-serve", &database.url]);
-    let baseline = Process::start(command);
-    let reference = measure_baseline(&baseline, &database, options).await;
+    let (window, window_rate) = baseline(baseline::Paging::Window, &database, options).await;
+    drop(window);
+    let (limit, limit_rate) = baseline(baseline::Paging::LimitPerGroup, &database, options).await;
     let ours = measure_server(
         "coalition (mimalloc)",
         &options.server,
         &database,
         options,
-        &baseline.address,
+        &limit.address,
     )
     .await;
     println!(
-        "[{}] dashboard throughput: {:.2}x the raw-SQL baseline",
+        "[{}] dashboard throughput: {:.2}x the window baseline, {:.2}x the limit baseline",
         database.label,
-        ours / reference
+        ours / window_rate,
+        ours / limit_rate
     );
     if let Some(system) = &options.system_alloc {
         let theirs = measure_server(
@@ -584,13 +606,14 @@ async fn run(database: Database, options: &Options) {
             system,
             &database,
             options,
-            &baseline.address,
+            &limit.address,
         )
         .await;
         println!(
-            "[{}] with the system allocator: {:.2}x the raw-SQL baseline; mimalloc / system: {:.2}",
+            "[{}] with the system allocator: {:.2}x the window baseline, {:.2}x the limit baseline; mimalloc / system: {:.2}",
             database.label,
-            theirs / reference,
+            theirs / window_rate,
+            theirs / limit_rate,
             ours / theirs
         );
     }
