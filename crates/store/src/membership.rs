@@ -88,6 +88,18 @@ impl Store {
     }
 }
 
+/// Whether `filter` looks at the people behind the memberships, so that a statement built
+/// on [`members_condition`] must join `person` (every membership has its person).
+pub(crate) fn filters_people(filter: &MemberFilter) -> bool {
+    filter.stakeholder_type.is_some()
+        || filter.country.is_some()
+        || filter.region.is_some()
+        || filter
+            .name_contains
+            .as_deref()
+            .is_some_and(|text| !text.trim().is_empty())
+}
+
 /// The members of `groups` that `filter` selects (one group, or a batch of them).
 pub(crate) fn members_condition(groups: &[WorkingGroupId], filter: &MemberFilter) -> Condition {
     let status = filter.status.unwrap_or(MembershipStatus::Active);
