@@ -94,6 +94,7 @@ pub(crate) fn filters_people(filter: &MemberFilter) -> bool {
     filter.stakeholder_type.is_some()
         || filter.country.is_some()
         || filter.region.is_some()
+        || filter.public_roster.is_some()
         || filter
             .name_contains
             .as_deref()
