@@ -19,6 +19,7 @@ mod m20261130_000015_document_search;
 mod m20261130_000015_documents;
 mod m20261201_000120_document_search_index;
 mod m20261201_000130_group_archiving;
+mod m20261201_000155_occurrence_rsvp;
 
 /// Runs the coalition's migrations in order.
 #[derive(Debug)]
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000015_document_search::Migration),
             Box::new(m20261201_000120_document_search_index::Migration),
             Box::new(m20261201_000130_group_archiving::Migration),
+            Box::new(m20261201_000155_occurrence_rsvp::Migration),
         ]
     }
 }

@@ -33,7 +33,7 @@ pub use documents::{BlobGuard, DocumentMails, DocumentOwner, NewVersion};
 pub use error::StoreError;
 pub use invitations::NewInvitation;
 pub use joining::Decision;
-pub use meetings::{CalendarFeedInfo, MeetingMails, MeetingScope};
+pub use meetings::{CalendarFeedInfo, MeetingMails, MeetingScope, OccurrenceOverride};
 pub use outbox::{Claim, ClaimedMail, DeliveryOutcome, MailUnavailable, NewMail, OutboxMessage};
 pub use seed::SeedReport;
 pub use statements::{StatementTally, statements_total};
