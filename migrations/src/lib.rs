@@ -21,6 +21,7 @@ mod m20261201_000120_document_search_index;
 mod m20261201_000130_group_archiving;
 // Members managing themselves (issue 15 items 4, 5, 7).
 mod m20261201_000140_member_self_service;
+mod m20261201_000155_occurrence_rsvp;
 
 /// Runs the coalition's migrations in order.
 #[derive(Debug)]
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000130_group_archiving::Migration),
             // Members managing themselves.
             Box::new(m20261201_000140_member_self_service::Migration),
+            Box::new(m20261201_000155_occurrence_rsvp::Migration),
         ]
     }
 }

@@ -310,6 +310,11 @@ fn rows() -> Vec<Row> {
             |f, _| json!({ "p": f.member }), Check::Value(&["node", "actionItems"]),       [H,   H,     H,     A,     H,     H,    H]),
         row("node", "Person.invitations (a member's)", "query ($p: ID!) { node(id: $p) { ... on Person { invitations { id } } } }",
             |f, _| json!({ "p": f.member }), Check::Value(&["node", "invitations"]),       [H,   H,     H,     A,     H,     H,    H]),
+        // Public calendar and per-occurrence answers.
+        row("rsvp", "rsvp (one occurrence)", "mutation ($m: ID!) { rsvp(meetingId: $m, response: NO, occurrence: \"2027-03-16T09:00:00Z\") }",
+            |f, _| json!({ "m": f.series }), Check::Refusal,                                [U,   N,     F,     A,     N,     A,    A]),
+        row("coalition", "coalition.meetings", "{ coalition { meetings(from: \"2027-03-01T00:00:00Z\", to: \"2027-05-01T00:00:00Z\") { startsAt status } } }",
+            vars, Check::Value(&["coalition", "meetings"]),                                 [A,   A,     A,     A,     A,     A,    A]),
         // Last: these end the viewers' sessions (each signs in again after).
         Row { ends_sessions: true, ..mutation("logout", "mutation { logout }", vars,       [U,   A,     A,     A,     A,     A,    A]) },
         Row { ends_sessions: true, ..mutation("logoutEverywhere", "mutation { logoutEverywhere }", vars,

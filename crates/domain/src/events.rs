@@ -238,6 +238,10 @@ pub enum Change {
         /// The answer.
         #[serde(with = "rsvp_code")]
         response: RsvpResponse,
+        /// The occurrence answered (its start as the series gives it); `None` for the
+        /// whole meeting or series. Per-occurrence answers (public calendar feature).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        occurrence: Option<DateTime<Utc>>,
     },
     /// A meeting's agenda changed (an item added, edited, removed or moved).
     #[serde(rename = "meeting.agenda_changed")]
@@ -777,6 +781,7 @@ mod tests {
                     },
                     person: PersonId(5),
                     response: RsvpResponse::Yes,
+                    occurrence: None,
                 },
             ),
             (

@@ -358,6 +358,63 @@ impl Action {
     }
 }
 
+// Public calendar: which meetings a viewer's calendar loads.
+/// Which meetings a viewer may see, as a filter a query applies so that a calendar never
+/// loads what it would then hide. Agrees with [`Action::ReadMeeting`] (tested).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MeetingReach {
+    /// Visibilities seen in every group and in plenaries.
+    pub everywhere: Vec<Visibility>,
+    /// Groups whose members-only (`Group`) meetings are seen too.
+    pub group_meetings_of: Vec<WorkingGroupId>,
+    /// Whether members-only plenaries (for the coalition's members) are seen too.
+    pub members_plenaries: bool,
+}
+
+impl MeetingReach {
+    /// Whether a meeting of `group` (`None`: a plenary) with `visibility` is within reach.
+    pub fn contains(&self, group: Option<WorkingGroupId>, visibility: Visibility) -> bool {
+        self.everywhere.contains(&visibility)
+            || (visibility == Visibility::Group
+                && match group {
+                    Some(group) => self.group_meetings_of.contains(&group),
+                    None => self.members_plenaries,
+                })
+    }
+}
+
+/// The meetings `viewer` may see: public ones for anyone; coalition-wide ones for every
+/// signed-in person; members-only ones of their active groups (and members-only plenaries
+/// for the coalition's members); everything for administrators.
+pub fn meeting_reach(viewer: &Viewer) -> MeetingReach {
+    match viewer {
+        Viewer::Anonymous => MeetingReach {
+            everywhere: vec![Visibility::Public],
+            group_meetings_of: Vec::new(),
+            members_plenaries: false,
+        },
+        Viewer::Person(person) if person.is_admin => MeetingReach {
+            everywhere: vec![Visibility::Public, Visibility::Coalition, Visibility::Group],
+            group_meetings_of: Vec::new(),
+            members_plenaries: true,
+        },
+        Viewer::Person(person) => {
+            let mut groups: Vec<WorkingGroupId> = person
+                .memberships
+                .keys()
+                .copied()
+                .filter(|group| person.active_role(*group).is_some())
+                .collect();
+            groups.sort_unstable();
+            MeetingReach {
+                everywhere: vec![Visibility::Public, Visibility::Coalition],
+                group_meetings_of: groups,
+                members_plenaries: person.is_coalition_member(),
+            }
+        }
+    }
+}
+
 /// Why the policy said no.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Denied {
@@ -925,7 +982,7 @@ mod tests {
             (Change::MembershipLeft(facts(SOMEONE_ELSE, Ended)), [N,   N,     N,     N,     N,     N,     Y,     N,     Y]),
             (Change::InvitationSent(InvitationFacts { invitation: InvitationId(1), group: GROUP, role: MembershipRole::Member }),
                                                                  [N,   N,     N,     N,     N,     N,     Y,     N,     Y]),
-            (Change::MeetingAnswered { meeting, person: SOMEONE_ELSE, response: RsvpResponse::Yes },
+            (Change::MeetingAnswered { meeting, person: SOMEONE_ELSE, response: RsvpResponse::Yes, occurrence: None },
                                                                  [N,   N,     N,     N,     N,     N,     Y,     N,     Y]),
             (Change::AgendaChanged(meeting),                     [N,   N,     Y,     Y,     N,     N,     Y,     N,     Y]),
             (Change::SignedOut(AccountFacts { person: SOMEONE_ELSE }),
@@ -977,6 +1034,24 @@ mod tests {
             // Everyone signed in sees themselves, listed or not.
             if viewer.person_id().is_some() {
                 assert!(sees_member(&viewer, SELF, false, GROUP, Active), "{name}");
+            }
+        }
+    }
+
+    /// A calendar's query loads exactly the meetings the viewer could open one by one.
+    #[test]
+    fn meeting_reach_agrees_with_reading_a_meeting() {
+        use Visibility::*;
+        for (name, viewer) in viewers() {
+            let reach = meeting_reach(&viewer);
+            for group in [None, Some(GROUP), Some(OTHER_GROUP)] {
+                for visibility in [Public, Coalition, Group] {
+                    assert_eq!(
+                        reach.contains(group, visibility),
+                        allows(&viewer, Action::ReadMeeting { group, visibility }),
+                        "{name} / {group:?} / {visibility:?}"
+                    );
+                }
             }
         }
     }

@@ -35,7 +35,7 @@ pub use documents::{BlobGuard, DocumentMails, DocumentOwner, NewVersion};
 pub use error::StoreError;
 pub use invitations::NewInvitation;
 pub use joining::Decision;
-pub use meetings::{CalendarFeedInfo, MeetingMails, MeetingScope};
+pub use meetings::{CalendarFeedInfo, MeetingMails, MeetingScope, OccurrenceOverride};
 pub use outbox::{Claim, ClaimedMail, DeliveryOutcome, MailUnavailable, NewMail, OutboxMessage};
 pub use seed::SeedReport;
 pub use self_service::FORMER_MEMBER;

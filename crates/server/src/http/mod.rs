@@ -170,6 +170,7 @@ pub fn router(state: AppState, limits: HttpLimits) -> Router {
         .route("/files/{version}", get(files::download))
         .route("/calendar/groups/{file}", get(calendar::group))
         .route("/calendar/people/{file}", get(calendar::person))
+        .route("/calendar/coalition.ics", get(calendar::coalition))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz));
     if limits.graphiql {
