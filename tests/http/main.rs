@@ -27,6 +27,7 @@ mod meetings;
 mod members;
 mod membership;
 mod operations;
+mod pages;
 mod privacy;
 mod statements;
 mod storage;
