@@ -739,7 +739,7 @@ impl Settings {
             ("accounts.public_url", &self.accounts.public_url),
             ("accounts.frontend_url", &self.accounts.frontend_url),
         ] {
-            if !url.is_empty() && !(url.starts_with("http://") || url.starts_with("https://")) {
+            if !(url.is_empty() || url.starts_with("http://") || url.starts_with("https://")) {
                 return fail(key, "must be empty or an http:// or https:// address");
             }
         }
