@@ -30,6 +30,7 @@ mod membership;
 mod my_account;
 mod occurrences;
 mod operations;
+mod pages;
 mod privacy;
 mod statements;
 mod storage;

@@ -156,8 +156,9 @@ impl GroupName {
     /// The name in `language`.
     pub fn get(&self, language: Language) -> &str {
         match language {
-            Language::En => &self.en,
             Language::Fr => &self.fr,
+            // Other languages read the English name until mails carry theirs.
+            Language::En | Language::Ar | Language::Zh | Language::Ru | Language::Es => &self.en,
         }
     }
 }

@@ -35,10 +35,13 @@ pub struct AccountSettings {
     pub reset_lifetime: Duration,
     /// How long an invitation to join a group works.
     pub invitation_lifetime: Duration,
-    /// The frontend's address; links in mails point below it.
+    /// Where links in mails point: the external frontend, or the server's built-in pages.
     pub public_url: String,
     /// Seals the one-time tokens of queued mail; the delivery worker opens them.
     pub token_key: TokenKey,
+    // Built-in pages (pages and languages).
+    /// The server's own public address (one-click unsubscribe, feeds, files).
+    pub server_url: String,
 }
 
 /// What a person fills in to sign up, as received.

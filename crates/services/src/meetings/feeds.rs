@@ -87,7 +87,7 @@ impl Services {
             .await?;
         Ok(format!(
             "{}/calendar/people/{token}.ics",
-            self.accounts.public_url.trim_end_matches('/')
+            self.accounts.server_url.trim_end_matches('/')
         ))
     }
 
