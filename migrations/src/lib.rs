@@ -19,6 +19,9 @@ mod m20261130_000015_document_search;
 mod m20261130_000015_documents;
 mod m20261201_000120_document_search_index;
 mod m20261201_000130_group_archiving;
+// Members managing themselves (issue 15 items 4, 5, 7).
+mod m20261201_000140_member_self_service;
+mod m20261201_000155_occurrence_rsvp;
 // Notification inbox and activity history.
 mod m20261201_000150_notification_inbox;
 mod m20261201_000151_activity_history;
@@ -47,6 +50,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000015_document_search::Migration),
             Box::new(m20261201_000120_document_search_index::Migration),
             Box::new(m20261201_000130_group_archiving::Migration),
+            // Members managing themselves.
+            Box::new(m20261201_000140_member_self_service::Migration),
+            Box::new(m20261201_000155_occurrence_rsvp::Migration),
             // Notification inbox and activity history.
             Box::new(m20261201_000150_notification_inbox::Migration),
             Box::new(m20261201_000151_activity_history::Migration),

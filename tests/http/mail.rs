@@ -132,8 +132,11 @@ async fn coordinators_hear_of_requests_and_members_of_decisions() {
         );
         assert!(body(request).contains("OER in Senegal"));
         assert!(
-            header(request, "List-Unsubscribe")
-                .is_some_and(|v| v.contains("/settings/notifications"))
+            header(request, "List-Unsubscribe").is_some_and(|v| v.contains("/unsubscribe?token="))
+        );
+        assert_eq!(
+            header(request, "List-Unsubscribe-Post"),
+            Some("List-Unsubscribe=One-Click")
         );
 
         app.graphql_as(&coordinator, "mutation ($id: ID!) { rejectMembership(membershipId: $id, reason: \"Full for now\") { id } }", json!({ "id": membership }))

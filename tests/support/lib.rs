@@ -208,6 +208,10 @@ impl TestApp {
                 (Server::Binary(server), address, Clock::system())
             }
         };
+        // The server derives its public address from the port it listens on.
+        if settings.accounts.public_url.is_empty() {
+            settings.accounts.public_url = address.clone();
+        }
         let store = Store::connect(&settings.database_settings())
             .await
             .expect("test store connects")

@@ -125,6 +125,7 @@ impl ActionItem {
         let visible = coalition_services::membership::visible_through_memberships(
             viewer,
             owner,
+            person.listed_publicly,
             account.as_ref(),
             &memberships.unwrap_or_default(),
         );

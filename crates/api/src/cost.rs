@@ -4,7 +4,8 @@
 //! The bound of a list is known from its arguments where they decide it: a connection's
 //! `first`/`last` (the largest page when absent), `suggestMeetingSlots(first)`,
 //! `outboxMessages(first)`, `upcomingMeetings(days)`, the window of `WorkingGroup.meetings`
-//! (one occurrence a day, at most 366 days, so a daily series fills it). Lists whose length
+//! and `Coalition.meetings` (one occurrence a day, at most 366 days, so a daily series fills
+//! it). Lists whose length
 //! the data decides have a documented bound ([`DATA_BOUNDS`]); any other list counts as a
 //! full page. Lists of scalars and enums cost their field only: they come with their parent.
 //!
@@ -255,7 +256,7 @@ impl<'a> CostWalker<'a> {
     /// How many items the list field `field` of `parent` may return.
     fn list_bound(&self, parent: &str, field: &Field) -> usize {
         let key = format!("{parent}.{}", field.name.node);
-        if key == "WorkingGroup.meetings" {
+        if key == "WorkingGroup.meetings" || key == "Coalition.meetings" {
             return self.window_days(field).unwrap_or(MAX_WINDOW_DAYS);
         }
         if let Some((_, argument, max, default)) = ARGUMENT_BOUNDS

@@ -19,6 +19,8 @@ mod live;
 mod loaders;
 mod meetings;
 mod membership;
+// Members managing themselves (issue 15 items 4, 5, 7).
+mod my_account;
 mod node;
 mod notifications;
 mod people;
@@ -42,6 +44,7 @@ pub struct Query(
     documents::DocumentsQuery,
     notifications::NotificationsQuery,
     node::NodeQuery,
+    my_account::MyAccountQuery,
 );
 
 /// The root mutation: one part per feature, merged.
@@ -54,6 +57,7 @@ pub struct Mutation(
     agenda::AgendaMutation,
     documents::DocumentsMutation,
     notifications::NotificationsMutation,
+    my_account::MyAccountMutation,
 );
 
 /// The root subscription: one part per feature, merged.

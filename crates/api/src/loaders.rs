@@ -162,6 +162,18 @@ pub(crate) struct AnswerOf {
     pub person: PersonId,
 }
 
+/// One person's answer to one occurrence of a series (public calendar feature).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct OccurrenceAnswerOf {
+    pub meeting: MeetingId,
+    pub occurrence: DateTime<Utc>,
+    pub person: PersonId,
+}
+
+/// The answers to single occurrences of a series, with the series answers they override.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct OccurrenceOverridesOf(pub MeetingId);
+
 /// The balance of a group's active members.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) struct BalanceOf(pub WorkingGroupId);
@@ -380,6 +392,49 @@ impl Loader<AnswerOf> for StoreLoader {
             );
         }
         Ok(answers)
+    }
+}
+
+impl Loader<OccurrenceAnswerOf> for StoreLoader {
+    type Value = RsvpResponse;
+    type Error = ServiceError;
+
+    async fn load(
+        &self,
+        keys: &[OccurrenceAnswerOf],
+    ) -> Result<HashMap<OccurrenceAnswerOf, RsvpResponse>, ServiceError> {
+        let mut answers = HashMap::new();
+        // One statement per person asking: a request has one viewer.
+        for person in distinct(keys, |key| key.person) {
+            let meetings = distinct(keys, |key| key.meeting);
+            let found = self.store.occurrence_answers_of(person, &meetings).await?;
+            answers.extend(
+                keys.iter()
+                    .filter(|key| key.person == person)
+                    .filter_map(|key| {
+                        let answer = found.get(&(key.meeting, key.occurrence))?;
+                        Some((*key, *answer))
+                    }),
+            );
+        }
+        Ok(answers)
+    }
+}
+
+impl Loader<OccurrenceOverridesOf> for StoreLoader {
+    type Value = Vec<coalition_store::OccurrenceOverride>;
+    type Error = ServiceError;
+
+    async fn load(
+        &self,
+        keys: &[OccurrenceOverridesOf],
+    ) -> Result<HashMap<OccurrenceOverridesOf, Self::Value>, ServiceError> {
+        let meetings: Vec<MeetingId> = keys.iter().map(|key| key.0).collect();
+        let mut found: HashMap<MeetingId, Self::Value> = HashMap::new();
+        for answer in self.store.occurrence_overrides_of(&meetings).await? {
+            found.entry(answer.meeting).or_default().push(answer);
+        }
+        Ok(lists(keys, |key| key.0, found))
     }
 }
 

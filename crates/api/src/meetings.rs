@@ -13,7 +13,8 @@ use crate::context::{api, viewer};
 use crate::error::ApiError;
 use crate::ids::{NodeKind, decode_id_of, global_id};
 use crate::loaders::{
-    ActionItemsOf, AgendaOf, AnswerOf, GroupMeetings, OpenItemsBefore, RsvpCountsOf, loaders,
+    ActionItemsOf, AgendaOf, AnswerOf, GroupMeetings, OccurrenceAnswerOf, OccurrenceOverridesOf,
+    OpenItemsBefore, RsvpCountsOf, loaders,
 };
 use crate::people::Person;
 
@@ -74,6 +75,30 @@ pub(crate) struct RsvpCounts {
     yes: u64,
     no: u64,
     maybe: u64,
+}
+
+impl RsvpCounts {
+    fn from_pairs(counts: &[(domain::RsvpResponse, u64)]) -> Self {
+        let count = |answer| {
+            counts
+                .iter()
+                .find(|(a, _)| *a == answer)
+                .map_or(0, |(_, n)| *n)
+        };
+        RsvpCounts {
+            yes: count(domain::RsvpResponse::Yes),
+            no: count(domain::RsvpResponse::No),
+            maybe: count(domain::RsvpResponse::Maybe),
+        }
+    }
+
+    fn slot(&mut self, answer: domain::RsvpResponse) -> &mut u64 {
+        match answer {
+            domain::RsvpResponse::Yes => &mut self.yes,
+            domain::RsvpResponse::No => &mut self.no,
+            domain::RsvpResponse::Maybe => &mut self.maybe,
+        }
+    }
 }
 
 /// One person's answer.
@@ -153,17 +178,7 @@ impl Meeting {
             .one(RsvpCountsOf(self.0.id))
             .await?
             .unwrap_or_default();
-        let count = |answer| {
-            counts
-                .iter()
-                .find(|(a, _)| *a == answer)
-                .map_or(0, |(_, n)| *n)
-        };
-        Ok(RsvpCounts {
-            yes: count(domain::RsvpResponse::Yes),
-            no: count(domain::RsvpResponse::No),
-            maybe: count(domain::RsvpResponse::Maybe),
-        })
+        Ok(RsvpCounts::from_pairs(&counts))
     }
     /// The signed-in person's answer.
     async fn my_rsvp(&self, ctx: &Context<'_>) -> Result<Option<RsvpResponse>, ApiError> {
@@ -292,6 +307,18 @@ impl Meeting {
     }
 }
 
+/// What happened to one occurrence.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "coalition_domain::meetings::OccurrenceStatus")]
+pub(crate) enum OccurrenceStatus {
+    /// It takes place when the series says.
+    Scheduled,
+    /// It takes place at another time (`startsAt`) than the series says (`originalStartsAt`).
+    Moved,
+    /// It was called off, alone or with its whole meeting: show it struck through.
+    Cancelled,
+}
+
 /// One occurrence of a meeting.
 pub(crate) struct MeetingOccurrence(pub domain::Occurrence);
 
@@ -308,6 +335,68 @@ impl MeetingOccurrence {
     /// When it ends.
     async fn ends_at(&self, time_zone: Option<String>) -> Result<String, ApiError> {
         render(self.0.ends_at, time_zone.as_deref())
+    }
+    /// When the series' rule makes it start: `startsAt` unless it moved. Names the
+    /// occurrence in `rsvp(occurrence:)`, `cancelOccurrence` and `moveOccurrence`.
+    async fn original_starts_at(&self, time_zone: Option<String>) -> Result<String, ApiError> {
+        render(self.0.original_start, time_zone.as_deref())
+    }
+    /// Whether it takes place as planned, moved, or not at all.
+    async fn status(&self) -> OccurrenceStatus {
+        self.0.status.into()
+    }
+    /// The signed-in person's answer for this occurrence: their answer to it, else their
+    /// answer to the whole meeting or series.
+    async fn my_rsvp(&self, ctx: &Context<'_>) -> Result<Option<RsvpResponse>, ApiError> {
+        let Some(me) = viewer(ctx).person_id() else {
+            return Ok(None);
+        };
+        let meeting = self.0.meeting.id;
+        let loaders = loaders(ctx)?;
+        let own = loaders
+            .one(OccurrenceAnswerOf {
+                meeting,
+                occurrence: self.0.original_start,
+                person: me,
+            })
+            .await?;
+        let answer = match own {
+            Some(answer) => Some(answer),
+            None => {
+                loaders
+                    .one(AnswerOf {
+                        meeting,
+                        person: me,
+                    })
+                    .await?
+            }
+        };
+        Ok(answer.map(Into::into))
+    }
+    /// How many answered yes, no and maybe for this occurrence: answers to it override
+    /// the same people's answers to the whole series.
+    async fn rsvp_counts(&self, ctx: &Context<'_>) -> Result<RsvpCounts, ApiError> {
+        let loaders = loaders(ctx)?;
+        let series = loaders
+            .one(RsvpCountsOf(self.0.meeting.id))
+            .await?
+            .unwrap_or_default();
+        let overrides = loaders
+            .one(OccurrenceOverridesOf(self.0.meeting.id))
+            .await?
+            .unwrap_or_default();
+        let mut counts = RsvpCounts::from_pairs(&series);
+        for answer in overrides
+            .iter()
+            .filter(|answer| answer.occurrence_start == self.0.original_start)
+        {
+            if let Some(replaced) = answer.series_response {
+                let slot = counts.slot(replaced);
+                *slot = slot.saturating_sub(1);
+            }
+            *counts.slot(answer.response) += 1;
+        }
+        Ok(counts)
     }
 }
 
@@ -421,6 +510,19 @@ pub(crate) async fn group_meetings(
     let key = GroupMeetings { group, from, to };
     let meetings = loaders(ctx)?.one(key).await?.unwrap_or_default();
     let found = coalition_services::meetings::visible_occurrences(viewer(ctx), &meetings, from, to);
+    Ok(found.into_iter().map(MeetingOccurrence).collect())
+}
+
+/// Resolves `Coalition.meetings`.
+pub(crate) async fn coalition_meetings(
+    ctx: &Context<'_>,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<MeetingOccurrence>, ApiError> {
+    let found = api(ctx)?
+        .services
+        .coalition_meetings(viewer(ctx), from, to)
+        .await?;
     Ok(found.into_iter().map(MeetingOccurrence).collect())
 }
 
@@ -651,12 +753,17 @@ impl MeetingsMutation {
         Ok(api(ctx)?.services.revoke_calendar_feed(viewer(ctx)).await?)
     }
 
-    /// Answers a meeting of one's group (or a plenary).
+    /// Answers a meeting of one's group (or a plenary): the whole meeting or series, or
+    /// with `occurrence` one occurrence of a series (its `originalStartsAt` or `startsAt`),
+    /// which overrides the answer to the series for it. A cancelled occurrence, or a time
+    /// that is not an occurrence, is refused (BAD_USER_INPUT).
     async fn rsvp(
         &self,
         ctx: &Context<'_>,
         meeting_id: ID,
         response: RsvpResponse,
+        #[graphql(desc = "One occurrence of the series; the whole series when not given.")]
+        occurrence: Option<DateTime<Utc>>,
     ) -> Result<RsvpResponse, ApiError> {
         let answer = api(ctx)?
             .services
@@ -664,6 +771,7 @@ impl MeetingsMutation {
                 viewer(ctx),
                 self::meeting_id(&meeting_id, "meetingId")?,
                 response.into(),
+                occurrence,
             )
             .await?;
         Ok(answer.into())

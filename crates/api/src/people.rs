@@ -119,4 +119,42 @@ impl Person {
     async fn time_zone(&self) -> &'static str {
         self.0.time_zone.name()
     }
+
+    /// Whether the person's name appears on rosters seen from outside their groups; only
+    /// for the person themselves and administrators, null for others.
+    async fn listed_publicly(&self, ctx: &Context<'_>) -> Option<bool> {
+        self.is_visible_privately(ctx)
+            .then_some(self.0.listed_publicly)
+    }
+
+    /// The person's local working hours, if they gave them; only for the person
+    /// themselves and administrators.
+    async fn working_hours(&self, ctx: &Context<'_>) -> Option<crate::my_account::WorkingHours> {
+        if !self.is_visible_privately(ctx) {
+            return None;
+        }
+        self.0.working_hours.map(Into::into)
+    }
+
+    /// The action items the person owns, across groups, oldest first (optionally of one
+    /// status); only for the person themselves (`me`), null for anyone else.
+    async fn action_items(
+        &self,
+        ctx: &Context<'_>,
+        status: Option<crate::agenda::ActionStatus>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Option<crate::my_account::MyActionConnection>, ApiError> {
+        crate::my_account::action_items_of(ctx, self.0.id, status, first, after).await
+    }
+
+    /// Open, unexpired invitations to the person's address, newest first, with their
+    /// group and role (accept with `acceptInvitation` and the mailed token); only for the
+    /// person themselves (`me`), null for anyone else.
+    async fn invitations(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<Option<Vec<crate::membership::Invitation>>, ApiError> {
+        crate::my_account::invitations_of(ctx, self.0.id).await
+    }
 }

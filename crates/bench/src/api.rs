@@ -73,9 +73,13 @@ fn options() -> Options {
             }
             "--no-postgres" => options.postgres = None,
             "--baseline-serve" => {
-                let url = args.next().expect("--baseline-serve DATABASE_URL");
+                let url = args.next().expect("--baseline-serve DATABASE_URL PAGING");
+                let paging = args
+                    .next()
+                    .and_then(|name| baseline::Paging::parse(&name))
+                    .expect("--baseline-serve DATABASE_URL window|limit");
                 let runtime = tokio::runtime::Runtime::new().expect("a runtime");
-                runtime.block_on(baseline::serve(&url));
+                runtime.block_on(baseline::serve(&url, paging));
                 std::process::exit(0);
             }
             _ => {
@@ -257,6 +261,8 @@ struct Request {
 struct Figures {
     requests: usize,
     errors: usize,
+    /// The first failed answer, so that an error count comes with its cause.
+    first_error: Option<String>,
     elapsed: Duration,
     p50: Duration,
     p99: Duration,
@@ -268,14 +274,18 @@ impl Figures {
     }
 
     fn line(&self) -> String {
-        format!(
+        let mut line = format!(
             "{:>8.0} req/s  p50 {:>6.1} ms  p99 {:>6.1} ms  ({} requests, {} errors)",
             self.per_second(),
             self.p50.as_secs_f64() * 1e3,
             self.p99.as_secs_f64() * 1e3,
             self.requests,
             self.errors
-        )
+        );
+        if let Some(error) = &self.first_error {
+            line.push_str(&format!("\n    first error: {error}"));
+        }
+        line
     }
 }
 
@@ -296,6 +306,7 @@ async fn drive(address: &str, schedules: Vec<Vec<Request>>, seconds: u64) -> Fig
                     .unwrap();
                 let mut latencies = Vec::new();
                 let mut errors = 0;
+                let mut first_error = None;
                 let mut next = 0;
                 while Instant::now() < deadline {
                     let request = &schedule[next % schedule.len()];
@@ -308,29 +319,36 @@ async fn drive(address: &str, schedules: Vec<Vec<Request>>, seconds: u64) -> Fig
                         builder = builder.bearer_auth(token);
                     }
                     let sent = Instant::now();
-                    let ok = match builder.send().await {
+                    let failure = match builder.send().await {
                         Ok(response) => {
                             let status = response.status();
                             let body = response.bytes().await.unwrap_or_default();
-                            status.is_success() && !contains(&body, b"\"errors\"")
+                            (!status.is_success() || contains(&body, b"\"errors\"")).then(|| {
+                                let query = String::from_utf8_lossy(&request.body);
+                                let answer = String::from_utf8_lossy(&body);
+                                format!("{status} for {:.120} → {:.300}", query, answer)
+                            })
                         }
-                        Err(_) => false,
+                        Err(error) => Some(error.to_string()),
                     };
                     latencies.push(sent.elapsed());
-                    if !ok {
+                    if let Some(failure) = failure {
                         errors += 1;
+                        first_error.get_or_insert(failure);
                     }
                 }
-                (latencies, errors)
+                (latencies, errors, first_error)
             })
         })
         .collect();
     let mut latencies = Vec::new();
     let mut errors = 0;
+    let mut first_error = None;
     for task in tasks {
-        let (mine, failed) = task.await.unwrap();
+        let (mine, failed, first) = task.await.unwrap();
         latencies.extend(mine);
         errors += failed;
+        first_error = first_error.or(first);
     }
     let elapsed = started.elapsed();
     latencies.sort_unstable();
@@ -343,6 +361,7 @@ async fn drive(address: &str, schedules: Vec<Vec<Request>>, seconds: u64) -> Fig
     Figures {
         requests: latencies.len(),
         errors,
+        first_error,
         elapsed,
         p50: at(0.50),
         p99: at(0.99),
@@ -406,11 +425,7 @@ async fn schedules(address: &str, clients: usize) -> (Vec<Vec<Request>>, Vec<Vec
             .as_str()
             .unwrap_or_else(|| panic!("{email} signs in: {login}"))
             .into();
-        let upcoming = post(&client, address, Some(&token), &body(UPCOMING, json!({}))).await;
-        let meeting = upcoming["data"]["me"]["upcomingMeetings"]
-            .as_array()
-            .and_then(|list| list.first())
-            .map(|occurrence| occurrence["meeting"]["id"].as_str().unwrap().to_owned());
+        let meeting = answerable_meeting(&client, address, &token).await;
         let signed = |body: Arc<Vec<u8>>| Request {
             body,
             token: Some(token.clone()),
@@ -438,6 +453,35 @@ async fn schedules(address: &str, clients: usize) -> (Vec<Vec<Request>>, Vec<Vec
         mixes.push(mix);
     }
     (dashboards, mixes)
+}
+
+/// The first upcoming meeting of a group in which the signed-in person takes full part
+/// (observers read only, so their RSVP would be refused).
+async fn answerable_meeting(
+    client: &reqwest::Client,
+    address: &str,
+    token: &str,
+) -> Option<String> {
+    const MINE: &str = "{ me { memberships { role status workingGroup { id } } \
+        upcomingMeetings(days: 60) { meeting { id workingGroup { id } } } } }";
+    let me = post(client, address, Some(token), &body(MINE, json!({}))).await;
+    let me = &me["data"]["me"];
+    let contributing: Vec<&str> = me["memberships"]
+        .as_array()?
+        .iter()
+        .filter(|membership| membership["status"] == "ACTIVE" && membership["role"] != "OBSERVER")
+        .filter_map(|membership| membership["workingGroup"]["id"].as_str())
+        .collect();
+    me["upcomingMeetings"]
+        .as_array()?
+        .iter()
+        .map(|occurrence| &occurrence["meeting"])
+        .find(|meeting| {
+            meeting["workingGroup"]["id"]
+                .as_str()
+                .is_some_and(|group| contributing.contains(&group))
+        })
+        .and_then(|meeting| meeting["id"].as_str().map(str::to_owned))
 }
 
 /// Runs the dashboard and the mix against `binary` over `database`; returns the dashboard's
@@ -496,8 +540,13 @@ async fn measure_server(
     dashboard.per_second()
 }
 
-/// Measures the baseline at `address` on the dashboard; returns its throughput.
-async fn measure_baseline(baseline: &Process, database: &Database, options: &Options) -> f64 {
+/// Measures a baseline on the dashboard; returns its throughput.
+async fn measure_baseline(
+    baseline: &Process,
+    paging: baseline::Paging,
+    database: &Database,
+    options: &Options,
+) -> f64 {
     let request = Request {
         body: body(DASHBOARD, json!({})),
         token: None,
@@ -505,7 +554,7 @@ async fn measure_baseline(baseline: &Process, database: &Database, options: &Opt
     let schedule = vec![vec![request]; options.clients];
     drive(&baseline.address, schedule.clone(), 1).await;
     let figures = drive(&baseline.address, schedule, options.seconds).await;
-    let label = "raw-SQL baseline (axum+sqlx)";
+    let label = format!("raw-SQL baseline ({})", paging.name());
     println!(
         "[{}] {label:<28} dashboard {}",
         database.label,
@@ -519,24 +568,37 @@ async fn measure_baseline(baseline: &Process, database: &Database, options: &Opt
     figures.per_second()
 }
 
+/// Starts the baseline with `paging` over `database` and measures it.
+async fn baseline(
+    paging: baseline::Paging,
+    database: &Database,
+    options: &Options,
+) -> (Process, f64) {
+    let mut command = Command::new(std::env::current_exe().unwrap());
+    command.args(["--baseline-serve", &database.url, paging.name()]);
+    let baseline = Process::start(command);
+    let throughput = measure_baseline(&baseline, paging, database, options).await;
+    (baseline, throughput)
+}
+
 async fn run(database: Database, options: &Options) {
     database.seed(&options.server, options.scale);
-    let mut command = Command::new(std::env::current_exe().unwrap());
-    command.args(["--baseline-serve", &database.url]);
-    let baseline = Process::start(command);
-    let reference = measure_baseline(&baseline, &database, options).await;
+    let (window, window_rate) = baseline(baseline::Paging::Window, &database, options).await;
+    drop(window);
+    let (limit, limit_rate) = baseline(baseline::Paging::LimitPerGroup, &database, options).await;
     let ours = measure_server(
         "coalition (mimalloc)",
         &options.server,
         &database,
         options,
-        &baseline.address,
+        &limit.address,
     )
     .await;
     println!(
-        "[{}] dashboard throughput: {:.2}x the raw-SQL baseline",
+        "[{}] dashboard throughput: {:.2}x the window baseline, {:.2}x the limit baseline",
         database.label,
-        ours / reference
+        ours / window_rate,
+        ours / limit_rate
     );
     if let Some(system) = &options.system_alloc {
         let theirs = measure_server(
@@ -544,13 +606,14 @@ async fn run(database: Database, options: &Options) {
             system,
             &database,
             options,
-            &baseline.address,
+            &limit.address,
         )
         .await;
         println!(
-            "[{}] with the system allocator: {:.2}x the raw-SQL baseline; mimalloc / system: {:.2}",
+            "[{}] with the system allocator: {:.2}x the window baseline, {:.2}x the limit baseline; mimalloc / system: {:.2}",
             database.label,
-            theirs / reference,
+            theirs / window_rate,
+            theirs / limit_rate,
             ours / theirs
         );
     }

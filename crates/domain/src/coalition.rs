@@ -133,6 +133,17 @@ pub fn apply_translations(
             field,
             message: error.message,
         })?;
+        // Content texts are stored in English and French only (yet): refused rather than
+        // dropped.
+        if !matches!(language, Language::En | Language::Fr) {
+            return Err(InvalidInput::new(
+                field,
+                format!(
+                    "texts are kept in en and fr; '{}' is not stored yet",
+                    language.code()
+                ),
+            ));
+        }
         if seen.contains(&language) {
             return Err(InvalidInput::new(
                 field,

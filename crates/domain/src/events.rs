@@ -238,6 +238,10 @@ pub enum Change {
         /// The answer.
         #[serde(with = "rsvp_code")]
         response: RsvpResponse,
+        /// The occurrence answered (its start as the series gives it); `None` for the
+        /// whole meeting or series. Per-occurrence answers (public calendar feature).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        occurrence: Option<DateTime<Utc>>,
     },
     /// A meeting's agenda changed (an item added, edited, removed or moved).
     #[serde(rename = "meeting.agenda_changed")]
@@ -279,6 +283,17 @@ pub enum Change {
     /// An administrator removed a document for good, with its versions.
     #[serde(rename = "document.purged")]
     DocumentPurged(DocumentFacts),
+    // Members managing themselves (issue 15 items 4, 5, 7).
+    /// A person changed their own profile (name, organisation, zone, hours, listing…).
+    #[serde(rename = "person.profile_updated")]
+    ProfileUpdated(AccountFacts),
+    /// A person confirmed a new sign-in address: their other sessions ended.
+    #[serde(rename = "account.email_changed")]
+    EmailChanged(AccountFacts),
+    /// A person deleted their account: it was anonymised, its sessions and memberships
+    /// ended.
+    #[serde(rename = "account.deleted")]
+    AccountDeleted(AccountFacts),
 }
 
 /// The person an account change concerns.
@@ -473,6 +488,9 @@ impl Change {
             Change::DocumentArchived(_) => "document.archived",
             Change::DocumentRestored(_) => "document.restored",
             Change::DocumentPurged(_) => "document.purged",
+            Change::ProfileUpdated(_) => "person.profile_updated",
+            Change::EmailChanged(_) => "account.email_changed",
+            Change::AccountDeleted(_) => "account.deleted",
         }
     }
 
@@ -533,6 +551,9 @@ impl Change {
             | Change::DocumentArchived(facts)
             | Change::DocumentRestored(facts)
             | Change::DocumentPurged(facts) => Subject::Document(facts.document),
+            Change::ProfileUpdated(account)
+            | Change::EmailChanged(account)
+            | Change::AccountDeleted(account) => Subject::Person(account.person),
         }
     }
 
@@ -613,7 +634,9 @@ impl Change {
     /// The person whose account this change ends (disabled), if any.
     pub fn ended_account(&self) -> Option<PersonId> {
         match self {
-            Change::AccountDisabled(account) => Some(account.person),
+            Change::AccountDisabled(account) | Change::AccountDeleted(account) => {
+                Some(account.person)
+            }
             _ => None,
         }
     }
@@ -626,7 +649,9 @@ impl Change {
             | Change::SignedOutEverywhere(account)
             | Change::PasswordChanged(account)
             | Change::PasswordReset(account)
-            | Change::AccountDisabled(account) => Some(account.person),
+            | Change::AccountDisabled(account)
+            | Change::EmailChanged(account)
+            | Change::AccountDeleted(account) => Some(account.person),
             _ => None,
         }
     }
@@ -756,6 +781,7 @@ mod tests {
                     },
                     person: PersonId(5),
                     response: RsvpResponse::Yes,
+                    occurrence: None,
                 },
             ),
             (

@@ -67,7 +67,10 @@ pub fn notice(change: &Change) -> Option<Notice> {
         | Change::AccountDisabled(account)
         | Change::AccountEnabled(account)
         | Change::SignedOut(account)
-        | Change::SignedOutEverywhere(account) => to(Audience::Person(account.person), Security),
+        | Change::SignedOutEverywhere(account)
+        | Change::EmailChanged(account) => to(Audience::Person(account.person), Security),
+        // One's own profile is no news to oneself; a deleted account has no inbox left.
+        Change::ProfileUpdated(_) | Change::AccountDeleted(_) => None,
         Change::MembershipRequested(facts) => to(
             Audience::RequesterAndDeciders {
                 person: facts.person,

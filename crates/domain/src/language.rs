@@ -15,17 +15,37 @@ pub enum Language {
     En,
     /// French.
     Fr,
+    // Six UN languages (pages and languages): the other four working languages.
+    /// Arabic.
+    Ar,
+    /// Chinese.
+    Zh,
+    /// Russian.
+    Ru,
+    /// Spanish.
+    Es,
 }
 
 impl Language {
     /// Every supported language, in order of preference when nothing else decides.
-    pub const ALL: [Language; 2] = [Language::En, Language::Fr];
+    pub const ALL: [Language; 6] = [
+        Language::En,
+        Language::Fr,
+        Language::Ar,
+        Language::Zh,
+        Language::Ru,
+        Language::Es,
+    ];
 
     /// The ISO 639-1 code.
     pub fn code(self) -> &'static str {
         match self {
             Language::En => "en",
             Language::Fr => "fr",
+            Language::Ar => "ar",
+            Language::Zh => "zh",
+            Language::Ru => "ru",
+            Language::Es => "es",
         }
     }
 
@@ -119,6 +139,9 @@ impl LocalisedText {
         match language {
             Language::En => self.en = text,
             Language::Fr => self.fr = text,
+            // Other languages are held beside the text (content translations); English
+            // stands in for them here.
+            Language::Ar | Language::Zh | Language::Ru | Language::Es => {}
         }
     }
 
@@ -146,7 +169,11 @@ mod tests {
     fn refuses_unsupported_languages_naming_the_allowed_ones() {
         let error = Language::parse("de").unwrap_err();
         assert_eq!(error.field, "lang");
-        assert!(error.message.contains("en, fr"), "{}", error.message);
+        assert!(
+            error.message.contains("en, fr, ar, zh, ru, es"),
+            "{}",
+            error.message
+        );
         assert!(Language::parse("").is_err());
     }
 
@@ -162,7 +189,12 @@ mod tests {
         );
         assert_eq!(Language::negotiate("en, fr"), Some(Language::En));
         assert_eq!(Language::negotiate("fr;q=0, en;q=0.1"), Some(Language::En));
-        assert_eq!(Language::negotiate("de, es"), None);
+        assert_eq!(Language::negotiate("de, es"), Some(Language::Es));
+        assert_eq!(
+            Language::negotiate("de, ar;q=0.4, zh-Hans;q=0.9"),
+            Some(Language::Zh)
+        );
+        assert_eq!(Language::negotiate("de, it"), None);
         assert_eq!(Language::negotiate("fr;q=2"), None);
         assert_eq!(Language::negotiate("*"), None);
     }

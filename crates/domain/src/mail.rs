@@ -40,6 +40,10 @@ pub enum Mail {
     Document(DocumentNotice),
     /// Gathers, once a day, the mails a person chose to receive that way.
     DailyDigest(DailyDigest),
+    // Members managing themselves (issue 15 item 4).
+    /// Tells an account's current address that someone asked to move the account to
+    /// another one (a security notice: nothing to click).
+    EmailChangeRequested(EmailChangeNotice),
 }
 
 /// Which kind of mail a [`Mail`] is, without its fields: what the outbox still knows of a
@@ -64,6 +68,8 @@ pub enum MailKind {
     Document,
     /// [`Mail::DailyDigest`].
     DailyDigest,
+    /// [`Mail::EmailChangeRequested`].
+    EmailChangeRequested,
 }
 
 /// A one-time link sent to a person's own address (verification, password reset).
@@ -150,8 +156,9 @@ impl GroupName {
     /// The name in `language`.
     pub fn get(&self, language: Language) -> &str {
         match language {
-            Language::En => &self.en,
             Language::Fr => &self.fr,
+            // Other languages read the English name until mails carry theirs.
+            Language::En | Language::Ar | Language::Zh | Language::Ru | Language::Es => &self.en,
         }
     }
 }
@@ -369,6 +376,15 @@ pub struct DocumentNotice {
     pub link: String,
 }
 
+/// The notice to an account's current address that a move to another was asked for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmailChangeNotice {
+    /// The recipient's name, to greet them.
+    pub name: String,
+    /// The address asked for (it signs in once its owner confirms it).
+    pub new_email: String,
+}
+
 /// One mail a day in place of the mails held for it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DailyDigest {
@@ -402,15 +418,17 @@ impl Mail {
             Mail::Meeting(_) => MailKind::Meeting,
             Mail::Document(_) => MailKind::Document,
             Mail::DailyDigest(_) => MailKind::DailyDigest,
+            Mail::EmailChangeRequested(_) => MailKind::EmailChangeRequested,
         }
     }
 
     /// The preference that governs it: whether and when the recipient gets it.
     pub fn category(&self) -> NotificationCategory {
         match self {
-            Mail::VerifyEmail(_) | Mail::ResetPassword(_) | Mail::RegistrationAttempted(_) => {
-                NotificationCategory::Security
-            }
+            Mail::VerifyEmail(_)
+            | Mail::ResetPassword(_)
+            | Mail::RegistrationAttempted(_)
+            | Mail::EmailChangeRequested(_) => NotificationCategory::Security,
             Mail::JoinRequested(_) | Mail::MembershipDecided(_) | Mail::Invitation(_) => {
                 NotificationCategory::Membership
             }
@@ -439,6 +457,12 @@ impl Mail {
             }
             Mail::RegistrationAttempted(_) => {
                 "Someone tried to sign up with your address".to_owned()
+            }
+            Mail::EmailChangeRequested(_) if french => {
+                "Changement d'adresse demandé pour votre compte".to_owned()
+            }
+            Mail::EmailChangeRequested(_) => {
+                "A change of address was asked for your account".to_owned()
             }
             Mail::Invitation(invitation) => format!(
                 "Invitation: {} / {}",
@@ -525,7 +549,8 @@ impl Mail {
             | Mail::MembershipDecided(_)
             | Mail::Meeting(_)
             | Mail::Document(_)
-            | Mail::DailyDigest(_)) => other,
+            | Mail::DailyDigest(_)
+            | Mail::EmailChangeRequested(_)) => other,
         })
     }
 
@@ -540,7 +565,7 @@ impl Mail {
 
 impl MailKind {
     /// Every kind of mail.
-    pub const ALL: [MailKind; 9] = [
+    pub const ALL: [MailKind; 10] = [
         MailKind::VerifyEmail,
         MailKind::ResetPassword,
         MailKind::RegistrationAttempted,
@@ -550,6 +575,7 @@ impl MailKind {
         MailKind::Meeting,
         MailKind::Document,
         MailKind::DailyDigest,
+        MailKind::EmailChangeRequested,
     ];
 
     /// The templates' name (`<name>.txt`, `<name>.html`), stored in the outbox: the same as
@@ -565,6 +591,7 @@ impl MailKind {
             MailKind::Meeting => "meeting",
             MailKind::Document => "document",
             MailKind::DailyDigest => "daily_digest",
+            MailKind::EmailChangeRequested => "email_change_requested",
         }
     }
 
@@ -588,7 +615,8 @@ impl MailKind {
             | MailKind::MembershipDecided
             | MailKind::Meeting
             | MailKind::Document
-            | MailKind::DailyDigest => false,
+            | MailKind::DailyDigest
+            | MailKind::EmailChangeRequested => false,
         }
     }
 }
@@ -675,6 +703,10 @@ mod tests {
                 items: vec!["Request to join Supportive policy".to_owned()],
                 category: NotificationCategory::Membership,
             }),
+            MailKind::EmailChangeRequested => Mail::EmailChangeRequested(EmailChangeNotice {
+                name: "Bo".to_owned(),
+                new_email: "bo.chen@example.org".to_owned(),
+            }),
         }
     }
 
@@ -703,7 +735,10 @@ mod tests {
             let mail = sample(kind);
             let account = matches!(
                 kind,
-                MailKind::VerifyEmail | MailKind::ResetPassword | MailKind::RegistrationAttempted
+                MailKind::VerifyEmail
+                    | MailKind::ResetPassword
+                    | MailKind::RegistrationAttempted
+                    | MailKind::EmailChangeRequested
             );
             assert_eq!(mail.is_security(), account, "{kind}");
             assert_eq!(

@@ -333,6 +333,17 @@ pub struct OccurrenceException {
     pub moved_to: Option<(DateTime<Utc>, DateTime<Utc>)>,
 }
 
+/// What happened to one occurrence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OccurrenceStatus {
+    /// It takes place when the series says.
+    Scheduled,
+    /// It takes place at another time than the series says.
+    Moved,
+    /// It was called off (alone, or with its whole meeting).
+    Cancelled,
+}
+
 /// One occurrence of a meeting.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Occurrence {
@@ -342,6 +353,10 @@ pub struct Occurrence {
     pub starts_at: DateTime<Utc>,
     /// When it ends.
     pub ends_at: DateTime<Utc>,
+    /// When the series' rule makes it start (its RECURRENCE-ID); `starts_at` unless moved.
+    pub original_start: DateTime<Utc>,
+    /// Whether it takes place as planned, moved, or not at all.
+    pub status: OccurrenceStatus,
 }
 
 impl Meeting {
@@ -353,33 +368,90 @@ impl Meeting {
     /// The occurrences overlapping `[from, to)`, in order: cancelled occurrences left out,
     /// moved ones at their new time.
     pub fn occurrences_between(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<Occurrence> {
+        let mut occurrences = self.calendar_between(from, to);
+        occurrences.retain(|occurrence| !self.occurrence_cancelled(occurrence.original_start));
+        occurrences
+    }
+
+    /// The occurrences overlapping `[from, to)`, in order, as a calendar shows them: moved
+    /// ones at their new time, cancelled ones kept (at the time they were to take place)
+    /// with their status, so they can be shown struck through.
+    pub fn calendar_between(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<Occurrence> {
         let duration = self.duration();
         let starts = match &self.recurrence {
             // An occurrence that started before `from` may still overlap it.
             Some(rule) => rule.starts_between(self.starts_at, self.time_zone, from - duration, to),
             None => vec![self.starts_at],
         };
-        let changed =
-            |start: &DateTime<Utc>| self.exceptions.iter().any(|e| e.original_start == *start);
+        let moved = |start: &DateTime<Utc>| {
+            self.exceptions
+                .iter()
+                .any(|e| e.original_start == *start && e.moved_to.is_some())
+        };
         let regular = starts
             .into_iter()
-            .filter(|start| !changed(start))
-            .map(|start| (start, start + duration));
-        let moved = self
-            .exceptions
-            .iter()
-            .filter_map(|exception| exception.moved_to);
+            .filter(|start| !moved(start))
+            .map(|start| (start, start, start + duration));
+        let moved = self.exceptions.iter().filter_map(|exception| {
+            exception
+                .moved_to
+                .map(|(start, end)| (exception.original_start, start, end))
+        });
         let mut occurrences: Vec<Occurrence> = regular
             .chain(moved)
-            .filter(|(start, end)| *start < to && *end > from)
-            .map(|(start, end)| Occurrence {
+            .filter(|(_, start, end)| *start < to && *end > from)
+            .map(|(original, start, end)| Occurrence {
                 meeting: self.clone(),
                 starts_at: start,
                 ends_at: end,
+                original_start: original,
+                status: if self.status == MeetingStatus::Cancelled
+                    || self.occurrence_cancelled(original)
+                {
+                    OccurrenceStatus::Cancelled
+                } else if start != original {
+                    OccurrenceStatus::Moved
+                } else {
+                    OccurrenceStatus::Scheduled
+                },
             })
             .collect();
         occurrences.sort_by_key(|occurrence| occurrence.starts_at);
         occurrences
+    }
+
+    /// Whether the occurrence the rule starts at `original_start` was cancelled on its own.
+    fn occurrence_cancelled(&self, original_start: DateTime<Utc>) -> bool {
+        self.exceptions
+            .iter()
+            .any(|e| e.original_start == original_start && e.moved_to.is_none())
+    }
+
+    /// The occurrence named by `start` (the start the series gives it, or the time it
+    /// moved to): its original start and status; `None` when no occurrence is named so.
+    pub fn occurrence_named(
+        &self,
+        start: DateTime<Utc>,
+    ) -> Option<(DateTime<Utc>, OccurrenceStatus)> {
+        let original = (if self.recurrence.is_none() {
+            (start == self.starts_at).then_some(start)
+        } else if self.has_occurrence_at(start) {
+            Some(start)
+        } else {
+            self.exceptions
+                .iter()
+                .find(|e| e.moved_to.is_some_and(|(moved, _)| moved == start))
+                .map(|e| e.original_start)
+        })?;
+        let status =
+            if self.status == MeetingStatus::Cancelled || self.occurrence_cancelled(original) {
+                OccurrenceStatus::Cancelled
+            } else if self.exceptions.iter().any(|e| e.original_start == original) {
+                OccurrenceStatus::Moved
+            } else {
+                OccurrenceStatus::Scheduled
+            };
+        Some((original, status))
     }
 
     /// Whether an occurrence (not cancelled, at its moved time if it moved) starts at
@@ -748,6 +820,45 @@ mod tests {
         let after_all = day(10);
         assert_eq!(meeting.latest_begun(after_all), day(4), "the last held");
         assert_eq!(meeting.next_to_begin(after_all), day(4));
+        meeting.exceptions.push(OccurrenceException {
+            original_start: day(3),
+            moved_to: None,
+        });
+        let listed: Vec<_> = meeting
+            .calendar_between(start, day(5))
+            .into_iter()
+            .map(|o| (o.original_start, o.starts_at, o.status))
+            .collect();
+        assert_eq!(
+            listed,
+            [
+                (day(0), day(0), OccurrenceStatus::Scheduled),
+                (day(1), day(1), OccurrenceStatus::Scheduled),
+                (day(2), day(2) + Duration::hours(3), OccurrenceStatus::Moved),
+                (day(3), day(3), OccurrenceStatus::Cancelled),
+                (day(4), day(4), OccurrenceStatus::Scheduled),
+            ],
+            "a calendar keeps the cancelled occurrence"
+        );
+        assert_eq!(meeting.occurrences_between(start, day(5)).len(), 4);
+        assert_eq!(
+            meeting.occurrence_named(day(2) + Duration::hours(3)),
+            Some((day(2), OccurrenceStatus::Moved)),
+            "named by its new time"
+        );
+        assert_eq!(
+            meeting.occurrence_named(day(2)),
+            Some((day(2), OccurrenceStatus::Moved))
+        );
+        assert_eq!(
+            meeting.occurrence_named(day(3)),
+            Some((day(3), OccurrenceStatus::Cancelled))
+        );
+        assert_eq!(
+            meeting.occurrence_named(day(3) + Duration::minutes(5)),
+            None
+        );
+        meeting.exceptions.pop();
         assert!(meeting.occurs_at(day(2) + Duration::hours(3)), "moved");
         assert!(!meeting.occurs_at(day(2)), "moved away");
         assert!(!meeting.occurs_at(day(1) + Duration::minutes(1)));

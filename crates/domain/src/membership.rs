@@ -114,6 +114,17 @@ pub struct MemberFilter {
     pub role: Option<MembershipRole>,
     /// Only members whose display name contains this text, ignoring case.
     pub name_contains: Option<String>,
+    /// Only people who agreed to appear on public rosters (a roster seen from outside
+    /// the group); `None` lists everyone.
+    pub public_roster: Option<PublicRoster>,
+}
+
+/// A roster as seen from outside the group: people who agreed to be listed publicly, and
+/// `besides`, the viewer, who always sees themselves.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct PublicRoster {
+    /// Shown whether listed or not.
+    pub besides: Option<crate::people::PersonId>,
 }
 
 /// Longest text a member search takes: longer than any display name, so nothing is lost.

@@ -184,6 +184,57 @@ impl Backoff {
     }
 }
 
+/// The signed ticket of a one-click unsubscribe link (RFC 8058): it names a person and a
+/// category, sealed with the mail token key so nobody can forge or alter one, and works
+/// without signing in. It does not expire: an unsubscribe link in an old mail must still
+/// work, and all it can do is turn one category of mail off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UnsubscribeTicket {
+    /// Whose mail.
+    pub person: crate::people::PersonId,
+    /// Which category to turn off; never security mails.
+    pub category: NotificationCategory,
+}
+
+impl UnsubscribeTicket {
+    const PREFIX: &'static str = "unsubscribe:v1";
+
+    /// The ticket for `person`'s mails of `category`, `None` for security mails (which
+    /// cannot be turned off).
+    pub fn new(person: crate::people::PersonId, category: NotificationCategory) -> Option<Self> {
+        (category != NotificationCategory::Security).then_some(Self { person, category })
+    }
+
+    /// The token to put in the link.
+    pub fn seal(
+        &self,
+        key: &crate::sealing::TokenKey,
+    ) -> Result<crate::sealing::SealedToken, crate::sealing::SealError> {
+        key.seal(&format!(
+            "{}:{}:{}",
+            Self::PREFIX,
+            self.person.0,
+            self.category.as_str()
+        ))
+    }
+
+    /// Reads a token sealed by [`Self::seal`] with `key`; `None` when forged, altered,
+    /// sealed with another key, or naming security mails.
+    pub fn open(token: &str, key: &crate::sealing::TokenKey) -> Option<Self> {
+        let token = token.trim();
+        if token.is_empty() || token.len() > 300 {
+            return None;
+        }
+        let clear = key
+            .open(&crate::sealing::SealedToken::from_raw(token))
+            .ok()?;
+        let rest = clear.strip_prefix(Self::PREFIX)?.strip_prefix(':')?;
+        let (person, category) = rest.split_once(':')?;
+        let person = crate::people::PersonId(person.parse().ok()?);
+        Self::new(person, NotificationCategory::parse(category).ok()?)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -214,5 +265,24 @@ mod tests {
             check_preferences(&[entry; 5]).unwrap_err().field,
             "preferences"
         );
+    }
+
+    #[test]
+    fn unsubscribe_tickets_open_with_their_key_only() {
+        use crate::people::PersonId;
+        use crate::sealing::TokenKey;
+        let key = TokenKey::generate();
+        let ticket = UnsubscribeTicket::new(PersonId(7), NotificationCategory::Meetings).unwrap();
+        let token = ticket.seal(&key).unwrap();
+        assert_eq!(UnsubscribeTicket::open(token.as_str(), &key), Some(ticket));
+        assert_eq!(
+            UnsubscribeTicket::open(token.as_str(), &TokenKey::generate()),
+            None
+        );
+        assert_eq!(UnsubscribeTicket::open("garbage", &key), None);
+        assert!(UnsubscribeTicket::new(PersonId(7), NotificationCategory::Security).is_none());
+        // A one-time token sealed for a mail is not a ticket.
+        let other = key.seal("a-reset-token").unwrap();
+        assert_eq!(UnsubscribeTicket::open(other.as_str(), &key), None);
     }
 }

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::InvalidInput;
 use crate::geography::{CountryCode, UnescoRegion};
 use crate::language::Language;
+use crate::scheduling::WorkingHours;
 use crate::stakeholder::StakeholderType;
 
 /// Identifies a person.
@@ -281,6 +282,10 @@ pub struct Person {
     pub time_zone: TimeZone,
     /// When the person joined.
     pub created_at: DateTime<Utc>,
+    /// Whether the person's name appears on rosters seen from outside their groups.
+    pub listed_publicly: bool,
+    /// The person's local working hours, when they gave them.
+    pub working_hours: Option<WorkingHours>,
 }
 
 impl Person {
@@ -309,6 +314,30 @@ pub struct NewPerson {
     pub preferred_language: Language,
     /// Where the person's working day happens.
     pub time_zone: TimeZone,
+}
+
+/// A person's own changes to their profile, every field already validated; `None` keeps
+/// what is stored.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ProfileUpdate {
+    /// The name shown to others.
+    pub display_name: Option<String>,
+    /// The organisation the person works for.
+    pub organisation: Option<String>,
+    /// Where the person is based.
+    pub country: Option<CountryCode>,
+    /// The kind of organisation the person speaks for.
+    pub stakeholder_type: Option<StakeholderType>,
+    /// `Some(None)` clears it.
+    pub gender: Option<Option<SelfDescribedGender>>,
+    /// Language of mails and default language of content.
+    pub preferred_language: Option<Language>,
+    /// Where the person's working day happens.
+    pub time_zone: Option<TimeZone>,
+    /// `Some(None)` clears them.
+    pub working_hours: Option<Option<WorkingHours>>,
+    /// Whether the name appears on rosters seen from outside the person's groups.
+    pub listed_publicly: Option<bool>,
 }
 
 #[cfg(test)]

@@ -217,6 +217,13 @@ pub enum Action {
     /// Remove a document for good, with its versions and the bytes no other version uses:
     /// administrators (members archive instead).
     PurgeDocument,
+    // Members managing themselves (issue 15 items 4, 5, 7).
+    /// See, on a group's roster and through their memberships of it, the people who chose
+    /// not to be listed publicly: the group's active members (observers and coordinators
+    /// included) and administrators. Everyone sees themselves (`ReadPerson` with no
+    /// membership); a `ReadPerson` or `ReadMemberList` through an active membership shows
+    /// an unlisted person only when this is allowed too.
+    ReadUnlistedMembers(WorkingGroupId),
     // Notification inbox.
     /// Read and mark one's own notifications: any signed-in person, their own only.
     ReadOwnNotifications,
@@ -347,6 +354,66 @@ impl Action {
                 group: facts.group,
                 visibility: facts.visibility,
             },
+            Change::ProfileUpdated(account)
+            | Change::EmailChanged(account)
+            | Change::AccountDeleted(account) => Action::ViewPrivateProfile(account.person),
+        }
+    }
+}
+
+// Public calendar: which meetings a viewer's calendar loads.
+/// Which meetings a viewer may see, as a filter a query applies so that a calendar never
+/// loads what it would then hide. Agrees with [`Action::ReadMeeting`] (tested).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MeetingReach {
+    /// Visibilities seen in every group and in plenaries.
+    pub everywhere: Vec<Visibility>,
+    /// Groups whose members-only (`Group`) meetings are seen too.
+    pub group_meetings_of: Vec<WorkingGroupId>,
+    /// Whether members-only plenaries (for the coalition's members) are seen too.
+    pub members_plenaries: bool,
+}
+
+impl MeetingReach {
+    /// Whether a meeting of `group` (`None`: a plenary) with `visibility` is within reach.
+    pub fn contains(&self, group: Option<WorkingGroupId>, visibility: Visibility) -> bool {
+        self.everywhere.contains(&visibility)
+            || (visibility == Visibility::Group
+                && match group {
+                    Some(group) => self.group_meetings_of.contains(&group),
+                    None => self.members_plenaries,
+                })
+    }
+}
+
+/// The meetings `viewer` may see: public ones for anyone; coalition-wide ones for every
+/// signed-in person; members-only ones of their active groups (and members-only plenaries
+/// for the coalition's members); everything for administrators.
+pub fn meeting_reach(viewer: &Viewer) -> MeetingReach {
+    match viewer {
+        Viewer::Anonymous => MeetingReach {
+            everywhere: vec![Visibility::Public],
+            group_meetings_of: Vec::new(),
+            members_plenaries: false,
+        },
+        Viewer::Person(person) if person.is_admin => MeetingReach {
+            everywhere: vec![Visibility::Public, Visibility::Coalition, Visibility::Group],
+            group_meetings_of: Vec::new(),
+            members_plenaries: true,
+        },
+        Viewer::Person(person) => {
+            let mut groups: Vec<WorkingGroupId> = person
+                .memberships
+                .keys()
+                .copied()
+                .filter(|group| person.active_role(*group).is_some())
+                .collect();
+            groups.sort_unstable();
+            MeetingReach {
+                everywhere: vec![Visibility::Public, Visibility::Coalition],
+                group_meetings_of: groups,
+                members_plenaries: person.is_coalition_member(),
+            }
         }
     }
 }
@@ -382,6 +449,27 @@ pub fn ensure(viewer: &Viewer, action: Action) -> Result<(), Denied> {
 /// Whether `viewer` may perform `action`, for fields that hide rather than refuse.
 pub fn allows(viewer: &Viewer, action: Action) -> bool {
     ensure(viewer, action).is_ok()
+}
+
+/// Whether `viewer` may see `person` through their membership of `group` in `status`:
+/// the membership must be visible (`ReadPerson`), and a person who chose not to be listed
+/// publicly shows only to themselves and to those who may see the group's unlisted members.
+pub fn sees_member(
+    viewer: &Viewer,
+    person: PersonId,
+    listed_publicly: bool,
+    group: WorkingGroupId,
+    status: MembershipStatus,
+) -> bool {
+    allows(
+        viewer,
+        Action::ReadPerson {
+            person,
+            membership: Some((group, status)),
+        },
+    ) && (listed_publicly
+        || viewer.person_id() == Some(person)
+        || allows(viewer, Action::ReadUnlistedMembers(group)))
 }
 
 /// What needs no sign-in at all.
@@ -420,6 +508,7 @@ fn open_to_anyone(action: Action) -> bool {
         | Action::WriteDocument(_)
         | Action::PurgeDocument
         | Action::ReadOutbox
+        | Action::ReadUnlistedMembers(_)
         | Action::ReadOwnNotifications => false,
     }
 }
@@ -439,7 +528,9 @@ fn allowed_to(person: &SignedIn, action: Action) -> bool {
         | Action::ScheduleCoalitionMeeting
         | Action::ReadOutbox
         | Action::PurgeDocument => false,
-        Action::ReadGroupInternals(group) => person.active_role(group).is_some(),
+        Action::ReadGroupInternals(group) | Action::ReadUnlistedMembers(group) => {
+            person.active_role(group).is_some()
+        }
         Action::ContributeToGroup(group) | Action::WriteDocument(Some(group)) => matches!(
             person.active_role(group),
             Some(MembershipRole::Member | MembershipRole::Coordinator)
@@ -502,7 +593,9 @@ fn requirement(action: Action) -> &'static str {
         Action::ScheduleCoalitionMeeting
         | Action::ReadMeetingAnswers(None)
         | Action::WriteDocument(None) => "a coalition administrator",
-        Action::ReadGroupInternals(_) => "an active member, observer or coordinator of the group",
+        Action::ReadGroupInternals(_) | Action::ReadUnlistedMembers(_) => {
+            "an active member, observer or coordinator of the group"
+        }
         Action::ContributeToGroup(_) | Action::WriteDocument(Some(_)) => {
             "an active member or coordinator of the group (observers read only)"
         }
@@ -669,6 +762,9 @@ mod tests {
             (Action::WriteDocument(Some(GROUP)),                 [N,   N,     N,     Y,     N,     N,     Y,     N,     Y]),
             (Action::WriteDocument(None),                        [N,   N,     N,     N,     N,     N,     N,     N,     Y]),
             (Action::PurgeDocument,                              [N,   N,     N,     N,     N,     N,     N,     N,     Y]),
+            // Members managing themselves: unlisted people are seen by their group's members.
+            (Action::ReadUnlistedMembers(GROUP),                 [N,   N,     Y,     Y,     N,     N,     Y,     N,     Y]),
+            (Action::ReadUnlistedMembers(OTHER_GROUP),           [N,   N,     N,     N,     N,     N,     N,     Y,     Y]),
             // Notification inbox: one's own, signed in.
             (Action::ReadOwnNotifications,                       [N,   Y,     Y,     Y,     Y,     Y,     Y,     Y,     Y]),
         ]
@@ -712,6 +808,7 @@ mod tests {
             Action::ReadDocument { .. } => "ReadDocument",
             Action::WriteDocument(_) => "WriteDocument",
             Action::PurgeDocument => "PurgeDocument",
+            Action::ReadUnlistedMembers(_) => "ReadUnlistedMembers",
             Action::ReadOwnNotifications => "ReadOwnNotifications",
         }
     }
@@ -742,6 +839,7 @@ mod tests {
             "ReadDocument",
             "WriteDocument",
             "PurgeDocument",
+            "ReadUnlistedMembers",
             "ReadOwnNotifications",
         ];
         let covered: std::collections::BTreeSet<&str> =
@@ -894,7 +992,7 @@ mod tests {
             (Change::MembershipLeft(facts(SOMEONE_ELSE, Ended)), [N,   N,     N,     N,     N,     N,     Y,     N,     Y]),
             (Change::InvitationSent(InvitationFacts { invitation: InvitationId(1), group: GROUP, role: MembershipRole::Member }),
                                                                  [N,   N,     N,     N,     N,     N,     Y,     N,     Y]),
-            (Change::MeetingAnswered { meeting, person: SOMEONE_ELSE, response: RsvpResponse::Yes },
+            (Change::MeetingAnswered { meeting, person: SOMEONE_ELSE, response: RsvpResponse::Yes, occurrence: None },
                                                                  [N,   N,     N,     N,     N,     N,     Y,     N,     Y]),
             (Change::AgendaChanged(meeting),                     [N,   N,     Y,     Y,     N,     N,     Y,     N,     Y]),
             (Change::SignedOut(AccountFacts { person: SOMEONE_ELSE }),
@@ -912,6 +1010,58 @@ mod tests {
             for ((name, viewer), allowed) in viewers.iter().zip(row) {
                 let action = Action::read_change(&change);
                 assert_eq!(allows(viewer, action), allowed, "{name} / {}", change.verb());
+            }
+        }
+    }
+
+    /// An unlisted member shows on their group's roster to the group and administrators,
+    /// not to anonymous visitors nor to other groups; a listed one shows to everyone.
+    #[test]
+    fn unlisted_members_show_only_to_their_group() {
+        use MembershipStatus::Active;
+        let expected = [
+            ("anonymous", false),
+            ("signed in, no group", false),
+            ("observer", true),
+            ("member", true),
+            ("pending member", false),
+            ("former coordinator", false),
+            ("coordinator", true),
+            ("coordinator of another group", false),
+            ("administrator", true),
+        ];
+        for ((name, viewer), (expected_name, unlisted)) in viewers().into_iter().zip(expected) {
+            assert_eq!(name, expected_name);
+            assert!(
+                sees_member(&viewer, SOMEONE_ELSE, true, GROUP, Active),
+                "{name}"
+            );
+            assert_eq!(
+                sees_member(&viewer, SOMEONE_ELSE, false, GROUP, Active),
+                unlisted,
+                "{name}"
+            );
+            // Everyone signed in sees themselves, listed or not.
+            if viewer.person_id().is_some() {
+                assert!(sees_member(&viewer, SELF, false, GROUP, Active), "{name}");
+            }
+        }
+    }
+
+    /// A calendar's query loads exactly the meetings the viewer could open one by one.
+    #[test]
+    fn meeting_reach_agrees_with_reading_a_meeting() {
+        use Visibility::*;
+        for (name, viewer) in viewers() {
+            let reach = meeting_reach(&viewer);
+            for group in [None, Some(GROUP), Some(OTHER_GROUP)] {
+                for visibility in [Public, Coalition, Group] {
+                    assert_eq!(
+                        reach.contains(group, visibility),
+                        allows(&viewer, Action::ReadMeeting { group, visibility }),
+                        "{name} / {group:?} / {visibility:?}"
+                    );
+                }
             }
         }
     }

@@ -27,6 +27,21 @@ impl Default for WorkingHours {
 }
 
 impl WorkingHours {
+    /// Local working hours from `start_hour` to `end_hour` (0–24, start before end).
+    pub fn parse(start_hour: i32, end_hour: i32) -> Result<Self, crate::InvalidInput> {
+        let in_day = |hour: i32| u32::try_from(hour).ok().filter(|hour| *hour <= 24);
+        match (in_day(start_hour), in_day(end_hour)) {
+            (Some(start_hour), Some(end_hour)) if start_hour < end_hour => Ok(Self {
+                start_hour,
+                end_hour,
+            }),
+            _ => Err(crate::InvalidInput::new(
+                "workingHours",
+                "working hours run from 0 to 24, the start before the end",
+            )),
+        }
+    }
+
     /// Whether `[start, end)` lies within one working day in `zone`.
     pub fn contains(&self, start: DateTime<Utc>, end: DateTime<Utc>, zone: TimeZone) -> bool {
         let local_start = start.with_timezone(&zone.tz());
@@ -52,6 +67,8 @@ pub struct Attendee {
     pub busy: Vec<(DateTime<Utc>, DateTime<Utc>)>,
     /// How many of the group's recent meetings fell outside their working hours.
     pub recent_burden: u32,
+    /// Their own working hours, when they gave them; the request's otherwise.
+    pub own_hours: Option<WorkingHours>,
 }
 
 /// A candidate slot and what it costs.
@@ -92,7 +109,7 @@ pub fn suggest_slots(
         let end = start + duration;
         let out_of_hours: Vec<&Attendee> = attendees
             .iter()
-            .filter(|a| !hours.contains(start, end, a.zone))
+            .filter(|a| !a.own_hours.unwrap_or(hours).contains(start, end, a.zone))
             .collect();
         let conflicts = attendees
             .iter()
@@ -141,7 +158,35 @@ mod tests {
             zone: TimeZone::parse(zone).unwrap(),
             busy: Vec::new(),
             recent_burden: burden,
+            own_hours: None,
         }
+    }
+
+    /// A member's own working hours count for them instead of the request's.
+    #[test]
+    fn own_working_hours_replace_the_requested_ones() {
+        let monday = Utc.with_ymd_and_hms(2027, 3, 1, 0, 0, 0).unwrap();
+        let mut early = attendee(1, "UTC", 0);
+        early.own_hours = Some(WorkingHours::parse(6, 10).unwrap());
+        let best = suggest_slots(
+            &[early],
+            Duration::hours(1),
+            monday + Duration::hours(6),
+            monday + Duration::hours(12),
+            Duration::hours(1),
+            WorkingHours::default(),
+            10,
+        );
+        let fits: Vec<u32> = best
+            .iter()
+            .filter(|slot| slot.out_of_hours.is_empty())
+            .map(|slot| slot.starts_at.hour())
+            .collect();
+        assert_eq!(fits.len(), 4, "{fits:?}");
+        assert!(fits.iter().all(|hour| (6..10).contains(hour)), "{fits:?}");
+        assert!(WorkingHours::parse(10, 10).is_err());
+        assert!(WorkingHours::parse(-1, 10).is_err());
+        assert!(WorkingHours::parse(8, 25).is_err());
     }
 
     #[test]

@@ -89,6 +89,18 @@ impl TokenKey {
     }
 }
 
+impl SealedToken {
+    /// A token as received (in a link), to be opened.
+    pub fn from_raw(token: &str) -> Self {
+        Self(token.to_owned())
+    }
+
+    /// The token as it goes into a link (URL-safe).
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 impl fmt::Debug for TokenKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("TokenKey(..)")

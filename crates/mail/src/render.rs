@@ -24,9 +24,12 @@ pub struct RenderedMail {
 pub struct Renderer {
     environment: Environment<'static>,
     public_url: String,
+    server_url: String,
 }
 
-const TEMPLATES: [(&str, &str); 20] = [
+include!(concat!(env!("OUT_DIR"), "/translated_templates.rs"));
+
+const TEMPLATES: [(&str, &str); 22] = [
     ("base.html", include_str!("../templates/base.html")),
     ("footer.txt", include_str!("../templates/footer.txt")),
     (
@@ -52,6 +55,14 @@ const TEMPLATES: [(&str, &str); 20] = [
     (
         "registration_attempted.html",
         include_str!("../templates/registration_attempted.html"),
+    ),
+    (
+        "email_change_requested.txt",
+        include_str!("../templates/email_change_requested.txt"),
+    ),
+    (
+        "email_change_requested.html",
+        include_str!("../templates/email_change_requested.html"),
     ),
     (
         "invitation.txt",
@@ -111,7 +122,7 @@ impl Renderer {
                 minijinja::AutoEscape::None
             }
         });
-        for (name, source) in TEMPLATES {
+        for (name, source) in TEMPLATES.into_iter().chain(TRANSLATED_TEMPLATES) {
             environment
                 .add_template(name, source)
                 .map_err(|error| RenderError {
@@ -119,10 +130,35 @@ impl Renderer {
                     reason: error.to_string(),
                 })?;
         }
+        let public_url = public_url.trim_end_matches('/').to_owned();
         Ok(Self {
             environment,
-            public_url: public_url.trim_end_matches('/').to_owned(),
+            server_url: public_url.clone(),
+            public_url,
         })
+    }
+
+    /// The server's own address, where one-click unsubscribe links point (the same as
+    /// the links' address unless an external frontend is configured).
+    pub fn with_server_url(mut self, server_url: &str) -> Self {
+        self.server_url = server_url.trim_end_matches('/').to_owned();
+        self
+    }
+
+    /// The RFC 8058 one-click unsubscribe link for a sealed ticket.
+    pub fn unsubscribe_url(&self, token: &str) -> String {
+        format!("{}/unsubscribe?token={token}", self.server_url)
+    }
+
+    /// The template to use in `language`: `<language>/<name>` when its folder has one,
+    /// else the shared one (English and French; English for any other language).
+    fn localised_name(&self, language: Language, name: &str) -> String {
+        let translated = format!("{}/{name}", language.code());
+        if self.environment.get_template(&translated).is_ok() {
+            translated
+        } else {
+            name.to_owned()
+        }
     }
 
     /// Renders a mail in `language`: its subject, and its templates filled with its fields.
@@ -134,8 +170,16 @@ impl Renderer {
             .to_stored()
             .map_err(|error| fail(error.to_string()))?
             .data;
-        let subject = mail.subject(language);
         let lang = language.code();
+        let subject_template = self.localised_name(language, &format!("{template}.subject"));
+        let subject = match self.environment.get_template(&subject_template) {
+            Ok(translated) if subject_template.contains('/') => translated
+                .render(Value::from_serialize(&fields))
+                .map_err(|error| fail(error.to_string()))?
+                .trim()
+                .to_owned(),
+            _ => mail.subject(language),
+        };
         let values = context! {
             lang,
             subject => subject.clone(),
@@ -144,7 +188,7 @@ impl Renderer {
         };
         let render = |format: &str| {
             self.environment
-                .get_template(&format!("{template}.{format}"))
+                .get_template(&self.localised_name(language, &format!("{template}.{format}")))
                 .and_then(|template| template.render(&values))
                 .map_err(|error| fail(error.to_string()))
         };
@@ -162,9 +206,9 @@ mod tests {
     use super::*;
     use coalition_domain::language::LocalisedText;
     use coalition_domain::mail::{
-        CalendarMethod, DailyDigest, DocumentNotice, DocumentNoticeKind, GroupName, Invitation,
-        JoinRequested, LinkToken, MailKind, MeetingNotice, MeetingNoticeKind, MembershipDecided,
-        MembershipDecision, OneTimeLink,
+        CalendarMethod, DailyDigest, DocumentNotice, DocumentNoticeKind, EmailChangeNotice,
+        GroupName, Invitation, JoinRequested, LinkToken, MailKind, MeetingNotice,
+        MeetingNoticeKind, MembershipDecided, MembershipDecision, OneTimeLink,
     };
     use coalition_domain::notifications::NotificationCategory;
 
@@ -238,6 +282,10 @@ mod tests {
                 items: vec!["Request to join Supportive policy".to_owned()],
                 category: NotificationCategory::Membership,
             }),
+            MailKind::EmailChangeRequested => Mail::EmailChangeRequested(EmailChangeNotice {
+                name: "Bo".to_owned(),
+                new_email: "bo.chen@example.org".to_owned(),
+            }),
         }
     }
 
@@ -265,6 +313,34 @@ mod tests {
             .unwrap();
         assert_eq!(french.subject, "Demande d'adhésion : Politiques de soutien");
         assert!(french.text.contains("demande à rejoindre"));
+    }
+
+    /// A language is added by a folder of templates: Spanish has one for the verification
+    /// mail; Arabic has none and falls back to English, as do Spanish mails without one.
+    #[test]
+    fn a_template_folder_translates_and_its_absence_falls_back_to_english() {
+        let renderer = Renderer::new("https://coalition.example.org").unwrap();
+        let spanish = renderer
+            .render(&sample(MailKind::VerifyEmail), Language::Es)
+            .unwrap();
+        assert_eq!(
+            spanish.subject,
+            "Confirme su dirección de correo electrónico"
+        );
+        assert!(spanish.text.contains("introduzca este código: t"));
+        assert!(spanish.html.contains("<html lang=\"es\">"));
+        let arabic = renderer
+            .render(&sample(MailKind::VerifyEmail), Language::Ar)
+            .unwrap();
+        let english = renderer
+            .render(&sample(MailKind::VerifyEmail), Language::En)
+            .unwrap();
+        assert_eq!(arabic.subject, english.subject);
+        assert_eq!(arabic.text, english.text);
+        let spanish_reset = renderer
+            .render(&sample(MailKind::ResetPassword), Language::Es)
+            .unwrap();
+        assert_eq!(spanish_reset.subject, "Reset your password");
     }
 
     #[test]

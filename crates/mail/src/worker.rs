@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use coalition_domain::mail::{DailyDigest, Mail};
-use coalition_domain::notifications::Backoff;
+use coalition_domain::notifications::{Backoff, UnsubscribeTicket};
 use coalition_domain::sealing::TokenKey;
 use coalition_store::{Claim, ClaimedMail, DeliveryOutcome, NewMail, OutboxMessage, Store};
 use lettre::Message;
@@ -278,7 +278,26 @@ impl MailWorker {
             .to(to)
             .subject(rendered.subject)
             .message_id(Some(message.message_id.clone()));
-        if !mail.is_security() {
+        // One-click unsubscribe (RFC 8058) for a person's non-security mail: a sealed
+        // ticket naming them and the category; others get the preferences page.
+        let ticket = message
+            .person
+            .filter(|_| !mail.is_security())
+            .and_then(|person| UnsubscribeTicket::new(person, message.category));
+        if let Some(ticket) = ticket {
+            let token = ticket
+                .seal(&self.settings.token_key)
+                .map_err(|error| format!("cannot send {}: {error}", message.kind))?;
+            builder = builder
+                .raw_header(HeaderValue::new(
+                    HeaderName::new_from_ascii_str("List-Unsubscribe"),
+                    format!("<{}>", self.renderer.unsubscribe_url(token.as_str())),
+                ))
+                .raw_header(HeaderValue::new(
+                    HeaderName::new_from_ascii_str("List-Unsubscribe-Post"),
+                    "List-Unsubscribe=One-Click".to_owned(),
+                ));
+        } else if !mail.is_security() {
             builder = builder.raw_header(HeaderValue::new(
                 HeaderName::new_from_ascii_str("List-Unsubscribe"),
                 format!("<{}>", rendered.preferences_url),

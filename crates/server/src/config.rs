@@ -77,10 +77,15 @@ pub struct AccountsConfig {
     pub reset_token_minutes: u64,
     /// How long an invitation to join a group works, in days.
     pub invitation_token_days: u64,
-    /// The frontend's address; links in mails point below it.
+    /// The server's public address (built-in pages, unsubscribe, files, feeds); empty:
+    /// derived from the address the server actually listens on.
     pub public_url: String,
     /// Password hashes computed at once (0 = one per core).
     pub password_hash_concurrency: usize,
+    // Built-in pages (pages and languages): an external frontend, when there is one.
+    /// The external frontend's address; links in mails go there when set, to the server's
+    /// built-in pages otherwise.
+    pub frontend_url: String,
 }
 
 impl Default for AccountsConfig {
@@ -91,8 +96,9 @@ impl Default for AccountsConfig {
             verification_token_hours: 48,
             reset_token_minutes: 60,
             invitation_token_days: 14,
-            public_url: "http://127.0.0.1:8080".to_owned(),
+            public_url: String::new(),
             password_hash_concurrency: 0,
+            frontend_url: String::new(),
         }
     }
 }
@@ -729,6 +735,14 @@ impl Settings {
                 "must be empty or an address such as 127.0.0.1:9090",
             );
         }
+        for (key, url) in [
+            ("accounts.public_url", &self.accounts.public_url),
+            ("accounts.frontend_url", &self.accounts.frontend_url),
+        ] {
+            if !(url.is_empty() || url.starts_with("http://") || url.starts_with("https://")) {
+                return fail(key, "must be empty or an http:// or https:// address");
+            }
+        }
         if tracing_subscriber::EnvFilter::try_new(&self.log.filter).is_err() {
             return fail("log.filter", "is not a valid tracing filter (e.g. info)");
         }
@@ -780,9 +794,45 @@ impl Settings {
             verification_lifetime: hours(self.accounts.verification_token_hours),
             reset_lifetime: minutes(self.accounts.reset_token_minutes),
             invitation_lifetime: hours(self.accounts.invitation_token_days.saturating_mul(24)),
-            public_url: self.accounts.public_url.clone(),
+            public_url: self.links_url(),
             token_key,
+            server_url: self.server_url(),
         }
+    }
+
+    /// The server's public address: `accounts.public_url`, or when empty the listening
+    /// address (a wildcard one read as loopback).
+    pub fn server_url(&self) -> String {
+        if !self.accounts.public_url.is_empty() {
+            return self.accounts.public_url.trim_end_matches('/').to_owned();
+        }
+        let mut address = self.server.bind;
+        if address.ip().is_unspecified() {
+            address.set_ip(if address.is_ipv6() {
+                std::net::Ipv6Addr::LOCALHOST.into()
+            } else {
+                std::net::Ipv4Addr::LOCALHOST.into()
+            });
+        }
+        format!("http://{address}")
+    }
+
+    /// Where links in mails point: the external frontend when configured, else the
+    /// server's built-in pages.
+    pub fn links_url(&self) -> String {
+        if self.accounts.frontend_url.is_empty() {
+            self.server_url()
+        } else {
+            self.accounts.frontend_url.trim_end_matches('/').to_owned()
+        }
+    }
+
+    /// These settings once the server listens on `local`: a port chosen by the system
+    /// (port 0) becomes part of the derived public address.
+    pub fn listening_on(&self, local: std::net::SocketAddr) -> Self {
+        let mut settings = self.clone();
+        settings.server.bind = local;
+        settings
     }
 
     /// The WebSocket limits.

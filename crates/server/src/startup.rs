@@ -175,7 +175,7 @@ pub async fn build_services(
         rate_limits: settings.rate_limits(),
         accounts: settings.account_settings(load_token_key(settings)?),
         blobs: Arc::new(blobs),
-        links: DownloadLinks::new(key, lifetime, &settings.accounts.public_url),
+        links: DownloadLinks::new(key, lifetime, &settings.server_url()),
     })
 }
 
@@ -222,8 +222,9 @@ pub fn build_mail_worker(settings: &Settings, store: Store) -> Result<MailWorker
                 .map_err(|error| StartError::Setup(format!("mail.smtp_url: {error}")))?,
         )
     };
-    let renderer = Renderer::new(&settings.accounts.public_url)
-        .map_err(|error| StartError::Setup(error.to_string()))?;
+    let renderer = Renderer::new(&settings.links_url())
+        .map_err(|error| StartError::Setup(error.to_string()))?
+        .with_server_url(&settings.server_url());
     let from = mail
         .from
         .parse()
@@ -412,6 +413,9 @@ async fn listen_on(address: SocketAddr) -> Result<(TcpListener, SocketAddr), Sta
 /// Prepares the store, binds the configured address and serves in the background; `clock`
 /// is the server's "now" (the system clock outside tests).
 pub async fn start(settings: &Settings, clock: Clock) -> Result<RunningServer, StartError> {
+    // Bound first: links in mails and pages derive from the port actually listened on.
+    let (listener, local_addr) = listen_on(settings.server.bind).await?;
+    let settings = &settings.listening_on(local_addr);
     let store = prepare_store(settings, &clock).await?;
     let redis = connect_redis(settings)?;
     let services = build_services(settings, store.clone(), redis.as_ref()).await?;
@@ -486,7 +490,6 @@ pub async fn start(settings: &Settings, clock: Clock) -> Result<RunningServer, S
             stop_workers,
         )));
     }
-    let (listener, local_addr) = listen_on(settings.server.bind).await?;
     tracing::info!("listening on http://{local_addr}");
     let (shutdown, shutdown_signal) = oneshot::channel::<()>();
     let events = state.services.events.clone();

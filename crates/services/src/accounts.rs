@@ -35,10 +35,13 @@ pub struct AccountSettings {
     pub reset_lifetime: Duration,
     /// How long an invitation to join a group works.
     pub invitation_lifetime: Duration,
-    /// The frontend's address; links in mails point below it.
+    /// Where links in mails point: the external frontend, or the server's built-in pages.
     pub public_url: String,
     /// Seals the one-time tokens of queued mail; the delivery worker opens them.
     pub token_key: TokenKey,
+    // Built-in pages (pages and languages).
+    /// The server's own public address (one-click unsubscribe, feeds, files).
+    pub server_url: String,
 }
 
 /// What a person fills in to sign up, as received.
@@ -83,7 +86,7 @@ const WRONG_CREDENTIALS: &str = "wrong email address or password";
 const SESSION_ENDED: &str = "this session has ended or is not valid; sign in again";
 
 impl Services {
-    async fn limit(&self, key: String, rule: RateRule) -> Result<(), ServiceError> {
+    pub(crate) async fn limit(&self, key: String, rule: RateRule) -> Result<(), ServiceError> {
         self.rate_limiter.hit(&key, rule, self.now()).await
     }
 
@@ -304,27 +307,7 @@ impl Services {
         from: ClientAddress,
     ) -> Result<(), ServiceError> {
         let signed_in = crate::actor_session(viewer)?;
-        self.limit(
-            format!("password:addr:{}", from.0),
-            self.rate_limits.login_per_address,
-        )
-        .await?;
-        self.limit(
-            format!("password:account:{}", signed_in.person.0),
-            self.rate_limits.login_per_account,
-        )
-        .await?;
-        let account = self.store.account(signed_in.person).await?;
-        if !self
-            .passwords
-            .verify(current, &account.password_hash)
-            .await?
-            .matches
-        {
-            return Err(
-                InvalidInput::new("currentPassword", "is not your current password").into(),
-            );
-        }
+        self.check_own_password(viewer, current, from).await?;
         let password = Password::parse("newPassword", new)?;
         let hash = self.passwords.hash(&password).await?;
         let recorded = self
@@ -333,6 +316,37 @@ impl Services {
             .await?;
         self.announce(recorded).await;
         Ok(())
+    }
+
+    /// Checks the viewer's password (off the runtime, limited like sign-in).
+    pub(crate) async fn check_own_password(
+        &self,
+        viewer: &Viewer,
+        password: &str,
+        from: ClientAddress,
+    ) -> Result<coalition_domain::people::PersonId, ServiceError> {
+        let me = crate::actor(viewer)?;
+        self.limit(
+            format!("password:addr:{}", from.0),
+            self.rate_limits.login_per_address,
+        )
+        .await?;
+        self.limit(
+            format!("password:account:{}", me.0),
+            self.rate_limits.login_per_account,
+        )
+        .await?;
+        let account = self.store.account(me).await?;
+        let check = self
+            .passwords
+            .verify(password, &account.password_hash)
+            .await?;
+        if !check.matches {
+            return Err(
+                InvalidInput::new("currentPassword", "is not your current password").into(),
+            );
+        }
+        Ok(me)
     }
 
     /// Queues a reset link if the address has an account. Answers the same either way, and
@@ -384,7 +398,7 @@ impl Services {
     }
 
     /// Counts a reset request or reset from `from` against its address's allowance.
-    async fn limit_resets_from(&self, from: ClientAddress) -> Result<(), ServiceError> {
+    pub(crate) async fn limit_resets_from(&self, from: ClientAddress) -> Result<(), ServiceError> {
         self.limit(
             format!("reset:addr:{}", from.0),
             self.rate_limits.reset_per_address,
@@ -518,7 +532,7 @@ fn email_taken(error: StoreError) -> ServiceError {
 }
 
 #[derive(Debug, Clone, Copy)]
-enum AccountMail {
+pub(crate) enum AccountMail {
     Verify,
     Reset,
     RegistrationAttempted,
@@ -526,7 +540,7 @@ enum AccountMail {
 
 /// The queued mail for an account link, rendered later in the recipient's language; its
 /// token stays sealed until the worker sends it.
-fn account_mail(
+pub(crate) fn account_mail(
     person: &Person,
     kind: AccountMail,
     sealed_token: SealedToken,

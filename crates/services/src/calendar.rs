@@ -54,18 +54,25 @@ fn render(name: &str, method: &str, meetings: &[Meeting], now: DateTime<Utc>) ->
     text.push_str(&time_zones(meetings));
     for meeting in meetings {
         write_event(&mut text, &event(meeting, now));
-        // A moved occurrence is its own VEVENT: same UID, RECURRENCE-ID naming which one.
+        // A moved or cancelled occurrence is its own VEVENT: same UID, RECURRENCE-ID
+        // naming which one; a cancelled one keeps its time and says STATUS:CANCELLED, so
+        // calendars that show overrides strike it through rather than drop it.
         for exception in &meeting.exceptions {
-            if let Some((start, end)) = exception.moved_to {
-                let mut moved = event(meeting, now);
-                moved.remove_property("RRULE");
-                moved.remove_multi_property("EXDATE");
-                moved
-                    .starts(local_time(meeting, start))
-                    .ends(local_time(meeting, end))
-                    .append_property(zoned("RECURRENCE-ID", meeting, exception.original_start));
-                write_event(&mut text, &moved);
+            let (start, end) = exception.moved_to.unwrap_or((
+                exception.original_start,
+                exception.original_start + meeting.duration(),
+            ));
+            let mut changed = event(meeting, now);
+            changed.remove_property("RRULE");
+            changed.remove_multi_property("EXDATE");
+            changed
+                .starts(local_time(meeting, start))
+                .ends(local_time(meeting, end))
+                .append_property(zoned("RECURRENCE-ID", meeting, exception.original_start));
+            if exception.moved_to.is_none() {
+                changed.status(EventStatus::Cancelled);
             }
+            write_event(&mut text, &changed);
         }
     }
     text.push_str(CALENDAR_END);

@@ -17,6 +17,8 @@ pub mod notifications;
 pub mod passwords;
 pub mod rate_limit;
 pub mod secrets;
+// Members managing themselves (issue 15 items 4, 5, 7).
+pub mod self_service;
 
 use std::sync::Arc;
 

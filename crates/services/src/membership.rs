@@ -314,7 +314,13 @@ impl Services {
             Some(account) if !account.is_verified() || account.is_disabled() => Vec::new(),
             _ => self.store.memberships_of(id).await?,
         };
-        if visible_through_memberships(viewer, id, account.as_ref(), &memberships) {
+        if visible_through_memberships(
+            viewer,
+            id,
+            person.listed_publicly,
+            account.as_ref(),
+            &memberships,
+        ) {
             Ok(person)
         } else {
             Err(hidden)
@@ -367,10 +373,12 @@ fn invitation_mail(
 
 /// Whether the viewer may see a person they may not see directly, through one of the
 /// person's memberships (see [`Services::person_for`]); the loaded data is handed in, so
-/// that a list of people can be decided on from batched reads.
+/// that a list of people can be decided on from batched reads. A person who chose not to
+/// be listed publicly is seen only through the groups whose members may see them.
 pub fn visible_through_memberships(
     viewer: &Viewer,
     person: coalition_domain::people::PersonId,
+    listed_publicly: bool,
     account: Option<&coalition_domain::accounts::Account>,
     memberships: &[coalition_domain::membership::Membership],
 ) -> bool {
@@ -380,12 +388,12 @@ pub fn visible_through_memberships(
         return false;
     }
     memberships.iter().any(|membership| {
-        policy::allows(
+        policy::sees_member(
             viewer,
-            Action::ReadPerson {
-                person,
-                membership: Some((membership.working_group_id, membership.status)),
-            },
+            person,
+            listed_publicly,
+            membership.working_group_id,
+            membership.status,
         )
     })
 }

@@ -1,7 +1,7 @@
 //! Notification preferences, and the administrators' view of the mail outbox.
 
 use coalition_domain::notifications::{
-    DeliveryMode, NotificationCategory, OutboxStatus, check_preferences,
+    DeliveryMode, NotificationCategory, OutboxStatus, UnsubscribeTicket, check_preferences,
 };
 use coalition_domain::policy::{self, Action, Viewer};
 use coalition_store::OutboxMessage;
@@ -57,5 +57,24 @@ impl Services {
     ) -> Result<OutboxMessage, ServiceError> {
         policy::ensure(viewer, Action::AdministerAccounts)?;
         Ok(self.store.retry_mail(id).await?)
+    }
+
+    // One-click unsubscribe (pages and languages).
+    /// Reads an unsubscribe link's ticket (for the page that confirms it); `NOT_FOUND`
+    /// for a token that is not one this server sealed.
+    pub fn unsubscribe_ticket(&self, token: &str) -> Result<UnsubscribeTicket, ServiceError> {
+        UnsubscribeTicket::open(token, &self.accounts.token_key)
+            .ok_or(ServiceError::NotFound("unsubscribe link"))
+    }
+
+    /// Turns off the category an unsubscribe link names, for the person it names, without
+    /// signing in (the sealed ticket is the credential; RFC 8058). Idempotent.
+    pub async fn unsubscribe(&self, token: &str) -> Result<UnsubscribeTicket, ServiceError> {
+        let ticket = self.unsubscribe_ticket(token)?;
+        check_preferences(&[(ticket.category, DeliveryMode::Off)])?;
+        self.store
+            .set_notification_preferences(ticket.person, &[(ticket.category, DeliveryMode::Off)])
+            .await?;
+        Ok(ticket)
     }
 }

@@ -446,7 +446,7 @@ async fn insert_token(
 
 /// Marks a token used, refusing unknown, expired and spent ones. The update is
 /// conditional on `used_at IS NULL`, so two concurrent uses cannot both succeed.
-async fn spend_token(
+pub(crate) async fn spend_token(
     db: &impl ConnectionTrait,
     purpose: TokenPurpose,
     token_hash: &str,
@@ -476,7 +476,7 @@ async fn spend_token(
     Ok(PersonId(row.person_id))
 }
 
-async fn revoke_sessions(
+pub(crate) async fn revoke_sessions(
     db: &impl ConnectionTrait,
     person: PersonId,
     keep: Option<SessionId>,
@@ -494,7 +494,10 @@ async fn revoke_sessions(
 
 /// A new password ends the private calendar URL too: whoever took over the account may
 /// have copied it.
-async fn end_calendar_feed(db: &impl ConnectionTrait, person: PersonId) -> Result<(), StoreError> {
+pub(crate) async fn end_calendar_feed(
+    db: &impl ConnectionTrait,
+    person: PersonId,
+) -> Result<(), StoreError> {
     calendar_feed::Entity::delete_by_id(person.0)
         .exec(db)
         .await?;

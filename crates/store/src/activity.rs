@@ -80,7 +80,9 @@ impl Store {
         actor: Option<PersonId>,
         change: Change,
     ) -> Result<Event, StoreError> {
-        append_activity(db, self.clock.now(), actor, change).await
+        let event = append_activity(db, self.clock.now(), actor, change).await?;
+        crate::inbox::deliver(db, &event).await?;
+        Ok(event)
     }
 }
 
@@ -114,7 +116,7 @@ async fn append_activity(
     .map_err(StoreError::from)
 }
 
-fn event_from_row(row: activity::Model) -> Result<Event, StoreError> {
+pub(crate) fn event_from_row(row: activity::Model) -> Result<Event, StoreError> {
     let change = Change::from_log(
         &row.verb,
         row.subject_id,

@@ -16,9 +16,7 @@ use coalition_domain::meetings::{Meeting, MeetingId, RsvpResponse};
 use coalition_domain::membership::{Member, MemberFilter, Membership, MembershipStatus};
 use coalition_domain::pagination::PageRequest;
 use coalition_domain::people::{Person, PersonId};
-use sea_orm::sea_query::{
-    Alias, Asterisk, Expr, ExprTrait, Order, Query, SelectStatement, WindowStatement,
-};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement, UnionType};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
     QuerySelect, QueryTrait, StatementBuilder,
@@ -34,11 +32,15 @@ use crate::entities::{
 };
 use crate::error::{StoreError, corrupt};
 use crate::meetings::{meeting_from_row, with_exceptions};
-use crate::membership::{members_condition, membership_from_row};
+use crate::membership::{filters_people, members_condition, membership_from_row};
 use crate::people::person_from_row;
 
 /// Most keys bound in one statement; longer lists take one statement per chunk.
 pub const MAX_KEYS_PER_STATEMENT: usize = 500;
+
+/// Groups whose member pages one statement reads: each brings its own filter parameters
+/// (a region filter binds its forty-odd countries), which SQLite bounds per statement.
+const GROUPS_PER_PAGE_STATEMENT: usize = 64;
 
 /// One page of each group's members: the members, and whether more follow.
 pub type MemberPages = HashMap<WorkingGroupId, (Vec<Member>, bool)>;
@@ -54,8 +56,11 @@ fn group_by<K: Eq + Hash, T>(items: Vec<T>, key: impl Fn(&T) -> K) -> HashMap<K,
 
 impl Store {
     /// The first page after `page.after` of each group's members matching `filter`, in
-    /// the order they joined: one statement per chunk of groups (a row number per group,
-    /// so each group's page is cut in the database).
+    /// the order they joined: one statement per chunk of groups. Each group's page is cut
+    /// by its own `ORDER BY id LIMIT` over the (group, status, id) index, so a page costs
+    /// its own rows whatever the group's size (a row number over every member, as a window
+    /// function gives, read them all); only the rows of the pages are then read in full
+    /// with their people.
     pub async fn members_pages(
         &self,
         groups: &[WorkingGroupId],
@@ -63,33 +68,39 @@ impl Store {
         page: PageRequest,
     ) -> Result<MemberPages, StoreError> {
         let mut pages = MemberPages::new();
-        for chunk in groups.chunks(MAX_KEYS_PER_STATEMENT) {
-            let mut inner = membership::Entity::find()
-                .find_also_related(person::Entity)
-                .filter(members_condition(chunk, filter));
-            if let Some(after) = page.after {
-                inner = inner.filter(membership::Column::Id.gt(after));
+        for chunk in groups.chunks(GROUPS_PER_PAGE_STATEMENT) {
+            let mut on_pages: Option<SelectStatement> = None;
+            for (index, group) in chunk.iter().enumerate() {
+                let mut ids = membership::Entity::find()
+                    .select_only()
+                    .column(membership::Column::Id)
+                    .filter(members_condition(std::slice::from_ref(group), filter))
+                    .order_by_asc(membership::Column::Id)
+                    // One more than the page, to tell whether another follows.
+                    .limit(u64::from(page.size) + 1);
+                if filters_people(filter) {
+                    ids = ids.inner_join(person::Entity);
+                }
+                if let Some(after) = page.after {
+                    ids = ids.filter(membership::Column::Id.gt(after));
+                }
+                // A LIMIT inside a UNION member needs a subquery of its own.
+                let group_page = Query::select()
+                    .column(membership::Column::Id)
+                    .from_subquery(ids.into_query(), Alias::new(format!("page_{index}")))
+                    .to_owned();
+                on_pages = Some(match on_pages {
+                    None => group_page,
+                    Some(mut union) => union.union(UnionType::All, group_page).to_owned(),
+                });
             }
-            let mut inner: SelectStatement = inner.into_query();
-            let each_group = WindowStatement::partition_by((
-                membership::Entity,
-                membership::Column::WorkingGroupId,
-            ))
-            .order_by((membership::Entity, membership::Column::Id), Order::Asc)
-            .to_owned();
-            inner.expr_window_as(
-                Expr::cust("ROW_NUMBER()"),
-                each_group,
-                Alias::new("page_row"),
-            );
-            // One more than the page, to tell whether another follows.
-            let query = Query::select()
-                .column(Asterisk)
-                .from_subquery(inner, Alias::new("pages"))
-                .and_where(Expr::col(Alias::new("page_row")).lte(i64::from(page.size) + 1))
-                .order_by(Alias::new("A_working_group_id"), Order::Asc)
-                .order_by(Alias::new("A_id"), Order::Asc)
-                .to_owned();
+            let Some(on_pages) = on_pages else { continue };
+            let query: SelectStatement = membership::Entity::find()
+                .find_also_related(person::Entity)
+                .filter(membership::Column::Id.in_subquery(on_pages))
+                .order_by_asc(membership::Column::WorkingGroupId)
+                .order_by_asc(membership::Column::Id)
+                .into_query();
             let backend = self.db.get_database_backend();
             let rows = self
                 .db
@@ -121,16 +132,16 @@ impl Store {
     ) -> Result<HashMap<WorkingGroupId, u64>, StoreError> {
         let mut counts = HashMap::new();
         for chunk in groups.chunks(MAX_KEYS_PER_STATEMENT) {
-            let rows: Vec<(i32, i64)> = membership::Entity::find()
+            let mut counted = membership::Entity::find()
                 .select_only()
                 .column(membership::Column::WorkingGroupId)
                 .column_as(membership::Column::Id.count(), "n")
-                .inner_join(person::Entity)
                 .filter(members_condition(chunk, filter))
-                .group_by(membership::Column::WorkingGroupId)
-                .into_tuple()
-                .all(&self.db)
-                .await?;
+                .group_by(membership::Column::WorkingGroupId);
+            if filters_people(filter) {
+                counted = counted.inner_join(person::Entity);
+            }
+            let rows: Vec<(i32, i64)> = counted.into_tuple().all(&self.db).await?;
             counts.extend(
                 rows.into_iter()
                     .map(|(group, n)| (WorkingGroupId(group), u64::try_from(n).unwrap_or(0))),

@@ -359,7 +359,7 @@ fn invitation_facts(row: &invitation::Model) -> Result<InvitationFacts, StoreErr
     })
 }
 
-fn invitation_from_row(row: invitation::Model) -> Result<Invitation, StoreError> {
+pub(crate) fn invitation_from_row(row: invitation::Model) -> Result<Invitation, StoreError> {
     Ok(Invitation {
         id: InvitationId(row.id),
         working_group_id: WorkingGroupId(row.working_group_id),

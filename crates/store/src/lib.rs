@@ -14,6 +14,8 @@ mod document_search;
 mod documents;
 pub mod entities;
 mod error;
+// Notification inbox.
+mod inbox;
 mod invitations;
 mod joining;
 mod meetings;
@@ -21,6 +23,8 @@ mod membership;
 mod outbox;
 mod people;
 mod seed;
+// Members managing themselves (issue 15 items 4, 5, 7).
+mod self_service;
 mod statements;
 
 pub use accounts::{AccountChange, NewAccount, NewMailFor, NewToken};
@@ -33,7 +37,8 @@ pub use documents::{BlobGuard, DocumentMails, DocumentOwner, NewVersion};
 pub use error::StoreError;
 pub use invitations::NewInvitation;
 pub use joining::Decision;
-pub use meetings::{CalendarFeedInfo, MeetingMails, MeetingScope};
+pub use meetings::{CalendarFeedInfo, MeetingMails, MeetingScope, OccurrenceOverride};
 pub use outbox::{Claim, ClaimedMail, DeliveryOutcome, MailUnavailable, NewMail, OutboxMessage};
 pub use seed::SeedReport;
+pub use self_service::FORMER_MEMBER;
 pub use statements::{StatementTally, statements_total};

@@ -1,6 +1,8 @@
 //! Meetings and the answers to them. Every change raises the meeting's sequence (so
 //! calendars update in place) and writes its activity entry in the same transaction.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use coalition_domain::coalition::WorkingGroupId;
 use coalition_domain::events::{Change, MeetingFacts, MeetingRef};
@@ -9,6 +11,7 @@ use coalition_domain::meetings::{
     Visibility,
 };
 use coalition_domain::people::{PersonId, TimeZone};
+use coalition_domain::policy::MeetingReach;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel,
     QueryFilter, QueryOrder, QuerySelect, Set, sea_query::Expr,
@@ -16,7 +19,10 @@ use sea_orm::{
 
 use crate::Store;
 use crate::activity::Recorded;
-use crate::entities::{calendar_feed, meeting, meeting_exception, meeting_reminder, rsvp};
+use crate::batches::MAX_KEYS_PER_STATEMENT;
+use crate::entities::{
+    calendar_feed, meeting, meeting_exception, meeting_reminder, occurrence_rsvp, rsvp,
+};
 use crate::error::{StoreError, corrupt};
 use crate::outbox::{NewMail, enqueue};
 
@@ -27,6 +33,19 @@ pub struct CalendarFeedInfo {
     pub created_at: DateTime<Utc>,
     /// When a calendar last fetched it, to the minute; `None` if never.
     pub last_used_at: Option<DateTime<Utc>>,
+}
+
+/// One person's answer to one occurrence, beside their answer to the whole series.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OccurrenceOverride {
+    /// The series.
+    pub meeting: MeetingId,
+    /// The occurrence, by the start the series gives it.
+    pub occurrence_start: DateTime<Utc>,
+    /// The answer to the occurrence.
+    pub response: RsvpResponse,
+    /// The same person's answer to the series, which the occurrence's overrides.
+    pub series_response: Option<RsvpResponse>,
 }
 
 /// Which meetings a query looks at.
@@ -114,6 +133,11 @@ impl Store {
             // The occurrences the exceptions named no longer exist in the new schedule.
             meeting_exception::Entity::delete_many()
                 .filter(meeting_exception::Column::MeetingId.eq(id.0))
+                .exec(&txn)
+                .await?;
+            // So do the answers given to single occurrences.
+            occurrence_rsvp::Entity::delete_many()
+                .filter(occurrence_rsvp::Column::MeetingId.eq(id.0))
                 .exec(&txn)
                 .await?;
         }
@@ -407,35 +431,166 @@ impl Store {
         Ok(true)
     }
 
-    /// Records (or changes) a person's answer.
+    /// Records (or changes) a person's answer to a meeting or series, or to one occurrence
+    /// of a series (named by the start its rule gives it), which then overrides the
+    /// series' answer for that occurrence.
     pub async fn answer_meeting(
         &self,
         person: PersonId,
         id: MeetingId,
         response: RsvpResponse,
+        occurrence: Option<DateTime<Utc>>,
     ) -> Result<Recorded<RsvpResponse>, StoreError> {
         let now = self.clock.now();
         let txn = self.begin_write().await?;
         let row = load_scheduled(&txn, id).await?;
-        rsvp::Entity::delete_by_id((id.0, person.0))
-            .exec(&txn)
-            .await?;
-        rsvp::ActiveModel {
-            meeting_id: Set(id.0),
-            person_id: Set(person.0),
-            response: Set(response.as_str().to_owned()),
-            answered_at: Set(now),
+        match occurrence {
+            None => {
+                rsvp::Entity::delete_by_id((id.0, person.0))
+                    .exec(&txn)
+                    .await?;
+                rsvp::ActiveModel {
+                    meeting_id: Set(id.0),
+                    person_id: Set(person.0),
+                    response: Set(response.as_str().to_owned()),
+                    answered_at: Set(now),
+                }
+                .insert(&txn)
+                .await?;
+            }
+            Some(start) => {
+                occurrence_rsvp::Entity::delete_by_id((id.0, person.0, start))
+                    .exec(&txn)
+                    .await?;
+                occurrence_rsvp::ActiveModel {
+                    meeting_id: Set(id.0),
+                    person_id: Set(person.0),
+                    occurrence_start: Set(start),
+                    response: Set(response.as_str().to_owned()),
+                    answered_at: Set(now),
+                }
+                .insert(&txn)
+                .await?;
+            }
         }
-        .insert(&txn)
-        .await?;
         let change = Change::MeetingAnswered {
             meeting: meeting_ref(&row),
             person,
             response,
+            occurrence,
         };
         let event = self.record(&txn, Some(person), change).await?;
         txn.commit().await?;
         Ok(Recorded::new(response, vec![event]))
+    }
+
+    /// Meetings that may have an occurrence overlapping `[from, to)` among those `reach`
+    /// lets a viewer see, in every group and the plenaries (the caller expands series).
+    pub async fn meetings_within_reach(
+        &self,
+        reach: &MeetingReach,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<Meeting>, StoreError> {
+        let everywhere: Vec<&str> = reach.everywhere.iter().map(|v| v.as_str()).collect();
+        let mut visible = Condition::any().add(meeting::Column::Visibility.is_in(everywhere));
+        let members_only = meeting::Column::Visibility.eq(Visibility::Group.as_str());
+        if !reach.group_meetings_of.is_empty() {
+            let groups = reach.group_meetings_of.iter().map(|group| group.0);
+            visible = visible.add(
+                Condition::all()
+                    .add(members_only.clone())
+                    .add(meeting::Column::WorkingGroupId.is_in(groups)),
+            );
+        }
+        if reach.members_plenaries {
+            visible = visible.add(
+                Condition::all()
+                    .add(members_only)
+                    .add(meeting::Column::WorkingGroupId.is_null()),
+            );
+        }
+        let rows = meeting::Entity::find()
+            .filter(visible)
+            .filter(meeting::Column::StartsAt.lt(to))
+            .filter(
+                Condition::any()
+                    .add(meeting::Column::Recurrence.is_not_null())
+                    .add(meeting::Column::EndsAt.gt(from)),
+            )
+            .order_by_asc(meeting::Column::StartsAt)
+            .all(&self.db)
+            .await?;
+        let meetings = rows
+            .into_iter()
+            .map(meeting_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        with_exceptions(&self.db, meetings).await
+    }
+
+    /// One person's answers to single occurrences of these meetings, by meeting and
+    /// occurrence (its start as the series gives it).
+    pub async fn occurrence_answers_of(
+        &self,
+        person: PersonId,
+        meetings: &[MeetingId],
+    ) -> Result<HashMap<(MeetingId, DateTime<Utc>), RsvpResponse>, StoreError> {
+        let mut answers = HashMap::new();
+        for chunk in meetings.chunks(MAX_KEYS_PER_STATEMENT) {
+            let rows = occurrence_rsvp::Entity::find()
+                .filter(occurrence_rsvp::Column::PersonId.eq(person.0))
+                .filter(occurrence_rsvp::Column::MeetingId.is_in(chunk.iter().map(|id| id.0)))
+                .all(&self.db)
+                .await?;
+            for row in rows {
+                let answer = RsvpResponse::parse(&row.response)
+                    .map_err(corrupt("occurrence_rsvp.response"))?;
+                answers.insert((MeetingId(row.meeting_id), row.occurrence_start), answer);
+            }
+        }
+        Ok(answers)
+    }
+
+    /// The answers given to single occurrences of these meetings, each with the same
+    /// person's answer to the whole series (which it overrides), if any. Two statements
+    /// per chunk of meetings, whatever their number.
+    pub async fn occurrence_overrides_of(
+        &self,
+        meetings: &[MeetingId],
+    ) -> Result<Vec<OccurrenceOverride>, StoreError> {
+        let mut found = Vec::new();
+        for chunk in meetings.chunks(MAX_KEYS_PER_STATEMENT) {
+            let ids: Vec<i32> = chunk.iter().map(|id| id.0).collect();
+            let rows = occurrence_rsvp::Entity::find()
+                .filter(occurrence_rsvp::Column::MeetingId.is_in(ids.clone()))
+                .all(&self.db)
+                .await?;
+            if rows.is_empty() {
+                continue;
+            }
+            let series: HashMap<(i32, i32), String> = rsvp::Entity::find()
+                .filter(rsvp::Column::MeetingId.is_in(ids))
+                .all(&self.db)
+                .await?
+                .into_iter()
+                .map(|row| ((row.meeting_id, row.person_id), row.response))
+                .collect();
+            for row in rows {
+                let parse = |code: &str| {
+                    RsvpResponse::parse(code).map_err(corrupt("occurrence_rsvp.response"))
+                };
+                found.push(OccurrenceOverride {
+                    meeting: MeetingId(row.meeting_id),
+                    occurrence_start: row.occurrence_start,
+                    response: parse(&row.response)?,
+                    series_response: series
+                        .get(&(row.meeting_id, row.person_id))
+                        .map(|code| parse(code))
+                        .transpose()?,
+                });
+            }
+        }
+        Ok(found)
     }
 
     /// How many answered each way.

@@ -88,6 +88,19 @@ impl Store {
     }
 }
 
+/// Whether `filter` looks at the people behind the memberships, so that a statement built
+/// on [`members_condition`] must join `person` (every membership has its person).
+pub(crate) fn filters_people(filter: &MemberFilter) -> bool {
+    filter.stakeholder_type.is_some()
+        || filter.country.is_some()
+        || filter.region.is_some()
+        || filter.public_roster.is_some()
+        || filter
+            .name_contains
+            .as_deref()
+            .is_some_and(|text| !text.trim().is_empty())
+}
+
 /// The members of `groups` that `filter` selects (one group, or a batch of them).
 pub(crate) fn members_condition(groups: &[WorkingGroupId], filter: &MemberFilter) -> Condition {
     let status = filter.status.unwrap_or(MembershipStatus::Active);
@@ -120,6 +133,13 @@ pub(crate) fn members_condition(groups: &[WorkingGroupId], filter: &MemberFilter
             Expr::col((person::Entity, person::Column::DisplayNameNormalized))
                 .like(LikeExpr::new(format!("%{escaped}%")).escape('\\')),
         );
+    }
+    if let Some(roster) = filter.public_roster {
+        let mut shown = Condition::any().add(person::Column::ListedPublicly.eq(true));
+        if let Some(viewer) = roster.besides {
+            shown = shown.add(person::Column::Id.eq(viewer.0));
+        }
+        condition = condition.add(shown);
     }
     if let Some(region) = filter.region {
         // The region is derived from the country, never stored, so the mapping has one home.

@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use coalition_domain::geography::CountryCode;
 use coalition_domain::language::Language;
 use coalition_domain::people::{Email, NewPerson, Person, PersonId, SelfDescribedGender, TimeZone};
+use coalition_domain::scheduling::WorkingHours;
 use coalition_domain::stakeholder::StakeholderType;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 
@@ -63,6 +64,9 @@ pub(crate) async fn insert_person(
         time_zone: Set(new.time_zone.name().to_owned()),
         created_at: Set(now),
         updated_at: Set(now),
+        listed_publicly: Set(true),
+        working_hours_start: Set(None),
+        working_hours_end: Set(None),
         ..Default::default()
     }
     .insert(db)
@@ -95,5 +99,12 @@ pub(crate) fn person_from_row(row: person::Model) -> Result<Person, StoreError> 
             .map_err(corrupt("person.preferred_language"))?,
         time_zone: TimeZone::parse(&row.time_zone).map_err(corrupt("person.time_zone"))?,
         created_at: row.created_at,
+        listed_publicly: row.listed_publicly,
+        working_hours: match (row.working_hours_start, row.working_hours_end) {
+            (Some(start), Some(end)) => {
+                Some(WorkingHours::parse(start, end).map_err(corrupt("person.working_hours"))?)
+            }
+            _ => None,
+        },
     })
 }

@@ -69,6 +69,20 @@ impl Coalition {
         Ok(Balance(api(ctx)?.store.balance(None).await?))
     }
 
+    /// The coalition's calendar: the occurrences between `from` and `to` (at most 366
+    /// days, at most 500 occurrences) of every meeting the viewer may see, plenaries and
+    /// every group's, in order. Anonymous visitors see the public ones; members also the
+    /// coalition-wide ones and their own groups' internal ones. Cancelled occurrences stay,
+    /// with `status: CANCELLED`.
+    async fn meetings(
+        &self,
+        ctx: &Context<'_>,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<MeetingOccurrence>, ApiError> {
+        crate::meetings::coalition_meetings(ctx, from, to).await
+    }
+
     /// The coalition's own documents (of no group) the viewer may see, newest first.
     #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
     async fn documents(

@@ -120,6 +120,7 @@ impl MemberFilterInput {
             status: self.status.map(Into::into),
             role: self.role.map(Into::into),
             name_contains: domain::parse_member_search(self.search)?,
+            public_roster: None,
         })
     }
 }
@@ -166,6 +167,12 @@ impl Membership {
                         person: membership.person_id,
                         status: membership.status,
                     },
+                ) && policy::sees_member(
+                    viewer,
+                    membership.person_id,
+                    person.0.listed_publicly,
+                    membership.working_group_id,
+                    membership.status,
                 )
             })
             .map(|membership| {
@@ -291,9 +298,16 @@ pub(crate) async fn members_page(
         after.as_ref().map(|cursor| cursor.0),
         api.page_limits,
     )?;
-    let filter = filter.unwrap_or_default().into_domain()?;
+    let mut filter = filter.unwrap_or_default().into_domain()?;
     let status = filter.status.unwrap_or(domain::MembershipStatus::Active);
     policy::ensure(viewer(ctx), Action::ReadMemberList { group, status })?;
+    // Outside the group, the roster is the public one: who agreed to be on it (and the
+    // viewer themselves). The count below uses the same filter, so it matches the list.
+    if !policy::allows(viewer(ctx), Action::ReadUnlistedMembers(group)) {
+        filter.public_roster = Some(domain::PublicRoster {
+            besides: viewer(ctx).person_id(),
+        });
+    }
     let key = MembersPage {
         group,
         filter: filter.clone(),

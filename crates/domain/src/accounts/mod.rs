@@ -75,6 +75,9 @@ pub enum TokenPurpose {
     VerifyEmail,
     /// Lets the owner choose a new password.
     ResetPassword,
+    // Members managing themselves (issue 15 item 4).
+    /// Proves the owner reads the new address they asked to sign in with.
+    ChangeEmail,
 }
 
 impl TokenPurpose {
@@ -83,6 +86,7 @@ impl TokenPurpose {
         match self {
             TokenPurpose::VerifyEmail => "verify_email",
             TokenPurpose::ResetPassword => "reset_password",
+            TokenPurpose::ChangeEmail => "change_email",
         }
     }
 }

@@ -17,6 +17,11 @@ pub async fn group(State(state): State<AppState>, Path(file): Path<String>) -> R
     respond(state.services.group_calendar(id).await)
 }
 
+/// `GET /calendar/coalition.ics`: the coalition's public plenaries.
+pub async fn coalition(State(state): State<AppState>) -> Response {
+    respond(state.services.coalition_calendar().await)
+}
+
 /// `GET /calendar/people/{token}.ics`: a person's private feed.
 pub async fn person(State(state): State<AppState>, Path(file): Path<String>) -> Response {
     let Some(token) = file.strip_suffix(".ics") else {

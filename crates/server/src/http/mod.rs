@@ -7,6 +7,7 @@ mod graphql;
 mod health;
 pub mod media;
 mod multipart;
+mod pages;
 mod persisted;
 mod shutdown;
 mod websocket;
@@ -170,8 +171,16 @@ pub fn router(state: AppState, limits: HttpLimits) -> Router {
         .route("/files/{version}", get(files::download))
         .route("/calendar/groups/{file}", get(calendar::group))
         .route("/calendar/people/{file}", get(calendar::person))
+        .route("/calendar/coalition.ics", get(calendar::coalition))
         .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz));
+        .route("/readyz", get(health::readyz))
+        // Built-in pages (pages and languages).
+        .route("/verify-email", get(pages::verify_form).post(pages::verify))
+        .route("/reset-password", get(pages::reset_form).post(pages::reset))
+        .route(
+            "/unsubscribe",
+            get(pages::unsubscribe_form).post(pages::unsubscribe),
+        );
     if limits.graphiql {
         routes = routes.route("/graphiql/{file}", get(graphiql::asset));
     }

@@ -26,6 +26,25 @@ impl Services {
         Ok(crate::calendar::render_calendar(&name, &meetings, now))
     }
 
+    /// The coalition's public calendar: its public plenaries, as iCalendar.
+    pub async fn coalition_calendar(&self) -> Result<String, ServiceError> {
+        let scope = MeetingScope {
+            groups: Vec::new(),
+            plenaries: true,
+        };
+        let now = self.now();
+        let mut meetings = self
+            .store
+            .meetings_for_feed(&scope, now - Duration::days(90))
+            .await?;
+        meetings.retain(|meeting| meeting.visibility == Visibility::Public);
+        Ok(crate::calendar::render_calendar(
+            "OER Dynamic Coalition — plenaries",
+            &meetings,
+            now,
+        ))
+    }
+
     /// A person's private calendar, opened by the secret token of its URL: every meeting of
     /// their groups and the coalition's plenaries.
     pub async fn personal_calendar(&self, token: &str) -> Result<String, ServiceError> {
@@ -68,7 +87,7 @@ impl Services {
             .await?;
         Ok(format!(
             "{}/calendar/people/{token}.ics",
-            self.accounts.public_url.trim_end_matches('/')
+            self.accounts.server_url.trim_end_matches('/')
         ))
     }
 

@@ -15,7 +15,7 @@ use coalition_domain::coalition::WorkingGroupId;
 use coalition_domain::mail::MeetingNoticeKind;
 use coalition_domain::meetings::{
     Meeting, MeetingDraft, MeetingFields, MeetingId, MeetingStatus, Occurrence, OccurrenceChange,
-    RsvpResponse, check_instant,
+    OccurrenceStatus, RsvpResponse, check_instant,
 };
 use coalition_domain::membership::{MemberFilter, MembershipStatus};
 use coalition_domain::pagination::PageRequest;
@@ -42,7 +42,9 @@ pub fn check_window(from: DateTime<Utc>, to: DateTime<Utc>) -> Result<(), Servic
     Ok(())
 }
 
-/// The occurrences in `[from, to)` of the `meetings` the viewer may see, in order.
+/// The occurrences in `[from, to)` of the `meetings` the viewer may see, in order, as a
+/// calendar shows them: cancelled occurrences kept with their status, moved ones at their
+/// new time.
 pub fn visible_occurrences(
     viewer: &Viewer,
     meetings: &[Meeting],
@@ -52,7 +54,7 @@ pub fn visible_occurrences(
     let mut occurrences: Vec<Occurrence> = meetings
         .iter()
         .filter(|meeting| policy::allows(viewer, Action::read_meeting(meeting)))
-        .flat_map(|meeting| meeting.occurrences_between(from, to))
+        .flat_map(|meeting| meeting.calendar_between(from, to))
         .collect();
     occurrences.sort_by_key(|occurrence| occurrence.starts_at);
     occurrences
@@ -179,12 +181,15 @@ impl Services {
     }
 
     /// Answers a meeting one is invited to: a group meeting's members and coordinators
-    /// (observers read only); a plenary's coalition members.
+    /// (observers read only); a plenary's coalition members. With `occurrence` (its start
+    /// as listed, or as the series gives it), answers that occurrence only, overriding the
+    /// answer to the series for it; a cancelled occurrence cannot be answered.
     pub async fn rsvp(
         &self,
         viewer: &Viewer,
         id: MeetingId,
         response: RsvpResponse,
+        occurrence: Option<DateTime<Utc>>,
     ) -> Result<RsvpResponse, ServiceError> {
         let person = crate::actor(viewer)?;
         let meeting = self.meeting_for(viewer, id).await?;
@@ -195,7 +200,35 @@ impl Services {
                 message: "this meeting was cancelled".to_owned(),
             });
         }
-        let recorded = self.store.answer_meeting(person, id, response).await?;
+        let occurrence = match occurrence {
+            None => None,
+            Some(start) => {
+                check_instant("occurrence", start)?;
+                match meeting.occurrence_named(start) {
+                    None => {
+                        return Err(InvalidInput::new(
+                            "occurrence",
+                            "no occurrence of this meeting starts then",
+                        )
+                        .into());
+                    }
+                    Some((_, OccurrenceStatus::Cancelled)) => {
+                        return Err(InvalidInput::new(
+                            "occurrence",
+                            "this occurrence was cancelled",
+                        )
+                        .into());
+                    }
+                    // A single meeting has one occurrence: its answer is the meeting's.
+                    Some(_) if meeting.recurrence.is_none() => None,
+                    Some((original, _)) => Some(original),
+                }
+            }
+        };
+        let recorded = self
+            .store
+            .answer_meeting(person, id, response, occurrence)
+            .await?;
         Ok(self.announce(recorded).await)
     }
 

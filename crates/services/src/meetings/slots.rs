@@ -137,6 +137,7 @@ impl Services {
                     .count()
                     .try_into()
                     .unwrap_or(u32::MAX),
+                own_hours: person.working_hours,
             })
             .collect();
         let slots = suggest_slots(

@@ -2,12 +2,14 @@
 
 use chrono::{DateTime, Duration, Utc};
 use coalition_domain::coalition::WorkingGroupId;
-use coalition_domain::meetings::{Meeting, MeetingId, MeetingStatus, Occurrence};
+use coalition_domain::meetings::{
+    MAX_OCCURRENCES, Meeting, MeetingId, Occurrence, OccurrenceStatus,
+};
 use coalition_domain::people::PersonId;
 use coalition_domain::policy::{self, Action, Viewer};
 use coalition_store::MeetingScope;
 
-use super::{MAX_WINDOW_DAYS, check_window};
+use super::{MAX_WINDOW_DAYS, check_window, visible_occurrences};
 use crate::{ServiceError, Services};
 
 impl Services {
@@ -57,7 +59,26 @@ impl Services {
             plenaries: true,
         };
         let mut found = self.occurrences(viewer, &scope, from, to).await?;
-        found.retain(|occurrence| occurrence.meeting.status == MeetingStatus::Scheduled);
+        // What one will attend: no cancelled meeting or occurrence.
+        found.retain(|occurrence| occurrence.status != OccurrenceStatus::Cancelled);
+        Ok(found)
+    }
+
+    /// The coalition's calendar: the occurrences in `[from, to)` of every meeting the
+    /// viewer may see (public ones, plenaries included, for anyone; the others per the
+    /// policy), in order, cancelled ones kept. One query, whatever the number of groups:
+    /// the viewer's reach is applied in it.
+    pub async fn coalition_meetings(
+        &self,
+        viewer: &Viewer,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<Occurrence>, ServiceError> {
+        check_window(from, to)?;
+        let reach = policy::meeting_reach(viewer);
+        let meetings = self.store.meetings_within_reach(&reach, from, to).await?;
+        let mut found = visible_occurrences(viewer, &meetings, from, to);
+        found.truncate(usize::from(MAX_OCCURRENCES));
         Ok(found)
     }
 }

@@ -26,3 +26,5 @@ pub mod person;
 pub mod rsvp;
 pub mod session;
 pub mod working_group;
+// Per-occurrence answers (public calendar feature).
+pub mod occurrence_rsvp;

@@ -20,6 +20,9 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub display_name_normalized: String,
+    pub listed_publicly: bool,
+    pub working_hours_start: Option<i32>,
+    pub working_hours_end: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
