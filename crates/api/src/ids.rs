@@ -21,10 +21,12 @@ pub(crate) enum NodeKind {
     Document,
     DocumentVersion,
     OutboxMessage,
+    // Notification inbox.
+    Notification,
 }
 
 impl NodeKind {
-    const ALL: [NodeKind; 12] = [
+    const ALL: [NodeKind; 13] = [
         NodeKind::Coalition,
         NodeKind::AreaOfAction,
         NodeKind::WorkingGroup,
@@ -37,6 +39,7 @@ impl NodeKind {
         NodeKind::Document,
         NodeKind::DocumentVersion,
         NodeKind::OutboxMessage,
+        NodeKind::Notification,
     ];
 
     fn name(self) -> &'static str {
@@ -53,6 +56,7 @@ impl NodeKind {
             NodeKind::Document => "Document",
             NodeKind::DocumentVersion => "DocumentVersion",
             NodeKind::OutboxMessage => "OutboxMessage",
+            NodeKind::Notification => "Notification",
         }
     }
 }

@@ -22,6 +22,8 @@ mod membership;
 // Members managing themselves (issue 15 items 4, 5, 7).
 mod my_account;
 mod node;
+// Notification inbox.
+mod inbox;
 mod notifications;
 mod people;
 
@@ -58,6 +60,7 @@ pub struct Mutation(
     documents::DocumentsMutation,
     notifications::NotificationsMutation,
     my_account::MyAccountMutation,
+    inbox::InboxMutation,
 );
 
 /// The root subscription: one part per feature, merged.

@@ -27,6 +27,13 @@ use coalition_domain::meetings::MeetingId;
 /// Something that happened, as the activity log recorded it.
 pub(crate) struct ActivityEvent(Arc<Event>);
 
+// Notification inbox: stored notifications carry the event as streamed.
+impl From<Event> for ActivityEvent {
+    fn from(event: Event) -> Self {
+        Self(Arc::new(event))
+    }
+}
+
 /// A change to someone's membership carried by an event.
 #[derive(SimpleObject)]
 pub(crate) struct MembershipChangeView {

@@ -89,8 +89,9 @@ impl NodeQuery {
                     .await?;
                 Node::ActionItem(ActionItem(item))
             }
-            (NodeKind::DocumentVersion | NodeKind::OutboxMessage, _) => {
-                // Reached through their document, or the administrators' outbox list.
+            (NodeKind::DocumentVersion | NodeKind::OutboxMessage | NodeKind::Notification, _) => {
+                // Reached through their document, the administrators' outbox list, or
+                // one's own `me.notifications`.
                 return Err(ApiError::not_found("object"));
             }
             (NodeKind::Invitation, raw) => {

@@ -157,4 +157,24 @@ impl Person {
     ) -> Result<Option<Vec<crate::membership::Invitation>>, ApiError> {
         crate::my_account::invitations_of(ctx, self.0.id).await
     }
+
+    // Notification inbox.
+    /// What the person was notified of (as `myNotifications` streams it, and while
+    /// away), newest first, only the unread ones with `unreadOnly`; only for the person
+    /// themselves (`me`), null for anyone else.
+    async fn notifications(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "How many, newest first.")] first: Option<i32>,
+        #[graphql(desc = "The endCursor of the page before.")] after: Option<String>,
+        #[graphql(desc = "Only those not yet read.", default)] unread_only: bool,
+    ) -> Result<Option<crate::inbox::NotificationConnection>, ApiError> {
+        crate::inbox::notifications_of(ctx, self.0.id, first, after, unread_only).await
+    }
+
+    /// How many of the person's notifications are unread; only for the person
+    /// themselves (`me`), null for anyone else.
+    async fn unread_notification_count(&self, ctx: &Context<'_>) -> Result<Option<u64>, ApiError> {
+        crate::inbox::unread_count_of(ctx, self.0.id).await
+    }
 }

@@ -19,6 +19,8 @@ pub mod rate_limit;
 pub mod secrets;
 // Members managing themselves (issue 15 items 4, 5, 7).
 pub mod self_service;
+// Notification inbox.
+pub mod inbox;
 
 use std::sync::Arc;
 

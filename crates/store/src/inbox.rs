@@ -207,7 +207,10 @@ impl Store {
         which: Condition,
     ) -> Result<u64, StoreError> {
         let result = notification::Entity::update_many()
-            .col_expr(notification::Column::ReadAt, Expr::val(self.clock.now()).into())
+            .col_expr(
+                notification::Column::ReadAt,
+                Expr::val(self.clock.now()).into(),
+            )
             .filter(which)
             .filter(notification::Column::ReadAt.is_null())
             .exec(db)
