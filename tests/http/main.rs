@@ -20,6 +20,8 @@ mod documents_s3;
 mod graphiql;
 mod graphql_over_http;
 mod health;
+// Notification inbox.
+mod inbox;
 mod live;
 mod live_sessions;
 mod mail;
