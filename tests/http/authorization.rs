@@ -315,6 +315,17 @@ fn rows() -> Vec<Row> {
             |f, _| json!({ "m": f.series }), Check::Refusal,                                [U,   N,     F,     A,     N,     A,    A]),
         row("coalition", "coalition.meetings", "{ coalition { meetings(from: \"2027-03-01T00:00:00Z\", to: \"2027-05-01T00:00:00Z\") { startsAt status } } }",
             vars, Check::Value(&["coalition", "meetings"]),                                 [A,   A,     A,     A,     A,     A,    A]),
+        // Notification inbox: one's own only; another's or an unknown notification is not found.
+        mutation("markAllNotificationsRead", "mutation { markAllNotificationsRead }", vars,
+                                                                                            [U,   A,     A,     A,     A,     A,    A]),
+        mutation("markNotificationsRead", "mutation ($ids: [ID!]!) { markNotificationsRead(ids: $ids) }",
+            |_, _| json!({ "ids": [base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, "Notification:999999")] }),
+                                                                                            [U,   N,     N,     N,     N,     N,    N]),
+        row("node", "Person.notifications (a member's)", "query ($p: ID!) { node(id: $p) { ... on Person { notifications { totalCount } } } }",
+            |f, _| json!({ "p": f.member }), Check::Value(&["node", "notifications"]),     [H,   H,     H,     A,     H,     H,    H]),
+        row("node", "Person.unreadNotificationCount (a member's)", "query ($p: ID!) { node(id: $p) { ... on Person { unreadNotificationCount } } }",
+            |f, _| json!({ "p": f.member }), Check::Value(&["node", "unreadNotificationCount"]),
+                                                                                            [H,   H,     H,     A,     H,     H,    H]),
         // Last: these end the viewers' sessions (each signs in again after).
         Row { ends_sessions: true, ..mutation("logout", "mutation { logout }", vars,       [U,   A,     A,     A,     A,     A,    A]) },
         Row { ends_sessions: true, ..mutation("logoutEverywhere", "mutation { logoutEverywhere }", vars,
