@@ -241,4 +241,21 @@ mod tests {
             None
         );
     }
+
+    #[test]
+    fn a_new_sign_in_address_is_told_and_profile_edits_and_deletions_are_not() {
+        use crate::events::AccountFacts;
+        let account = AccountFacts {
+            person: PersonId(5),
+        };
+        assert_eq!(
+            notice(&Change::EmailChanged(account)),
+            Some(Notice {
+                audience: Audience::Person(PersonId(5)),
+                category: NotificationCategory::Security,
+            })
+        );
+        assert_eq!(notice(&Change::ProfileUpdated(account)), None);
+        assert_eq!(notice(&Change::AccountDeleted(account)), None);
+    }
 }
