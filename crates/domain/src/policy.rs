@@ -815,7 +815,7 @@ mod tests {
 
     #[test]
     fn the_table_covers_every_kind_of_action() {
-        const KINDS: [&str; 24] = [
+        const KINDS: [&str; 25] = [
             "ReadPublic",
             "ContributeToCoalition",
             "ReadPerson",

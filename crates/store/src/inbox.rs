@@ -207,10 +207,7 @@ impl Store {
         which: Condition,
     ) -> Result<u64, StoreError> {
         let result = notification::Entity::update_many()
-            .col_expr(
-                notification::Column::ReadAt,
-                Expr::val(self.clock.now()).into(),
-            )
+            .col_expr(notification::Column::ReadAt, Expr::val(self.clock.now()))
             .filter(which)
             .filter(notification::Column::ReadAt.is_null())
             .exec(db)
