@@ -336,6 +336,42 @@ async fn signed_up_by_mail(app: &TestApp, smtp: &SmtpServer, name: &str, email: 
     login(app, email, PASSWORD).await
 }
 
+/// A server whose mail goes to a real SMTP listener.
+async fn with_smtp(backend: coalition_tests::Backend) -> (SmtpServer, TestApp) {
+    let smtp = SmtpServer::start().await;
+    let app = TestApp::spawn_with(backend, |settings| {
+        settings.mail.smtp_url = smtp.url();
+    })
+    .await;
+    (smtp, app)
+}
+
+/// [`signed_up_by_mail`], then made an active coordinator of `group`.
+async fn coordinator_by_mail(
+    app: &TestApp,
+    smtp: &SmtpServer,
+    group: coalition_domain::coalition::WorkingGroupId,
+    name: &str,
+    email: &str,
+) -> String {
+    let token = signed_up_by_mail(app, smtp, name, email).await;
+    let (_, me) = app.graphql_as(&token, "{ me { id } }", json!({})).await;
+    app.store
+        .insert_membership(
+            group,
+            person_id(me["data"]["me"]["id"].as_str().unwrap()),
+            coalition_domain::membership::MembershipRole::Coordinator,
+            coalition_domain::membership::MembershipStatus::Active,
+        )
+        .await
+        .unwrap();
+    token
+}
+
+async fn get_page(app: &TestApp, path: &str) -> reqwest::Response {
+    app.client.get(app.url(path)).send().await.unwrap()
+}
+
 async fn post_form(app: &TestApp, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
     app.client
         .post(app.url(path))
@@ -354,11 +390,7 @@ const CHANGE_EMAIL: &str =
 #[tokio::test]
 async fn confirm_email_page_changes_the_address_on_post_only() {
     for backend in backends() {
-        let smtp = SmtpServer::start().await;
-        let app = TestApp::spawn_with(backend, |settings| {
-            settings.mail.smtp_url = smtp.url();
-        })
-        .await;
+        let (smtp, app) = with_smtp(backend).await;
         let bo = signed_up_by_mail(&app, &smtp, "Bo", "bo@example.cn").await;
         let (_, body) = app
             .graphql_as(
@@ -377,12 +409,7 @@ async fn confirm_email_page_changes_the_address_on_post_only() {
         );
         let token = link_token(&message, "/confirm-email");
 
-        let page = app
-            .client
-            .get(app.url(&format!("/confirm-email?token={token}&lang=fr")))
-            .send()
-            .await
-            .unwrap();
+        let page = get_page(&app, &format!("/confirm-email?token={token}&lang=fr")).await;
         assert_eq!(page.status(), 200);
         assert_page_headers(&page);
         let html = page.text().await.unwrap();
@@ -464,23 +491,9 @@ async fn confirm_email_page_changes_the_address_on_post_only() {
 #[tokio::test]
 async fn invitation_page_signs_in_and_accepts() {
     for backend in backends() {
-        let smtp = SmtpServer::start().await;
-        let app = TestApp::spawn_with(backend, |settings| {
-            settings.mail.smtp_url = smtp.url();
-        })
-        .await;
+        let (smtp, app) = with_smtp(backend).await;
         let (group, group_id) = app.group(0).await;
-        let claire = signed_up_by_mail(&app, &smtp, "Claire", "claire@example.fr").await;
-        let (_, me) = app.graphql_as(&claire, "{ me { id } }", json!({})).await;
-        app.store
-            .insert_membership(
-                group,
-                person_id(me["data"]["me"]["id"].as_str().unwrap()),
-                coalition_domain::membership::MembershipRole::Coordinator,
-                coalition_domain::membership::MembershipStatus::Active,
-            )
-            .await
-            .unwrap();
+        let claire = coordinator_by_mail(&app, &smtp, group, "Claire", "claire@example.fr").await;
         let (status, invited) = app
             .graphql_as(
                 &claire,
@@ -497,12 +510,7 @@ async fn invitation_page_signs_in_and_accepts() {
         );
         let token = link_token(&message, "/invitations/accept");
 
-        let page = app
-            .client
-            .get(app.url(&format!("/invitations/accept?token={token}")))
-            .send()
-            .await
-            .unwrap();
+        let page = get_page(&app, &format!("/invitations/accept?token={token}")).await;
         assert_eq!(page.status(), 200);
         assert_page_headers(&page);
         let html = page.text().await.unwrap();
@@ -511,12 +519,7 @@ async fn invitation_page_signs_in_and_accepts() {
         assert!(html.contains("name=\"email\""), "{html}");
         assert!(html.contains("name=\"password\""), "{html}");
         assert!(html.contains("register mutation"), "{html}");
-        let forged = app
-            .client
-            .get(app.url("/invitations/accept?token=forged-token"))
-            .send()
-            .await
-            .unwrap();
+        let forged = get_page(&app, "/invitations/accept?token=forged-token").await;
         assert_eq!(forged.status(), 404);
         assert!(!forged.text().await.unwrap().contains("forged-token"));
 
@@ -570,12 +573,7 @@ async fn invitation_page_signs_in_and_accepts() {
             json!([{ "role": "OBSERVER", "status": "ACTIVE" }]),
             "[{backend}] {me}"
         );
-        let spent = app
-            .client
-            .get(app.url(&format!("/invitations/accept?token={token}")))
-            .send()
-            .await
-            .unwrap();
+        let spent = get_page(&app, &format!("/invitations/accept?token={token}")).await;
         assert_eq!(spent.status(), 404, "an accepted invitation is spent");
         app.finish().await;
     }
@@ -586,17 +584,8 @@ async fn invitation_page_signs_in_and_accepts() {
 #[tokio::test]
 async fn notification_settings_page_changes_preferences_with_a_mail_token() {
     for backend in backends() {
-        let smtp = SmtpServer::start().await;
-        let app = TestApp::spawn_with(backend, |settings| {
-            settings.mail.smtp_url = smtp.url();
-        })
-        .await;
-        let plain = app
-            .client
-            .get(app.url("/settings/notifications?lang=fr"))
-            .send()
-            .await
-            .unwrap();
+        let (smtp, app) = with_smtp(backend).await;
+        let plain = get_page(&app, "/settings/notifications?lang=fr").await;
         assert_eq!(plain.status(), 200);
         assert_page_headers(&plain);
         let html = plain.text().await.unwrap();
@@ -604,17 +593,7 @@ async fn notification_settings_page_changes_preferences_with_a_mail_token() {
         assert!(html.contains("<html lang=\"fr\">"), "{html}");
 
         let (group, group_id) = app.group(0).await;
-        let claire = signed_up_by_mail(&app, &smtp, "Claire", "claire@example.fr").await;
-        let (_, me) = app.graphql_as(&claire, "{ me { id } }", json!({})).await;
-        app.store
-            .insert_membership(
-                group,
-                person_id(me["data"]["me"]["id"].as_str().unwrap()),
-                coalition_domain::membership::MembershipRole::Coordinator,
-                coalition_domain::membership::MembershipStatus::Active,
-            )
-            .await
-            .unwrap();
+        let claire = coordinator_by_mail(&app, &smtp, group, "Claire", "claire@example.fr").await;
         let bo = signed_up_by_mail(&app, &smtp, "Bo", "bo@example.org").await;
         let (status, asked) = app
             .graphql_as(
@@ -642,12 +621,7 @@ async fn notification_settings_page_changes_preferences_with_a_mail_token() {
                 .contains(&format!("/settings/notifications?token={token}"))
         );
 
-        let page = app
-            .client
-            .get(app.url(&format!("/settings/notifications?token={token}")))
-            .send()
-            .await
-            .unwrap();
+        let page = get_page(&app, &format!("/settings/notifications?token={token}")).await;
         assert_eq!(page.status(), 200);
         assert_page_headers(&page);
         let html = page.text().await.unwrap();
@@ -712,12 +686,7 @@ async fn notification_settings_page_changes_preferences_with_a_mail_token() {
         .await;
         assert_eq!(forged.status(), 404);
         assert!(!forged.text().await.unwrap().contains("forged-token"));
-        let forged_page = app
-            .client
-            .get(app.url("/settings/notifications?token=forged-token"))
-            .send()
-            .await
-            .unwrap();
+        let forged_page = get_page(&app, "/settings/notifications?token=forged-token").await;
         assert_eq!(forged_page.status(), 404);
         app.finish().await;
     }

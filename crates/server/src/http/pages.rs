@@ -635,16 +635,14 @@ fn invitation_page(
     let accounts = &state.services.accounts;
     let frontend = accounts.public_url.trim_end_matches('/');
     let mut links = Vec::new();
-    let mut after = Vec::new();
     if !frontend.is_empty() && frontend != accounts.server_url.trim_end_matches('/') {
         links.push(Link {
             href: format!("{frontend}/register"),
             text: text(language, "invitation_register"),
         });
     } else {
-        after.push(text(language, "invitation_register_api").to_owned());
+        paragraphs.push(text(language, "invitation_register_api").to_owned());
     }
-    paragraphs.extend(after);
     Page {
         title: text(language, "invitation_title"),
         paragraphs,
