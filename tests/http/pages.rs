@@ -519,6 +519,24 @@ async fn invitation_page_signs_in_and_accepts() {
         assert!(html.contains("name=\"email\""), "{html}");
         assert!(html.contains("name=\"password\""), "{html}");
         assert!(html.contains("register mutation"), "{html}");
+        // With an external frontend, the page links to its registration.
+        let fronted = app
+            .spawn_beside(|settings| {
+                settings.mail.smtp_url = smtp.url();
+                settings.accounts.frontend_url = "https://front.example.org/".to_owned();
+            })
+            .await;
+        let html = get_page(&fronted, &format!("/invitations/accept?token={token}"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            html.replace("&#x2f;", "/")
+                .contains("href=\"https://front.example.org/register\""),
+            "{html}"
+        );
+        fronted.finish().await;
         let forged = get_page(&app, "/invitations/accept?token=forged-token").await;
         assert_eq!(forged.status(), 404);
         assert!(!forged.text().await.unwrap().contains("forged-token"));
