@@ -315,6 +315,11 @@ fn rows() -> Vec<Row> {
             |f, _| json!({ "m": f.series }), Check::Refusal,                                [U,   N,     F,     A,     N,     A,    A]),
         row("coalition", "coalition.meetings", "{ coalition { meetings(from: \"2027-03-01T00:00:00Z\", to: \"2027-05-01T00:00:00Z\") { startsAt status } } }",
             vars, Check::Value(&["coalition", "meetings"]),                                 [A,   A,     A,     A,     A,     A,    A]),
+        // History.
+        row("workingGroup", "workingGroup.activity", "query ($g: ID!) { workingGroup(id: $g) { activity { edges { cursor } } } }",
+            |f, _| json!({ "g": f.group }), Check::Value(&["workingGroup", "activity"]),   [U,   F,     A,     A,     F,     A,    A]),
+        row("coalition", "coalition.activity", "{ coalition { activity { edges { cursor } } } }",
+            vars, Check::Value(&["coalition", "activity"]),                                 [A,   A,     A,     A,     A,     A,    A]),
         // Notification inbox: one's own only; another's or an unknown notification is not found.
         mutation("markAllNotificationsRead", "mutation { markAllNotificationsRead }", vars,
                                                                                             [U,   A,     A,     A,     A,     A,    A]),

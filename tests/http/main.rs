@@ -7,6 +7,7 @@
 
 mod account_recovery;
 mod accounts;
+mod activity;
 mod administration;
 mod authorization;
 mod binary;

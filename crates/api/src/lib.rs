@@ -12,6 +12,7 @@ mod cursor;
 mod diagnostics;
 mod documents;
 mod error;
+mod history;
 mod ids;
 mod language;
 mod limits;

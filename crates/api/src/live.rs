@@ -22,6 +22,8 @@ use crate::error::ApiError;
 use crate::ids::{NodeKind, decode_id_of, global_id};
 use crate::meetings::Meeting;
 use crate::membership::{MembershipRole, MembershipStatus};
+use crate::node::{Node, load_node};
+use crate::people::Person;
 use coalition_domain::meetings::MeetingId;
 
 /// Something that happened, as the activity log recorded it.
@@ -43,6 +45,29 @@ pub(crate) struct MembershipChangeView {
     role: MembershipRole,
     /// The status after the change.
     status: MembershipStatus,
+}
+
+impl ActivityEvent {
+    /// An entry of the log, as history shows it.
+    pub(crate) fn new(event: Event) -> Self {
+        Self(Arc::new(event))
+    }
+
+    /// The global ID of the entry's subject.
+    fn subject_global_id(&self) -> ID {
+        let subject = self.0.change.subject();
+        let kind = match subject {
+            Subject::Membership(_) => NodeKind::Membership,
+            Subject::Invitation(_) => NodeKind::Invitation,
+            Subject::Person(_) => NodeKind::Person,
+            Subject::WorkingGroup(_) => NodeKind::WorkingGroup,
+            Subject::AreaOfAction(_) => NodeKind::AreaOfAction,
+            Subject::Coalition(_) => NodeKind::Coalition,
+            Subject::Meeting(_) => NodeKind::Meeting,
+            Subject::Document(_) => NodeKind::Document,
+        };
+        global_id(kind, subject.id())
+    }
 }
 
 #[Object(name = "ActivityEvent")]
@@ -81,18 +106,22 @@ impl ActivityEvent {
 
     /// The global ID of what it happened to (a Membership, an Invitation, …).
     async fn subject_id(&self) -> Option<ID> {
-        let subject = self.0.change.subject();
-        let kind = match subject {
-            Subject::Membership(_) => NodeKind::Membership,
-            Subject::Invitation(_) => NodeKind::Invitation,
-            Subject::Person(_) => NodeKind::Person,
-            Subject::WorkingGroup(_) => NodeKind::WorkingGroup,
-            Subject::AreaOfAction(_) => NodeKind::AreaOfAction,
-            Subject::Coalition(_) => NodeKind::Coalition,
-            Subject::Meeting(_) => NodeKind::Meeting,
-            Subject::Document(_) => NodeKind::Document,
-        };
-        Some(global_id(kind, subject.id()))
+        Some(self.subject_global_id())
+    }
+    /// Who did it, when the viewer may see them; null for the system or someone hidden.
+    async fn actor(&self, ctx: &Context<'_>) -> Option<Person> {
+        let actor = self.0.actor?;
+        let services = &api(ctx).ok()?.services;
+        services
+            .person_for(viewer(ctx), actor)
+            .await
+            .ok()
+            .map(Person)
+    }
+
+    /// What it happened to, when it still exists and the viewer may see it.
+    async fn subject(&self, ctx: &Context<'_>) -> Option<Node> {
+        load_node(ctx, &self.subject_global_id()).await.ok()
     }
 
     /// The membership after the change, for membership events.

@@ -760,8 +760,8 @@ impl MeetingsMutation {
     async fn rsvp(
         &self,
         ctx: &Context<'_>,
-        meeting_id: ID,
-        response: RsvpResponse,
+        #[graphql(desc = "The meeting or series answered.")] meeting_id: ID,
+        #[graphql(desc = "Yes, no or maybe.")] response: RsvpResponse,
         #[graphql(desc = "One occurrence of the series; the whole series when not given.")]
         occurrence: Option<DateTime<Utc>>,
     ) -> Result<RsvpResponse, ApiError> {

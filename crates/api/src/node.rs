@@ -39,8 +39,15 @@ pub struct NodeQuery;
 impl NodeQuery {
     /// Fetches any object by its global ID; null with a `NOT_FOUND` error when unknown.
     async fn node(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Node>, ApiError> {
+        load_node(ctx, &id).await.map(Some)
+    }
+}
+
+/// The object a global ID names, if the viewer may see it; `NOT_FOUND` otherwise.
+pub(crate) async fn load_node(ctx: &Context<'_>, id: &ID) -> Result<Node, ApiError> {
+    {
         let store = &api(ctx)?.store;
-        let node = match decode_global_id(&id, "id")? {
+        let node = match decode_global_id(id, "id")? {
             (NodeKind::Coalition, raw) => {
                 let coalition = store.coalition().await?;
                 if coalition.id.0 != raw {
@@ -98,6 +105,6 @@ impl NodeQuery {
                 Node::Invitation(Invitation::load_visible(ctx, InvitationId(raw)).await?)
             }
         };
-        Ok(Some(node))
+        Ok(node)
     }
 }

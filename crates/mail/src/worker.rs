@@ -252,7 +252,7 @@ impl MailWorker {
     }
 
     /// The RFC 5322 message: multipart text and HTML, the stable Message-ID, and
-    /// `List-Unsubscribe` pointing at the preferences for mail that can be turned off.
+    /// RFC 8058 one-click `List-Unsubscribe` for a person's mail that can be turned off.
     fn build(&self, message: &OutboxMessage) -> Result<Message, String> {
         let mail = message
             .mail
@@ -279,7 +279,8 @@ impl MailWorker {
             .subject(rendered.subject)
             .message_id(Some(message.message_id.clone()));
         // One-click unsubscribe (RFC 8058) for a person's non-security mail: a sealed
-        // ticket naming them and the category; others get the preferences page.
+        // ticket naming them and the category. Mail to an address without an account
+        // (invitations) has no preferences to turn off, hence no header.
         let ticket = message
             .person
             .filter(|_| !mail.is_security())
@@ -297,11 +298,6 @@ impl MailWorker {
                     HeaderName::new_from_ascii_str("List-Unsubscribe-Post"),
                     "List-Unsubscribe=One-Click".to_owned(),
                 ));
-        } else if !mail.is_security() {
-            builder = builder.raw_header(HeaderValue::new(
-                HeaderName::new_from_ascii_str("List-Unsubscribe"),
-                format!("<{}>", rendered.preferences_url),
-            ));
         }
         let alternative = MultiPart::alternative()
             .singlepart(

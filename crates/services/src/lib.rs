@@ -10,6 +10,7 @@ pub mod calendar;
 pub mod demo;
 pub mod documents;
 mod error;
+pub mod history;
 pub mod live;
 pub mod meetings;
 pub mod membership;

@@ -78,3 +78,31 @@ impl Services {
         Ok(ticket)
     }
 }
+
+// Notification settings page (pages, second part).
+impl Services {
+    /// The delivery modes of the person an unsubscribe link names, for the settings page
+    /// it leads to (the sealed ticket is the credential); `NOT_FOUND` for a bad token.
+    pub async fn ticket_preferences(
+        &self,
+        token: &str,
+    ) -> Result<Vec<(NotificationCategory, DeliveryMode)>, ServiceError> {
+        let ticket = self.unsubscribe_ticket(token)?;
+        Ok(self.store.notification_preferences(ticket.person).await?)
+    }
+
+    /// Changes the delivery modes of the person an unsubscribe link names; security mails
+    /// stay on.
+    pub async fn update_ticket_preferences(
+        &self,
+        token: &str,
+        changes: Vec<(NotificationCategory, DeliveryMode)>,
+    ) -> Result<Vec<(NotificationCategory, DeliveryMode)>, ServiceError> {
+        let ticket = self.unsubscribe_ticket(token)?;
+        check_preferences(&changes)?;
+        self.store
+            .set_notification_preferences(ticket.person, &changes)
+            .await?;
+        Ok(self.store.notification_preferences(ticket.person).await?)
+    }
+}

@@ -56,6 +56,24 @@ impl Store {
         self.recent_activity(about, limit).await
     }
 
+    /// Up to `limit` entries older than the entry `before` (from the newest when `None`),
+    /// newest first: of one group's log, or of the whole log when `group` is `None`.
+    pub async fn activity_before(
+        &self,
+        group: Option<WorkingGroupId>,
+        before: Option<i32>,
+        limit: u64,
+    ) -> Result<Vec<Event>, StoreError> {
+        let mut condition = Condition::all();
+        if let Some(group) = group {
+            condition = condition.add(activity::Column::WorkingGroupId.eq(group.0));
+        }
+        if let Some(before) = before {
+            condition = condition.add(activity::Column::Id.lt(before));
+        }
+        self.recent_activity(condition, limit).await
+    }
+
     async fn recent_activity(
         &self,
         condition: impl IntoCondition,

@@ -1,8 +1,10 @@
 //! GraphQL views of the coalition, areas of action and working groups.
 
+use crate::history::{ActivityConnection, history_page};
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, NaiveDate, Utc};
 use coalition_domain::coalition as domain;
+use coalition_services::history::HistoryScope;
 use coalition_store::DocumentOwner;
 
 use crate::context::api;
@@ -93,6 +95,20 @@ impl Coalition {
         #[graphql(desc = "The `endCursor` of the previous page.")] after: Option<String>,
     ) -> Result<DocumentConnection, ApiError> {
         documents_page(ctx, DocumentOwner::Coalition, None, first, after).await
+    }
+
+    /// What happened across the coalition, newest first: coalition-wide entries for
+    /// everyone, each group's internals for those who follow that group, one's own account
+    /// events for oneself (administrators see all).
+    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    async fn activity(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size; at most the server's maximum (100 by default).")]
+        first: Option<i32>,
+        #[graphql(desc = "The `endCursor` of the previous page.")] after: Option<String>,
+    ) -> Result<ActivityConnection, ApiError> {
+        history_page(ctx, HistoryScope::Coalition, first, after).await
     }
 }
 
@@ -265,5 +281,18 @@ impl WorkingGroup {
     ) -> Result<DocumentConnection, ApiError> {
         let owner = DocumentOwner::Group(self.0.id);
         documents_page(ctx, owner, Some(self.0.id), first, after).await
+    }
+
+    /// What happened in the group, newest first, as `groupActivity` streams it: for the
+    /// group's members, observers and coordinators, and administrators.
+    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    async fn activity(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size; at most the server's maximum (100 by default).")]
+        first: Option<i32>,
+        #[graphql(desc = "The `endCursor` of the previous page.")] after: Option<String>,
+    ) -> Result<ActivityConnection, ApiError> {
+        history_page(ctx, HistoryScope::Group(self.0.id), first, after).await
     }
 }

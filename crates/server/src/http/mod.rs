@@ -180,6 +180,19 @@ pub fn router(state: AppState, limits: HttpLimits) -> Router {
         .route(
             "/unsubscribe",
             get(pages::unsubscribe_form).post(pages::unsubscribe),
+        )
+        // Built-in pages, second part (pages2).
+        .route(
+            "/confirm-email",
+            get(pages::confirm_email_form).post(pages::confirm_email),
+        )
+        .route(
+            "/invitations/accept",
+            get(pages::invitation_form).post(pages::accept_invitation),
+        )
+        .route(
+            "/settings/notifications",
+            get(pages::settings_form).post(pages::update_settings),
         );
     if limits.graphiql {
         routes = routes.route("/graphiql/{file}", get(graphiql::asset));
