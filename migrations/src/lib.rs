@@ -22,6 +22,8 @@ mod m20261201_000130_group_archiving;
 // Members managing themselves (issue 15 items 4, 5, 7).
 mod m20261201_000140_member_self_service;
 mod m20261201_000155_occurrence_rsvp;
+// Content in the six UN languages.
+mod m20261201_000160_content_translation;
 
 /// Runs the coalition's migrations in order.
 #[derive(Debug)]
@@ -50,6 +52,8 @@ impl MigratorTrait for Migrator {
             // Members managing themselves.
             Box::new(m20261201_000140_member_self_service::Migration),
             Box::new(m20261201_000155_occurrence_rsvp::Migration),
+            // Content in the six UN languages.
+            Box::new(m20261201_000160_content_translation::Migration),
         ]
     }
 }

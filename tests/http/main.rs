@@ -21,6 +21,8 @@ mod documents_s3;
 mod graphiql;
 mod graphql_over_http;
 mod health;
+// Content in the six UN languages.
+mod languages;
 mod live;
 mod live_sessions;
 mod mail;
