@@ -25,6 +25,8 @@ mod m20261201_000155_occurrence_rsvp;
 // Notification inbox and activity history.
 mod m20261201_000150_notification_inbox;
 mod m20261201_000151_activity_history;
+// Content in the six UN languages.
+mod m20261201_000160_content_translation;
 
 /// Runs the coalition's migrations in order.
 #[derive(Debug)]
@@ -56,6 +58,8 @@ impl MigratorTrait for Migrator {
             // Notification inbox and activity history.
             Box::new(m20261201_000150_notification_inbox::Migration),
             Box::new(m20261201_000151_activity_history::Migration),
+            // Content in the six UN languages.
+            Box::new(m20261201_000160_content_translation::Migration),
         ]
     }
 }

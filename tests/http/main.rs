@@ -23,6 +23,8 @@ mod graphql_over_http;
 mod health;
 // Notification inbox.
 mod inbox;
+// Content in the six UN languages.
+mod languages;
 mod live;
 mod live_sessions;
 mod mail;

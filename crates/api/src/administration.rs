@@ -23,7 +23,7 @@ use crate::people::Person;
 /// A text in one language.
 #[derive(InputObject)]
 pub(crate) struct TranslationInput {
-    /// The language: "en", "fr" or a tag such as "fr-CA".
+    /// The language: "ar", "zh", "en", "fr", "ru", "es" or a tag such as "fr-CA".
     lang: String,
     /// The text; empty removes the translation (English cannot be removed).
     text: String,

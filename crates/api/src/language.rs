@@ -2,10 +2,12 @@
 //! `Accept-Language`, else English.
 
 use async_graphql::Context;
+use coalition_domain::coalition::TextKey;
 use coalition_domain::language::{Language, LocalisedText};
 
 use crate::context::RequestLanguage;
 use crate::error::ApiError;
+use crate::loaders::loaders;
 
 /// The language a localised field should be rendered in.
 pub(crate) fn resolve_language(
@@ -21,11 +23,27 @@ pub(crate) fn resolve_language(
     }
 }
 
-/// Renders a localised text for the field's `lang` argument.
-pub(crate) fn localise(
+/// Renders a localised text for the field's `lang` argument. English and French come with
+/// the entity; the other languages are read beside it (one statement for all the fields
+/// of a request level), and fall back to English.
+pub(crate) async fn localise(
     ctx: &Context<'_>,
+    (kind, id, field): (&'static str, i32, &'static str),
     text: &LocalisedText,
     lang: Option<&str>,
 ) -> Result<String, ApiError> {
-    Ok(text.get(resolve_language(ctx, lang)?).to_owned())
+    let language = resolve_language(ctx, lang)?;
+    if matches!(language, Language::En | Language::Fr) {
+        return Ok(text.get(language).to_owned());
+    }
+    let key = TextKey {
+        kind,
+        id,
+        field,
+        language,
+    };
+    let stored = loaders(ctx)?.one(key).await?;
+    Ok(stored
+        .filter(|stored| !stored.trim().is_empty())
+        .unwrap_or_else(|| text.get(Language::En).to_owned()))
 }

@@ -25,7 +25,7 @@ use chrono::{DateTime, Utc};
 use coalition_domain::accounts::Account;
 use coalition_domain::agenda::{ActionItem, AgendaItem};
 use coalition_domain::balance::BalanceReport;
-use coalition_domain::coalition::{AreaId, AreaOfAction, WorkingGroup, WorkingGroupId};
+use coalition_domain::coalition::{AreaId, AreaOfAction, TextKey, WorkingGroup, WorkingGroupId};
 use coalition_domain::meetings::{Meeting, MeetingId, RsvpResponse};
 use coalition_domain::membership::{Member, MemberFilter, Membership};
 use coalition_domain::pagination::PageRequest;
@@ -269,6 +269,16 @@ impl Loader<AreaId> for StoreLoader {
     async fn load(&self, keys: &[AreaId]) -> Result<HashMap<AreaId, AreaOfAction>, ServiceError> {
         let areas = self.store.areas_by_id(keys).await?;
         Ok(areas.into_iter().map(|area| (area.id, area)).collect())
+    }
+}
+
+// Content in the six UN languages.
+impl Loader<TextKey> for StoreLoader {
+    type Value = String;
+    type Error = ServiceError;
+
+    async fn load(&self, keys: &[TextKey]) -> Result<HashMap<TextKey, String>, ServiceError> {
+        Ok(self.store.content_translations(keys).await?)
     }
 }
 

@@ -133,17 +133,6 @@ pub fn apply_translations(
             field,
             message: error.message,
         })?;
-        // Content texts are stored in English and French only (yet): refused rather than
-        // dropped.
-        if !matches!(language, Language::En | Language::Fr) {
-            return Err(InvalidInput::new(
-                field,
-                format!(
-                    "texts are kept in en and fr; '{}' is not stored yet",
-                    language.code()
-                ),
-            ));
-        }
         if seen.contains(&language) {
             return Err(InvalidInput::new(
                 field,
@@ -265,6 +254,20 @@ impl GroupChanges {
     }
 }
 
+/// One localised field of one entity in one of the languages kept beside the entity
+/// (ar, zh, ru, es): what a content translation is found by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct TextKey {
+    /// The kind of entity: `"coalition"`, `"area"` or `"group"`.
+    pub kind: &'static str,
+    /// Its id.
+    pub id: i32,
+    /// The field: `"name"`, `"summary"`, `"mandate"` or `"description"`.
+    pub field: &'static str,
+    /// The language.
+    pub language: Language,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -305,5 +308,21 @@ mod tests {
         apply_translations("name", &mut text, &[t("fr", "")], 50).unwrap();
         assert_eq!(text.get(Language::Fr), "Skills");
         assert!(apply_translations("name", &mut text, &[t("en", " ")], 50).is_err());
+    }
+
+    #[test]
+    fn texts_in_the_other_un_languages_fall_back_to_english() {
+        let mut text = LocalisedText::new("Skills", "");
+        apply_translations(
+            "name",
+            &mut text,
+            &[t("es-AR", "Habilidades"), t("ar", "")],
+            50,
+        )
+        .unwrap();
+        assert_eq!(text.get(Language::Es), "Habilidades");
+        assert_eq!(text.get(Language::Ar), "Skills");
+        assert_eq!(text.get(Language::Zh), "Skills");
+        assert_eq!(text.others.get(&Language::Ar).map(String::as_str), Some(""));
     }
 }

@@ -1,5 +1,6 @@
 //! The languages the coalition publishes in, and text held in each of them.
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -7,7 +8,9 @@ use serde::{Deserialize, Serialize};
 use crate::error::InvalidInput;
 
 /// A language in which the coalition's content is written: its working languages.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Language {
     /// English, the fallback whenever a text lacks the requested language.
@@ -123,6 +126,10 @@ pub struct LocalisedText {
     pub en: String,
     /// The French text; empty while no translation exists.
     pub fr: String,
+    /// Texts in the other languages (ar, zh, ru, es) being set: they are stored beside the
+    /// entity (content translations), not loaded with it; an empty text removes one.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub others: BTreeMap<Language, String>,
 }
 
 impl LocalisedText {
@@ -131,6 +138,7 @@ impl LocalisedText {
         Self {
             en: en.into(),
             fr: fr.into(),
+            others: BTreeMap::new(),
         }
     }
 
@@ -139,9 +147,10 @@ impl LocalisedText {
         match language {
             Language::En => self.en = text,
             Language::Fr => self.fr = text,
-            // Other languages are held beside the text (content translations); English
-            // stands in for them here.
-            Language::Ar | Language::Zh | Language::Ru | Language::Es => {}
+            // Other languages are stored beside the entity (content translations).
+            Language::Ar | Language::Zh | Language::Ru | Language::Es => {
+                self.others.insert(language, text);
+            }
         }
     }
 
@@ -149,6 +158,11 @@ impl LocalisedText {
     pub fn get(&self, language: Language) -> &str {
         match language {
             Language::Fr if !self.fr.trim().is_empty() => &self.fr,
+            Language::Ar | Language::Zh | Language::Ru | Language::Es => self
+                .others
+                .get(&language)
+                .filter(|text| !text.trim().is_empty())
+                .unwrap_or(&self.en),
             _ => &self.en,
         }
     }

@@ -27,6 +27,7 @@ use crate::entities::{account, area_of_action, coalition, membership, person, wo
 use crate::error::StoreError;
 use crate::joining::membership_facts;
 use crate::people::person_from_row;
+use crate::translations::save_translations;
 
 /// What the people directory narrows to; every criterion given must hold.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -83,6 +84,11 @@ impl Store {
                 message: "no such area of action",
             });
         }
+        let texts = [
+            ("name", draft.name.clone()),
+            ("summary", draft.summary.clone()),
+            ("mandate", draft.mandate.clone()),
+        ];
         let row = working_group::ActiveModel {
             coalition_id: Set(coalition.id),
             area_id: Set(draft.area_id.0),
@@ -101,6 +107,9 @@ impl Store {
         .insert(&txn)
         .await?;
         let group = group_from_row(row)?;
+        for (field, text) in &texts {
+            save_translations(&txn, "group", group.id.0, field, text).await?;
+        }
         let membership = membership::ActiveModel {
             person_id: Set(coordinator.0),
             working_group_id: Set(group.id.0),
@@ -173,6 +182,9 @@ impl Store {
         update.mandate_fr = Set(group.mandate.fr.clone());
         update.join_policy = Set(group.join_policy.as_str().to_owned());
         let row = update.update(&txn).await?;
+        save_translations(&txn, "group", id.0, "name", &group.name).await?;
+        save_translations(&txn, "group", id.0, "summary", &group.summary).await?;
+        save_translations(&txn, "group", id.0, "mandate", &group.mandate).await?;
         let event = self
             .record(
                 &txn,
@@ -233,6 +245,8 @@ impl Store {
                 entity: "coalition",
             })?;
         let id = row.id;
+        save_translations(&txn, "coalition", id, "name", &name).await?;
+        save_translations(&txn, "coalition", id, "description", &description).await?;
         let mut update = row.into_active_model();
         update.name_en = Set(name.en);
         update.name_fr = Set(name.fr);
@@ -264,6 +278,7 @@ impl Store {
             .ok_or(StoreError::NotFound {
                 entity: "area of action",
             })?;
+        save_translations(&txn, "area", id.0, "name", &name).await?;
         let mut update = row.into_active_model();
         update.name_en = Set(name.en);
         update.name_fr = Set(name.fr);

@@ -26,6 +26,8 @@ mod seed;
 // Members managing themselves (issue 15 items 4, 5, 7).
 mod self_service;
 mod statements;
+// Content in the six UN languages.
+mod translations;
 
 pub use accounts::{AccountChange, NewAccount, NewMailFor, NewToken};
 pub use activity::Recorded;

@@ -36,7 +36,13 @@ impl Coalition {
 
     /// Full name, in `lang` or the request's language.
     async fn name(&self, ctx: &Context<'_>, lang: Option<String>) -> Result<String, ApiError> {
-        localise(ctx, &self.0.name, lang.as_deref())
+        localise(
+            ctx,
+            ("coalition", self.0.id.0, "name"),
+            &self.0.name,
+            lang.as_deref(),
+        )
+        .await
     }
 
     /// What the coalition is for.
@@ -45,7 +51,13 @@ impl Coalition {
         ctx: &Context<'_>,
         lang: Option<String>,
     ) -> Result<String, ApiError> {
-        localise(ctx, &self.0.description, lang.as_deref())
+        localise(
+            ctx,
+            ("coalition", self.0.id.0, "description"),
+            &self.0.description,
+            lang.as_deref(),
+        )
+        .await
     }
 
     /// When the coalition was launched.
@@ -143,7 +155,13 @@ impl AreaOfAction {
 
     /// The area's title, in `lang` or the request's language.
     async fn name(&self, ctx: &Context<'_>, lang: Option<String>) -> Result<String, ApiError> {
-        localise(ctx, &self.0.name, lang.as_deref())
+        localise(
+            ctx,
+            ("area", self.0.id.0, "name"),
+            &self.0.name,
+            lang.as_deref(),
+        )
+        .await
     }
 
     /// The working group that carries this area; none for the area the coalition carries
@@ -171,17 +189,35 @@ impl WorkingGroup {
 
     /// Short name, in `lang` or the request's language.
     async fn name(&self, ctx: &Context<'_>, lang: Option<String>) -> Result<String, ApiError> {
-        localise(ctx, &self.0.name, lang.as_deref())
+        localise(
+            ctx,
+            ("group", self.0.id.0, "name"),
+            &self.0.name,
+            lang.as_deref(),
+        )
+        .await
     }
 
     /// One or two sentences on what the group does.
     async fn summary(&self, ctx: &Context<'_>, lang: Option<String>) -> Result<String, ApiError> {
-        localise(ctx, &self.0.summary, lang.as_deref())
+        localise(
+            ctx,
+            ("group", self.0.id.0, "summary"),
+            &self.0.summary,
+            lang.as_deref(),
+        )
+        .await
     }
 
     /// What the coalition asks of the group.
     async fn mandate(&self, ctx: &Context<'_>, lang: Option<String>) -> Result<String, ApiError> {
-        localise(ctx, &self.0.mandate, lang.as_deref())
+        localise(
+            ctx,
+            ("group", self.0.id.0, "mandate"),
+            &self.0.mandate,
+            lang.as_deref(),
+        )
+        .await
     }
 
     /// The area of action the group works on.

@@ -28,3 +28,5 @@ pub mod session;
 pub mod working_group;
 // Per-occurrence answers (public calendar feature).
 pub mod occurrence_rsvp;
+// Content in the six UN languages.
+pub mod content_translation;
