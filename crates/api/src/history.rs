@@ -47,7 +47,6 @@ pub(crate) async fn history_page(
     let page = PageRequest::new(first, after, api.page_limits)?;
     let history = api.services.history(viewer(ctx), scope, page).await?;
     let edges: Vec<ActivityEdge> = history
-        .page
         .items
         .into_iter()
         .map(|event| ActivityEdge {
@@ -58,7 +57,7 @@ pub(crate) async fn history_page(
     Ok(ActivityConnection {
         page_info: PageInfo {
             has_previous_page: after.is_some(),
-            has_next_page: history.page.has_next_page,
+            has_next_page: history.has_next_page,
             start_cursor: edges.first().map(|edge| edge.cursor.clone()),
             end_cursor: history.scanned_to.map(|id| crate::cursor::encode(LIST, id)),
         },

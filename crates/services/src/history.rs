@@ -4,7 +4,7 @@
 
 use coalition_domain::coalition::WorkingGroupId;
 use coalition_domain::events::Event;
-use coalition_domain::pagination::{Page, PageRequest};
+use coalition_domain::pagination::PageRequest;
 use coalition_domain::policy::{self, Action, Viewer};
 
 use crate::{ServiceError, Services};
@@ -22,8 +22,10 @@ const MAX_SCANS: usize = 5;
 /// may lie past the last entry shown when hidden entries followed it).
 #[derive(Debug)]
 pub struct HistoryPage {
-    /// The entries shown, newest first, with whether more may follow.
-    pub page: Page<Event>,
+    /// The entries shown, newest first.
+    pub items: Vec<Event>,
+    /// Whether the scan may find more after `scanned_to`.
+    pub has_next_page: bool,
     /// The id of the last entry scanned, for the next page's `after`.
     pub scanned_to: Option<i32>,
 }
@@ -92,13 +94,9 @@ impl Services {
             shown.truncate(wanted);
             cursor = shown.last().map(|event| event.id);
         }
-        let total_count = shown.len() as u64;
         Ok(HistoryPage {
-            page: Page {
-                items: shown,
-                has_next_page,
-                total_count,
-            },
+            items: shown,
+            has_next_page,
             scanned_to: cursor,
         })
     }
