@@ -2,6 +2,7 @@
 //! whether rosters show them, a copy of their data, deleting the account, and what is
 //! theirs across groups.
 
+use coalition_domain::notifications::OutboxStatus;
 use coalition_tests::accounts::{
     PASSWORD, administrator, coordinator_of, login_body, member_of, person_id, register,
     registration, signed_up,
@@ -16,6 +17,8 @@ const NODE_PERSON: &str =
     "query ($id: ID!) { node(id: $id) { ... on Person { displayName email } } }";
 const EXPORT: &str = "{ exportMyData }";
 const DELETE: &str = "mutation ($p: String!) { deleteAccount(currentPassword: $p) }";
+const DIGEST: &str = "mutation { updateNotificationPreferences(preferences: [{ category: MEMBERSHIP, mode: DAILY_DIGEST }]) { mode } }";
+const REQUEST_TO_JOIN: &str = "mutation ($g: ID!) { requestToJoin(groupId: $g) { id } }";
 const CHANGE_EMAIL: &str =
     "mutation ($e: String!, $p: String!) { changeEmail(newEmail: $e, currentPassword: $p) }";
 const CONFIRM_EMAIL: &str =
@@ -413,6 +416,24 @@ async fn deleting_an_account_waits_for_another_coordinator_then_anonymises_it() 
         let body = app.graphql(DELETE, json!({ "p": PASSWORD })).await;
         assert_eq!(error_code(&body), "UNAUTHENTICATED", "{body}");
 
+        // A join request waits for Claire's daily digest when she leaves.
+        let (_, body) = app.graphql_as(&claire, DIGEST, json!({})).await;
+        assert!(body["errors"].is_null(), "[{backend}] {body}");
+        let (_, applicant) = signed_up(&app, "Bo Chen", "bo@example.cn").await;
+        let (_, body) = app
+            .graphql_as(&applicant, REQUEST_TO_JOIN, json!({ "g": group_id }))
+            .await;
+        assert!(body["errors"].is_null(), "[{backend}] {body}");
+        let held = app
+            .store
+            .outbox_messages(Some(OutboxStatus::Digest), 50)
+            .await
+            .unwrap();
+        assert!(
+            held.iter().any(|message| message.to == "claire@example.fr"),
+            "[{backend}] {held:?}"
+        );
+
         coordinator_of(&app, group, "Second Coordinator", "second@example.org").await;
         let (_, body) = app
             .graphql_as(&claire, DELETE, json!({ "p": PASSWORD }))
@@ -437,6 +458,28 @@ async fn deleting_an_account_waits_for_another_coordinator_then_anonymises_it() 
         assert!(
             email.ends_with(".invalid") && !email.contains("claire"),
             "{body}"
+        );
+        // Mail waiting for her is withdrawn, and the outbox keeps nothing of her.
+        let outbox = app.store.outbox_messages(None, 200).await.unwrap();
+        let hers: Vec<_> = outbox
+            .iter()
+            .filter(|message| message.person == Some(person_id(&claire_id)))
+            .collect();
+        assert!(!hers.is_empty(), "[{backend}] {outbox:?}");
+        for message in &hers {
+            assert!(
+                !matches!(message.status, OutboxStatus::Pending | OutboxStatus::Digest),
+                "[{backend}] {message:?}"
+            );
+            assert!(message.mail.is_err(), "[{backend}] {message:?}");
+            assert_eq!(message.to_name, "Former member", "[{backend}]");
+        }
+        assert!(
+            outbox
+                .iter()
+                .all(|message| message.to != "claire@example.fr"
+                    && !message.to_name.contains("Claire")),
+            "[{backend}] {outbox:?}"
         );
         let membership = app
             .store

@@ -608,7 +608,8 @@ async fn a_statement_over_the_time_limit_is_cancelled_on_postgresql() {
 }
 
 /// `coalition backup` copies a SQLite database a running server writes to; the copy opens
-/// and holds what was written. On PostgreSQL it refuses and points to pg_dump.
+/// and holds what was written. On PostgreSQL it refuses and points to pg_dump, and a
+/// missing SQLite file is named rather than created empty.
 #[tokio::test]
 async fn backup_copies_a_live_sqlite_database_and_refuses_postgresql() {
     let app = TestApp::spawn_binary(coalition_tests::Backend::Sqlite, &[], |_| {}).await;
@@ -660,6 +661,27 @@ async fn backup_copies_a_live_sqlite_database_and_refuses_postgresql() {
         .unwrap();
     assert_eq!(refused.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&refused.stderr).contains("pg_dump"));
+
+    // A mistyped path names the missing database instead of backing up an empty one.
+    let folder = tempfile::tempdir().unwrap();
+    let missing = folder.path().join("no such.db");
+    let output = folder.path().join("copy.db");
+    let refused = coalition_tests::process::coalition()
+        .args(["backup", "--output"])
+        .arg(&output)
+        .env(
+            "COALITION_DATABASE__URL",
+            format!("sqlite://{}", missing.display()),
+        )
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("no database"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+    assert!(!missing.exists() && !output.exists());
 }
 
 /// POSTs a GraphQL request to a server at `address`, with a bearer token if given.

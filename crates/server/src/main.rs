@@ -218,7 +218,25 @@ async fn backup(mut settings: Settings, clock: &Clock, output: &Path) -> Result<
             exit_code: 2,
         });
     }
-    // Copy what is there: no migration or seed first.
+    // Copy what is there: no migration or seed first, and no empty database made up.
+    match coalition_store::sqlite_file(&settings.database.url) {
+        Some(source) if source.is_file() => {}
+        Some(source) => {
+            return Err(Failure {
+                message: format!(
+                    "there is no database at {}: check database.url",
+                    source.display()
+                ),
+                exit_code: 2,
+            });
+        }
+        None => {
+            return Err(Failure {
+                message: "an in-memory database has nothing to back up".to_owned(),
+                exit_code: 2,
+            });
+        }
+    }
     settings.database.migrate_on_start = false;
     settings.database.seed_on_start = false;
     let store = prepare_store(&settings, clock).await?;

@@ -1,6 +1,6 @@
 //! Opening the database, running migrations and starting write transactions.
 
-use std::path::Path;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use coalition_domain::Clock;
@@ -215,20 +215,22 @@ impl Store {
 }
 
 /// SQLite creates the file but not its folder; `data/` must exist on a fresh checkout.
-fn create_sqlite_folder(url: &str) -> Result<(), StoreError> {
+/// The file a `sqlite:` URL names; `None` for an in-memory database or another backend.
+pub fn sqlite_file(url: &str) -> Option<PathBuf> {
     let path = url
-        .trim_start_matches("sqlite:")
+        .strip_prefix("sqlite:")?
         .trim_start_matches("//")
         .split('?')
         .next()
         .unwrap_or_default();
-    if path.is_empty() || path == ":memory:" {
+    (!path.is_empty() && path != ":memory:").then(|| PathBuf::from(path))
+}
+
+fn create_sqlite_folder(url: &str) -> Result<(), StoreError> {
+    let Some(path) = sqlite_file(url) else {
         return Ok(());
-    }
-    if let Some(folder) = Path::new(path)
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-    {
+    };
+    if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(folder).map_err(|error| StoreError::Corrupt {
             field: "database.url",
             reason: format!("cannot create folder {}: {error}", folder.display()),

@@ -33,7 +33,7 @@ pub use accounts::{AccountChange, NewAccount, NewMailFor, NewToken};
 pub use activity::Recorded;
 pub use administration::PeopleFilter;
 pub use batches::{MAX_KEYS_PER_STATEMENT, MemberPages};
-pub use connection::{Backend, DatabaseSettings, PoolStatus, Store};
+pub use connection::{Backend, DatabaseSettings, PoolStatus, Store, sqlite_file};
 pub use document_search::{MATCH_END, MATCH_START, SearchFilter, SearchHit};
 pub use documents::{BlobGuard, DocumentMails, DocumentOwner, NewVersion};
 pub use error::StoreError;

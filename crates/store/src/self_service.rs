@@ -8,6 +8,7 @@ use coalition_domain::events::{AccountFacts, Change, MembershipFacts};
 use coalition_domain::membership::{
     Invitation, MembershipId, MembershipRefusal, MembershipRole, MembershipStatus,
 };
+use coalition_domain::notifications::OutboxStatus;
 use coalition_domain::pagination::{Page, PageRequest};
 use coalition_domain::people::{Email, Person, PersonId, ProfileUpdate};
 use sea_orm::sea_query::Expr;
@@ -183,7 +184,8 @@ impl Store {
     /// the name becomes [`FORMER_MEMBER`], the address a unique undeliverable one, private
     /// fields are cleared, the password can never match, sessions, the calendar feed,
     /// unused tokens and preferences go, memberships end, open invitations to or from them
-    /// are withdrawn and their answers to meetings still to come are removed. Refused while
+    /// are withdrawn, mail not yet sent to them is withdrawn and the outbox forgets their
+    /// address, and their answers to meetings still to come are removed. Refused while
     /// they are the last active coordinator of a group, or the last administrator.
     pub async fn delete_account(&self, id: PersonId) -> Result<Recorded<()>, StoreError> {
         let now = self.clock.now();
@@ -229,6 +231,7 @@ impl Store {
             }
         }
         let old_address = person_row.email_normalized.clone();
+        let sign_in_address = person_row.email.clone();
         let mut row = person_row.into_active_model();
         row.display_name = Set(FORMER_MEMBER.to_owned());
         row.display_name_normalized = Set(FORMER_MEMBER.to_lowercase());
@@ -271,6 +274,7 @@ impl Store {
             .filter(invitation::Column::RevokedAt.is_null())
             .exec(&txn)
             .await?;
+        withdraw_mail(&txn, id, &sign_in_address).await?;
         let answered: Vec<i32> = rsvp::Entity::find()
             .select_only()
             .column(rsvp::Column::MeetingId)
@@ -528,4 +532,49 @@ impl Store {
             })).collect::<Vec<_>>(),
         }))
     }
+}
+
+/// Why mail still waiting for a deleted person was not sent (shown to administrators).
+const WITHDRAWN: &str = "not sent: the recipient deleted their account";
+
+/// Mail waiting for `person` (to their account, or to their address before they had one)
+/// is withdrawn, and every message keeps neither their address, their name nor the mail's
+/// fields. A message a worker holds right now is only scrubbed: its lease decides it.
+async fn withdraw_mail(
+    txn: &impl sea_orm::ConnectionTrait,
+    person: PersonId,
+    address: &str,
+) -> Result<(), StoreError> {
+    let waiting = outbox::Column::Status.is_in([
+        OutboxStatus::Pending.as_str(),
+        OutboxStatus::Digest.as_str(),
+    ]);
+    let placeholder = format!("former-member-{}@deleted.invalid", person.0);
+    outbox::Entity::update_many()
+        .col_expr(
+            outbox::Column::Status,
+            Expr::case(waiting.clone(), OutboxStatus::Failed.as_str())
+                .finally(Expr::col(outbox::Column::Status))
+                .into(),
+        )
+        .col_expr(
+            outbox::Column::LastError,
+            Expr::case(waiting, WITHDRAWN)
+                .finally(Expr::col(outbox::Column::LastError))
+                .into(),
+        )
+        .col_expr(
+            outbox::Column::Data,
+            Expr::value(Option::<serde_json::Value>::None),
+        )
+        .col_expr(outbox::Column::ToAddress, Expr::value(placeholder))
+        .col_expr(outbox::Column::ToName, Expr::value(FORMER_MEMBER))
+        .filter(
+            Condition::any()
+                .add(outbox::Column::PersonId.eq(person.0))
+                .add(outbox::Column::ToAddress.eq(address)),
+        )
+        .exec(txn)
+        .await?;
+    Ok(())
 }
