@@ -766,7 +766,10 @@ pub async fn accept_invitation(
                     language,
                     &preview,
                     form.token,
-                    Some(error.to_string()),
+                    Some(match &error {
+                        ServiceError::Invalid(invalid) => message(language, invalid),
+                        error => error.to_string(),
+                    }),
                 ),
             )
         }
