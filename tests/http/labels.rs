@@ -143,24 +143,22 @@ async fn enum_labels_follow_accept_language_and_refuse_unknown_enums() {
     }
 }
 
+/// Sends a page request and returns its HTML, checking the status.
+async fn html(app: &TestApp, request: reqwest::RequestBuilder, status: u16) -> String {
+    let response = request.send().await.unwrap();
+    assert_eq!(response.status(), status, "[{}]", app.backend);
+    response.text().await.unwrap()
+}
+
 #[tokio::test]
 async fn a_language_folder_alone_translates_the_pages() {
     for backend in backends() {
         let app = TestApp::spawn(backend).await;
-        let page = |lang: &'static str| {
-            let app = &app;
-            async move {
-                let response = app
-                    .client
-                    .get(app.url(&format!("/verify-email?token=abc&lang={lang}")))
-                    .send()
-                    .await
-                    .unwrap();
-                assert_eq!(response.status(), 200, "[{}] {lang}", app.backend);
-                response.text().await.unwrap()
-            }
+        let page = |lang: &str| {
+            app.client
+                .get(app.url(&format!("/verify-email?token=abc&lang={lang}")))
         };
-        let spanish = page("es").await;
+        let spanish = html(&app, page("es"), 200).await;
         assert!(
             spanish.contains("<html lang=\"es\">"),
             "[{backend}] {spanish}"
@@ -171,7 +169,7 @@ async fn a_language_folder_alone_translates_the_pages() {
             "[{backend}] {spanish}"
         );
         // Arabic has no page texts: English, in a page that still says its language.
-        let arabic = page("ar").await;
+        let arabic = html(&app, page("ar"), 200).await;
         assert!(
             arabic.contains("Confirm your email address") && arabic.contains("Confirm my address"),
             "[{backend}] {arabic}"
@@ -183,27 +181,18 @@ async fn a_language_folder_alone_translates_the_pages() {
 async fn password_rules_on_the_reset_page_are_in_the_readers_language() {
     for backend in backends() {
         let app = TestApp::spawn(backend).await;
-        let short = |lang: &'static str| {
-            let app = &app;
-            async move {
-                let response = app
-                    .client
-                    .post(app.url(&format!("/reset-password?lang={lang}")))
-                    .form(&[("token", "abc"), ("newPassword", "short")])
-                    .send()
-                    .await
-                    .unwrap();
-                assert_eq!(response.status(), 400, "[{}] {lang}", app.backend);
-                response.text().await.unwrap()
-            }
+        let short = |lang: &str| {
+            app.client
+                .post(app.url(&format!("/reset-password?lang={lang}")))
+                .form(&[("token", "abc"), ("newPassword", "short")])
         };
-        let french = short("fr").await;
+        let french = html(&app, short("fr"), 400).await;
         assert!(
             french.contains("utilisez 8 caractères au moins"),
             "[{backend}] {french}"
         );
         // No Spanish message: the server's English one.
-        let spanish = short("es").await;
+        let spanish = html(&app, short("es"), 400).await;
         assert!(
             spanish.contains("use at least 8 characters"),
             "[{backend}] {spanish}"

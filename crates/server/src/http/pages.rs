@@ -1,6 +1,7 @@
 //! The built-in pages mails link to when no external frontend is configured: confirming an
 //! address, choosing a new password, and RFC 8058 one-click unsubscribe. Plain HTML forms,
-//! no script, localised by `?lang=` or `Accept-Language`, with a strict CSP; tokens travel
+//! no script, localised by `?lang=` or `Accept-Language` (texts and labels from the
+//! language folders' `pages.toml` and `labels.toml`), with a strict CSP; tokens travel
 //! in query strings and bodies, which the request log never records.
 
 use std::net::SocketAddr;
