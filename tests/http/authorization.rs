@@ -331,6 +331,9 @@ fn rows() -> Vec<Row> {
         row("node", "Person.unreadNotificationCount (a member's)", "query ($p: ID!) { node(id: $p) { ... on Person { unreadNotificationCount } } }",
             |f, _| json!({ "p": f.member }), Check::Value(&["node", "unreadNotificationCount"]),
                                                                                             [H,   H,     H,     A,     H,     H,    H]),
+        // Enum labels: public.
+        row("enumLabels", "enumLabels", "{ enumLabels(enums: [\"Visibility\"]) { value label } }", vars, Check::Value(&["enumLabels"]),
+                                                                                            [A,   A,     A,     A,     A,     A,    A]),
         // Last: these end the viewers' sessions (each signs in again after).
         Row { ends_sessions: true, ..mutation("logout", "mutation { logout }", vars,       [U,   A,     A,     A,     A,     A,    A]) },
         Row { ends_sessions: true, ..mutation("logoutEverywhere", "mutation { logoutEverywhere }", vars,

@@ -24,6 +24,7 @@ mod health;
 // Notification inbox.
 mod inbox;
 // Content in the six UN languages.
+mod labels;
 mod languages;
 mod live;
 mod live_sessions;

@@ -4,6 +4,7 @@ use async_graphql::Context;
 use coalition_domain::language::Language;
 use coalition_domain::pagination::PageLimits;
 use coalition_domain::policy::Viewer;
+use coalition_domain::texts::Texts;
 use coalition_services::Services;
 use coalition_services::accounts::ClientAddress;
 use coalition_store::Store;
@@ -19,6 +20,8 @@ pub struct ApiContext {
     pub services: Services,
     /// Page sizes for connections.
     pub page_limits: PageLimits,
+    /// Enum labels (and page texts) in every language that has them.
+    pub texts: &'static Texts,
 }
 
 /// The language the client prefers (from `Accept-Language`), set per request.

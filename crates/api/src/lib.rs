@@ -27,6 +27,8 @@ mod node;
 mod inbox;
 mod notifications;
 mod people;
+// Display names of enum values.
+mod labels;
 
 use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
 
@@ -48,6 +50,7 @@ pub struct Query(
     notifications::NotificationsQuery,
     node::NodeQuery,
     my_account::MyAccountQuery,
+    labels::LabelsQuery,
 );
 
 /// The root mutation: one part per feature, merged.

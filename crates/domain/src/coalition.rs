@@ -129,10 +129,8 @@ pub fn apply_translations(
 ) -> Result<(), InvalidInput> {
     let mut seen = Vec::new();
     for translation in translations {
-        let language = Language::parse(&translation.lang).map_err(|error| InvalidInput {
-            field,
-            message: error.message,
-        })?;
+        let language =
+            Language::parse(&translation.lang).map_err(|error| InvalidInput { field, ..error })?;
         if seen.contains(&language) {
             return Err(InvalidInput::new(
                 field,

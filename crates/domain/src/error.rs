@@ -9,6 +9,9 @@ pub struct InvalidInput {
     pub field: &'static str,
     /// What is wrong and what would be accepted.
     pub message: String,
+    /// A stable name for what is wrong (e.g. `too_short`), by which pages show the message
+    /// in the reader's language; `None` when only the English message exists.
+    pub reason: Option<&'static str>,
 }
 
 impl InvalidInput {
@@ -17,7 +20,14 @@ impl InvalidInput {
         Self {
             field,
             message: message.into(),
+            reason: None,
         }
+    }
+
+    /// Names what is wrong with a stable key, so the message can be translated.
+    pub fn because(mut self, reason: &'static str) -> Self {
+        self.reason = Some(reason);
+        self
     }
 }
 

@@ -24,6 +24,8 @@ pub mod policy;
 pub mod scheduling;
 pub mod sealing;
 pub mod stakeholder;
+// Page texts and enum labels by language.
+pub mod texts;
 
 pub use clock::Clock;
 pub use error::InvalidInput;

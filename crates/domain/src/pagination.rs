@@ -111,7 +111,7 @@ impl PageWindow {
         }
         let page = PageRequest::new(last, before, limits).map_err(|error| InvalidInput {
             field: "last",
-            message: error.message,
+            ..error
         })?;
         Ok(PageWindow::Backward {
             size: page.size,

@@ -6,6 +6,6 @@ mod render;
 mod transport;
 mod worker;
 
-pub use render::{RenderedMail, Renderer};
+pub use render::{RenderedMail, Renderer, text_files};
 pub use transport::{DeliveryError, FileTransport, MailTransport, SmtpTransport};
 pub use worker::{MailWorker, WorkerSettings};

@@ -102,6 +102,14 @@ const TEMPLATES: [(&str, &str); 22] = [
     ("document.html", include_str!("../templates/document.html")),
 ];
 
+/// The language folders' TOML files (page texts and enum labels, read by
+/// `coalition_domain::texts::Texts`), by `<language>/<name>`.
+pub fn text_files() -> impl Iterator<Item = (&'static str, &'static str)> {
+    TRANSLATED_TEMPLATES
+        .into_iter()
+        .filter(|(name, _)| name.ends_with(".toml"))
+}
+
 /// Why a message could not be rendered (a bug in a template or in what was queued).
 #[derive(Debug, thiserror::Error)]
 #[error("cannot render {template}: {reason}")]
@@ -122,7 +130,10 @@ impl Renderer {
                 minijinja::AutoEscape::None
             }
         });
-        for (name, source) in TEMPLATES.into_iter().chain(TRANSLATED_TEMPLATES) {
+        let translated = TRANSLATED_TEMPLATES
+            .into_iter()
+            .filter(|(name, _)| !name.ends_with(".toml"));
+        for (name, source) in TEMPLATES.into_iter().chain(translated) {
             environment
                 .add_template(name, source)
                 .map_err(|error| RenderError {

@@ -7,6 +7,8 @@ pub mod http;
 pub mod metrics;
 mod startup;
 pub mod telemetry;
+// Page texts and enum labels.
+pub mod texts;
 
 pub use startup::{
     CREATE_ADMIN_HINT, RedisConnection, RunningServer, StartError, build_mail_worker,

@@ -413,6 +413,8 @@ async fn listen_on(address: SocketAddr) -> Result<(TcpListener, SocketAddr), Sta
 /// Prepares the store, binds the configured address and serves in the background; `clock`
 /// is the server's "now" (the system clock outside tests).
 pub async fn start(settings: &Settings, clock: Clock) -> Result<RunningServer, StartError> {
+    let texts = crate::texts::texts()
+        .map_err(|error| StartError::Setup(format!("page texts and labels: {error}")))?;
     // Bound first: links in mails and pages derive from the port actually listened on.
     let (listener, local_addr) = listen_on(settings.server.bind).await?;
     let settings = &settings.listening_on(local_addr);
@@ -424,6 +426,7 @@ pub async fn start(settings: &Settings, clock: Clock) -> Result<RunningServer, S
             store: store.clone(),
             services: services.clone(),
             page_limits: settings.page_limits(),
+            texts,
         },
         settings.query_limits(),
     );

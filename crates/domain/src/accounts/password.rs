@@ -34,19 +34,22 @@ impl Password {
             return Err(InvalidInput::new(
                 field,
                 format!("use at least {} characters", Self::MIN_CHARS),
-            ));
+            )
+            .because("too_short"));
         }
         if length > Self::MAX_CHARS {
             return Err(InvalidInput::new(
                 field,
                 format!("use at most {} characters", Self::MAX_CHARS),
-            ));
+            )
+            .because("too_long"));
         }
         if is_common(raw) {
             return Err(InvalidInput::new(
                 field,
                 "this password is among the most common ones; choose another (a few unrelated words make a good one)",
-            ));
+            )
+            .because("common"));
         }
         Ok(Self(raw.to_owned()))
     }

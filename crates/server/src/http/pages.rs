@@ -1,6 +1,7 @@
 //! The built-in pages mails link to when no external frontend is configured: confirming an
 //! address, choosing a new password, and RFC 8058 one-click unsubscribe. Plain HTML forms,
-//! no script, localised by `?lang=` or `Accept-Language`, with a strict CSP; tokens travel
+//! no script, localised by `?lang=` or `Accept-Language` (texts and labels from the
+//! language folders' `pages.toml` and `labels.toml`), with a strict CSP; tokens travel
 //! in query strings and bodies, which the request log never records.
 
 use std::net::SocketAddr;
@@ -46,147 +47,185 @@ const PAGE: &str = r#"<!DOCTYPE html>
 </html>
 "#;
 
-/// The page texts in a language: English, French; other languages read English.
-fn text(language: Language, key: &str) -> &'static str {
-    let french = language == Language::Fr;
-    match (key, french) {
-        ("verify_title", false) => "Confirm your email address",
-        ("verify_title", true) => "Confirmez votre adresse électronique",
-        ("verify_ask", false) => "Press the button to confirm this address.",
-        ("verify_ask", true) => "Appuyez sur le bouton pour confirmer cette adresse.",
-        ("verify_button", false) => "Confirm my address",
-        ("verify_button", true) => "Confirmer mon adresse",
-        ("verify_done", false) => "Your address is confirmed. You can now sign in.",
-        ("verify_done", true) => "Votre adresse est confirmée. Vous pouvez vous connecter.",
-        ("reset_title", false) => "Choose a new password",
-        ("reset_title", true) => "Choisissez un nouveau mot de passe",
-        ("reset_label", false) => "New password (at least 8 characters)",
-        ("reset_label", true) => "Nouveau mot de passe (8 caractères au moins)",
-        ("reset_button", false) => "Set my password",
-        ("reset_button", true) => "Enregistrer mon mot de passe",
-        ("reset_done", false) => "Your password is changed. Sign in with it.",
-        ("reset_done", true) => "Votre mot de passe est changé. Connectez-vous avec lui.",
-        ("unsubscribe_title", false) => "Unsubscribe",
-        ("unsubscribe_title", true) => "Se désabonner",
-        ("unsubscribe_ask", false) => "Stop receiving these mails:",
-        ("unsubscribe_ask", true) => "Ne plus recevoir ces messages :",
-        ("unsubscribe_button", false) => "Unsubscribe",
-        ("unsubscribe_button", true) => "Me désabonner",
-        ("unsubscribe_done", false) => "Done: you will no longer receive these mails:",
-        ("unsubscribe_done", true) => "C'est fait : vous ne recevrez plus ces messages :",
-        ("bad_link", false) => {
-            "This link is not valid: it has expired, was already used, or was altered. Ask for a new one."
+/// A text of the built-in pages: its key in `templates/<language>/pages.toml`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PageText {
+    VerifyTitle,
+    VerifyAsk,
+    VerifyButton,
+    VerifyDone,
+    ResetTitle,
+    ResetLabel,
+    ResetButton,
+    ResetDone,
+    UnsubscribeTitle,
+    UnsubscribeAsk,
+    UnsubscribeButton,
+    UnsubscribeDone,
+    BadLink,
+    EmailTitle,
+    EmailAsk,
+    EmailButton,
+    EmailDone,
+    EmailTaken,
+    InvitationTitle,
+    InvitationGroup,
+    InvitationRole,
+    InvitationInviter,
+    InvitationAsk,
+    InvitationEmail,
+    InvitationPassword,
+    InvitationButton,
+    InvitationRegister,
+    InvitationRegisterApi,
+    InvitationDone,
+    SettingsTitle,
+    SettingsAsk,
+    SettingsSecurity,
+    SettingsButton,
+    SettingsDone,
+    SettingsApi,
+    SettingsLink,
+    Busy,
+    Failed,
+}
+
+use PageText as T;
+
+impl PageText {
+    /// Every text, for the test that each one exists in English and French.
+    #[cfg(test)]
+    const ALL: [PageText; 38] = [
+        T::VerifyTitle,
+        T::VerifyAsk,
+        T::VerifyButton,
+        T::VerifyDone,
+        T::ResetTitle,
+        T::ResetLabel,
+        T::ResetButton,
+        T::ResetDone,
+        T::UnsubscribeTitle,
+        T::UnsubscribeAsk,
+        T::UnsubscribeButton,
+        T::UnsubscribeDone,
+        T::BadLink,
+        T::EmailTitle,
+        T::EmailAsk,
+        T::EmailButton,
+        T::EmailDone,
+        T::EmailTaken,
+        T::InvitationTitle,
+        T::InvitationGroup,
+        T::InvitationRole,
+        T::InvitationInviter,
+        T::InvitationAsk,
+        T::InvitationEmail,
+        T::InvitationPassword,
+        T::InvitationButton,
+        T::InvitationRegister,
+        T::InvitationRegisterApi,
+        T::InvitationDone,
+        T::SettingsTitle,
+        T::SettingsAsk,
+        T::SettingsSecurity,
+        T::SettingsButton,
+        T::SettingsDone,
+        T::SettingsApi,
+        T::SettingsLink,
+        T::Busy,
+        T::Failed,
+    ];
+
+    /// The key in `pages.toml`.
+    fn key(self) -> &'static str {
+        match self {
+            T::VerifyTitle => "verify_title",
+            T::VerifyAsk => "verify_ask",
+            T::VerifyButton => "verify_button",
+            T::VerifyDone => "verify_done",
+            T::ResetTitle => "reset_title",
+            T::ResetLabel => "reset_label",
+            T::ResetButton => "reset_button",
+            T::ResetDone => "reset_done",
+            T::UnsubscribeTitle => "unsubscribe_title",
+            T::UnsubscribeAsk => "unsubscribe_ask",
+            T::UnsubscribeButton => "unsubscribe_button",
+            T::UnsubscribeDone => "unsubscribe_done",
+            T::BadLink => "bad_link",
+            T::EmailTitle => "email_title",
+            T::EmailAsk => "email_ask",
+            T::EmailButton => "email_button",
+            T::EmailDone => "email_done",
+            T::EmailTaken => "email_taken",
+            T::InvitationTitle => "invitation_title",
+            T::InvitationGroup => "invitation_group",
+            T::InvitationRole => "invitation_role",
+            T::InvitationInviter => "invitation_inviter",
+            T::InvitationAsk => "invitation_ask",
+            T::InvitationEmail => "invitation_email",
+            T::InvitationPassword => "invitation_password",
+            T::InvitationButton => "invitation_button",
+            T::InvitationRegister => "invitation_register",
+            T::InvitationRegisterApi => "invitation_register_api",
+            T::InvitationDone => "invitation_done",
+            T::SettingsTitle => "settings_title",
+            T::SettingsAsk => "settings_ask",
+            T::SettingsSecurity => "settings_security",
+            T::SettingsButton => "settings_button",
+            T::SettingsDone => "settings_done",
+            T::SettingsApi => "settings_api",
+            T::SettingsLink => "settings_link",
+            T::Busy => "busy",
+            T::Failed => "failed",
         }
-        ("bad_link", true) => {
-            "Ce lien n'est pas valable : il a expiré, a déjà servi ou a été modifié. Demandez-en un nouveau."
-        }
-        // Confirming a new address, invitations and notification settings (pages, second part).
-        ("email_title", false) => "Confirm your new email address",
-        ("email_title", true) => "Confirmez votre nouvelle adresse électronique",
-        ("email_ask", false) => "Press the button to sign in with this address from now on.",
-        ("email_ask", true) => {
-            "Appuyez sur le bouton pour vous connecter désormais avec cette adresse."
-        }
-        ("email_button", false) => "Confirm my new address",
-        ("email_button", true) => "Confirmer ma nouvelle adresse",
-        ("email_done", false) => "Your new address is confirmed: sign in with it from now on.",
-        ("email_done", true) => {
-            "Votre nouvelle adresse est confirmée : connectez-vous désormais avec elle."
-        }
-        ("email_taken", false) => {
-            "Another account took this address meanwhile: your address did not change. Choose another one."
-        }
-        ("email_taken", true) => {
-            "Un autre compte a pris cette adresse entre-temps : votre adresse n'a pas changé. Choisissez-en une autre."
-        }
-        ("invitation_title", false) => "Join a working group",
-        ("invitation_title", true) => "Rejoindre un groupe de travail",
-        ("invitation_group", false) => "You are invited to join",
-        ("invitation_group", true) => "Vous êtes invité·e à rejoindre",
-        ("invitation_role", false) => "Role offered:",
-        ("invitation_role", true) => "Rôle proposé :",
-        ("invitation_inviter", false) => "Invited by",
-        ("invitation_inviter", true) => "Invitation de",
-        ("invitation_ask", false) => {
-            "Sign in with the address this invitation was sent to, to accept it."
-        }
-        ("invitation_ask", true) => {
-            "Connectez-vous avec l'adresse à laquelle cette invitation a été envoyée pour l'accepter."
-        }
-        ("invitation_email", false) => "Email address",
-        ("invitation_email", true) => "Adresse électronique",
-        ("invitation_password", false) => "Password",
-        ("invitation_password", true) => "Mot de passe",
-        ("invitation_button", false) => "Sign in and accept",
-        ("invitation_button", true) => "Me connecter et accepter",
-        ("invitation_register", false) => {
-            "No account yet? Create one with this address, confirm it, then come back to this link."
-        }
-        ("invitation_register", true) => {
-            "Pas encore de compte ? Créez-en un avec cette adresse, confirmez-la, puis revenez à ce lien."
-        }
-        ("invitation_register_api", false) => {
-            "No account yet? Create one with this address through the API's register mutation, confirm it, then come back to this link."
-        }
-        ("invitation_register_api", true) => {
-            "Pas encore de compte ? Créez-en un avec cette adresse par la mutation register de l'API, confirmez-la, puis revenez à ce lien."
-        }
-        ("invitation_done", false) => "Welcome: you are now in the group",
-        ("invitation_done", true) => "Bienvenue : vous faites désormais partie du groupe",
-        ("settings_title", false) => "Notification settings",
-        ("settings_title", true) => "Préférences de notification",
-        ("settings_ask", false) => "Choose how each kind of mail reaches you.",
-        ("settings_ask", true) => "Choisissez comment chaque sorte de message vous parvient.",
-        ("settings_security", false) => "Security mails are always sent.",
-        ("settings_security", true) => "Les messages de sécurité sont toujours envoyés.",
-        ("settings_button", false) => "Save",
-        ("settings_button", true) => "Enregistrer",
-        ("settings_done", false) => "Your settings are saved.",
-        ("settings_done", true) => "Vos préférences sont enregistrées.",
-        ("settings_api", false) => {
-            "Notification settings are changed after signing in, through the API's updateNotificationPreferences mutation, or from the unsubscribe link at the top of a mail, which leads here with your settings."
-        }
-        ("settings_api", true) => {
-            "Les préférences de notification se changent une fois connecté·e, par la mutation updateNotificationPreferences de l'API, ou depuis le lien de désabonnement d'un message, qui mène ici avec vos préférences."
-        }
-        ("settings_link", false) => "All my notification settings",
-        ("settings_link", true) => "Toutes mes préférences de notification",
-        ("mode_immediately", false) => "each mail as it happens",
-        ("mode_immediately", true) => "chaque message aussitôt",
-        ("mode_daily_digest", false) => "a daily digest",
-        ("mode_daily_digest", true) => "un résumé quotidien",
-        ("mode_off", false) => "off",
-        ("mode_off", true) => "désactivé",
-        ("role_coordinator", false) => "coordinator",
-        ("role_coordinator", true) => "coordinateur·rice",
-        ("role_member", false) => "member",
-        ("role_member", true) => "membre",
-        ("role_observer", false) => "observer",
-        ("role_observer", true) => "observateur·rice",
-        ("busy", false) => "Too many attempts; try again later.",
-        ("busy", true) => "Trop de tentatives ; réessayez plus tard.",
-        ("failed", false) => "Something went wrong on our side; try again later.",
-        ("failed", true) => "Une erreur est survenue chez nous ; réessayez plus tard.",
-        (_, _) => "",
     }
+}
+
+/// A page text in `language`, else in English (`templates/<language>/pages.toml`).
+fn text(language: Language, text: PageText) -> &'static str {
+    crate::texts::texts()
+        .map(|texts| texts.page(language, text.key()))
+        .unwrap_or_default()
+}
+
+/// The display name of an enum value (`templates/<language>/labels.toml`), by the stored
+/// code, which is the GraphQL value in lower case; the code itself when it has none.
+fn label(language: Language, enum_name: &'static str, code: &'static str) -> String {
+    let value = code.to_ascii_uppercase();
+    crate::texts::texts()
+        .ok()
+        .and_then(|texts| {
+            texts
+                .label(language, enum_name, &value)
+                .map(|label| label.text.to_owned())
+        })
+        .unwrap_or_else(|| code.to_owned())
+}
+
+/// A label inside a sentence: its first letter in lower case ("Role offered: observer").
+fn in_sentence(label: String) -> String {
+    let mut chars = label.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => label,
+    }
+}
+
+/// A validation message in `language` (by its field and reason), else as the service
+/// wrote it.
+fn message(language: Language, invalid: &coalition_domain::error::InvalidInput) -> String {
+    crate::texts::texts().map_or_else(
+        |_| invalid.message.clone(),
+        |texts| texts.message(language, invalid),
+    )
 }
 
 /// A category's name as a person reads it.
 fn category_label(
     language: Language,
     category: coalition_domain::notifications::NotificationCategory,
-) -> &'static str {
-    use coalition_domain::notifications::NotificationCategory as C;
-    match (category, language == Language::Fr) {
-        (C::Membership, false) => "membership (join requests, decisions, invitations)",
-        (C::Membership, true) => "adhésions (demandes, décisions, invitations)",
-        (C::Meetings, false) => "meetings",
-        (C::Meetings, true) => "réunions",
-        (C::Documents, false) => "documents",
-        (C::Documents, true) => "documents",
-        (C::Security, false) => "security",
-        (C::Security, true) => "sécurité",
-    }
+) -> String {
+    label(language, "NotificationCategory", category.as_str())
 }
 
 /// What a page shows.
@@ -216,7 +255,7 @@ struct LoginLabels {
 #[derive(Serialize)]
 struct Choice {
     name: &'static str,
-    label: &'static str,
+    label: String,
     options: Vec<ChoiceOption>,
 }
 
@@ -224,7 +263,7 @@ struct Choice {
 #[derive(Serialize)]
 struct ChoiceOption {
     value: &'static str,
-    label: &'static str,
+    label: String,
     selected: bool,
 }
 
@@ -314,15 +353,15 @@ fn render(language: Language, status: StatusCode, page: Page) -> Response {
 fn refused(language: Language, title: &'static str, error: &ServiceError) -> Response {
     let (status, key) = match error {
         ServiceError::NotFound(_) | ServiceError::Unauthenticated(_) => {
-            (StatusCode::NOT_FOUND, "bad_link")
+            (StatusCode::NOT_FOUND, T::BadLink)
         }
         ServiceError::Invalid(_) | ServiceError::Conflict { .. } | ServiceError::Forbidden(_) => {
-            (StatusCode::BAD_REQUEST, "bad_link")
+            (StatusCode::BAD_REQUEST, T::BadLink)
         }
-        ServiceError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "busy"),
+        ServiceError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, T::Busy),
         ServiceError::Internal(_) => {
             tracing::error!(%error, "page action failed");
-            (StatusCode::INTERNAL_SERVER_ERROR, "failed")
+            (StatusCode::INTERNAL_SERVER_ERROR, T::Failed)
         }
     };
     render(
@@ -344,11 +383,11 @@ pub async fn verify_form(headers: HeaderMap, Query(query): Query<TokenQuery>) ->
         language,
         StatusCode::OK,
         Page {
-            title: text(language, "verify_title"),
-            paragraphs: vec![text(language, "verify_ask").to_owned()],
+            title: text(language, T::VerifyTitle),
+            paragraphs: vec![text(language, T::VerifyAsk).to_owned()],
             action: Some("/verify-email"),
             token: query.token,
-            button: text(language, "verify_button"),
+            button: text(language, T::VerifyButton),
             ..Page::default()
         },
     )
@@ -362,14 +401,14 @@ pub async fn verify(
     Form(form): Form<TokenQuery>,
 ) -> Response {
     let language = page_language(query.lang.as_deref(), &headers);
-    let title = text(language, "verify_title");
+    let title = text(language, T::VerifyTitle);
     match state.services.verify_email(&form.token).await {
         Ok(_) => render(
             language,
             StatusCode::OK,
             Page {
                 title,
-                paragraphs: vec![text(language, "verify_done").to_owned()],
+                paragraphs: vec![text(language, T::VerifyDone).to_owned()],
                 ..Page::default()
             },
         ),
@@ -395,12 +434,12 @@ pub async fn reset_form(headers: HeaderMap, Query(query): Query<TokenQuery>) -> 
 
 fn reset_page(language: Language, token: String, error: Option<String>) -> Page {
     Page {
-        title: text(language, "reset_title"),
+        title: text(language, T::ResetTitle),
         error,
         action: Some("/reset-password"),
         token,
-        password: Some(text(language, "reset_label")),
-        button: text(language, "reset_button"),
+        password: Some(text(language, T::ResetLabel)),
+        button: text(language, T::ResetButton),
         ..Page::default()
     }
 }
@@ -425,17 +464,17 @@ pub async fn reset(
             language,
             StatusCode::OK,
             Page {
-                title: text(language, "reset_title"),
-                paragraphs: vec![text(language, "reset_done").to_owned()],
+                title: text(language, T::ResetTitle),
+                paragraphs: vec![text(language, T::ResetDone).to_owned()],
                 ..Page::default()
             },
         ),
         Err(ServiceError::Invalid(invalid)) if invalid.field == "newPassword" => render(
             language,
             StatusCode::BAD_REQUEST,
-            reset_page(language, form.token, Some(invalid.message)),
+            reset_page(language, form.token, Some(message(language, &invalid))),
         ),
-        Err(error) => refused(language, text(language, "reset_title"), &error),
+        Err(error) => refused(language, text(language, T::ResetTitle), &error),
     }
 }
 
@@ -447,7 +486,7 @@ pub async fn unsubscribe_form(
     Query(query): Query<TokenQuery>,
 ) -> Response {
     let language = page_language(query.lang.as_deref(), &headers);
-    let title = text(language, "unsubscribe_title");
+    let title = text(language, T::UnsubscribeTitle);
     match state.services.unsubscribe_ticket(&query.token) {
         Ok(ticket) => render(
             language,
@@ -456,17 +495,17 @@ pub async fn unsubscribe_form(
                 title,
                 paragraphs: vec![format!(
                     "{} {}",
-                    text(language, "unsubscribe_ask"),
-                    category_label(language, ticket.category)
+                    text(language, T::UnsubscribeAsk),
+                    in_sentence(category_label(language, ticket.category))
                 )],
                 action: Some("/unsubscribe"),
                 links: vec![Link {
                     href: format!("/settings/notifications?token={}", query.token),
-                    text: text(language, "settings_link"),
+                    text: text(language, T::SettingsLink),
                 }],
                 token: query.token,
                 one_click: true,
-                button: text(language, "unsubscribe_button"),
+                button: text(language, T::UnsubscribeButton),
                 ..Page::default()
             },
         ),
@@ -492,7 +531,7 @@ pub async fn unsubscribe(
     Form(form): Form<OneClickForm>,
 ) -> Response {
     let language = page_language(query.lang.as_deref(), &headers);
-    let title = text(language, "unsubscribe_title");
+    let title = text(language, T::UnsubscribeTitle);
     if form.list_unsubscribe.as_deref() != Some("One-Click") {
         return refused(
             language,
@@ -515,8 +554,8 @@ pub async fn unsubscribe(
                 title,
                 paragraphs: vec![format!(
                     "{} {}",
-                    text(language, "unsubscribe_done"),
-                    category_label(language, ticket.category)
+                    text(language, T::UnsubscribeDone),
+                    in_sentence(category_label(language, ticket.category))
                 )],
                 ..Page::default()
             },
@@ -534,11 +573,11 @@ pub async fn confirm_email_form(headers: HeaderMap, Query(query): Query<TokenQue
         language,
         StatusCode::OK,
         Page {
-            title: text(language, "email_title"),
-            paragraphs: vec![text(language, "email_ask").to_owned()],
+            title: text(language, T::EmailTitle),
+            paragraphs: vec![text(language, T::EmailAsk).to_owned()],
             action: Some("/confirm-email"),
             token: query.token,
-            button: text(language, "email_button"),
+            button: text(language, T::EmailButton),
             ..Page::default()
         },
     )
@@ -553,7 +592,7 @@ pub async fn confirm_email(
     Form(form): Form<TokenQuery>,
 ) -> Response {
     let language = page_language(query.lang.as_deref(), &headers);
-    let title = text(language, "email_title");
+    let title = text(language, T::EmailTitle);
     match state
         .services
         .confirm_email_change(&coalition_domain::policy::Viewer::Anonymous, &form.token)
@@ -564,7 +603,7 @@ pub async fn confirm_email(
             StatusCode::OK,
             Page {
                 title,
-                paragraphs: vec![text(language, "email_done").to_owned()],
+                paragraphs: vec![text(language, T::EmailDone).to_owned()],
                 ..Page::default()
             },
         ),
@@ -573,7 +612,7 @@ pub async fn confirm_email(
             StatusCode::CONFLICT,
             Page {
                 title,
-                error: Some(text(language, "email_taken").to_owned()),
+                error: Some(text(language, T::EmailTaken).to_owned()),
                 ..Page::default()
             },
         ),
@@ -592,16 +631,8 @@ pub struct AcceptForm {
     password: String,
 }
 
-fn role_label(
-    language: Language,
-    role: coalition_domain::membership::MembershipRole,
-) -> &'static str {
-    use coalition_domain::membership::MembershipRole as R;
-    match role {
-        R::Coordinator => text(language, "role_coordinator"),
-        R::Member => text(language, "role_member"),
-        R::Observer => text(language, "role_observer"),
-    }
+fn role_label(language: Language, role: coalition_domain::membership::MembershipRole) -> String {
+    in_sentence(label(language, "MembershipRole", role.as_str()))
 }
 
 /// The invitation page: what it offers, and the sign-in form that accepts it.
@@ -615,22 +646,22 @@ fn invitation_page(
     let mut paragraphs = vec![
         format!(
             "{} {}.",
-            text(language, "invitation_group"),
+            text(language, T::InvitationGroup),
             preview.group.name.get(language)
         ),
         format!(
             "{} {}",
-            text(language, "invitation_role"),
+            text(language, T::InvitationRole),
             role_label(language, preview.invitation.role)
         ),
     ];
     if let Some(inviter) = &preview.inviter_name {
         paragraphs.push(format!(
             "{} {inviter}.",
-            text(language, "invitation_inviter")
+            text(language, T::InvitationInviter)
         ));
     }
-    paragraphs.push(text(language, "invitation_ask").to_owned());
+    paragraphs.push(text(language, T::InvitationAsk).to_owned());
     // With an external frontend, people register there; otherwise through the API.
     let accounts = &state.services.accounts;
     let frontend = accounts.public_url.trim_end_matches('/');
@@ -638,22 +669,22 @@ fn invitation_page(
     if !frontend.is_empty() && frontend != accounts.server_url.trim_end_matches('/') {
         links.push(Link {
             href: format!("{frontend}/register"),
-            text: text(language, "invitation_register"),
+            text: text(language, T::InvitationRegister),
         });
     } else {
-        paragraphs.push(text(language, "invitation_register_api").to_owned());
+        paragraphs.push(text(language, T::InvitationRegisterApi).to_owned());
     }
     Page {
-        title: text(language, "invitation_title"),
+        title: text(language, T::InvitationTitle),
         paragraphs,
         error,
         action: Some("/invitations/accept"),
         token,
         login: Some(LoginLabels {
-            email: text(language, "invitation_email"),
-            password: text(language, "invitation_password"),
+            email: text(language, T::InvitationEmail),
+            password: text(language, T::InvitationPassword),
         }),
-        button: text(language, "invitation_button"),
+        button: text(language, T::InvitationButton),
         links,
         ..Page::default()
     }
@@ -673,7 +704,7 @@ pub async fn invitation_form(
             StatusCode::OK,
             invitation_page(&state, language, &preview, query.token, None),
         ),
-        Err(error) => refused(language, text(language, "invitation_title"), &error),
+        Err(error) => refused(language, text(language, T::InvitationTitle), &error),
     }
 }
 
@@ -688,7 +719,7 @@ pub async fn accept_invitation(
     Form(form): Form<AcceptForm>,
 ) -> Response {
     let language = page_language(query.lang.as_deref(), &headers);
-    let title = text(language, "invitation_title");
+    let title = text(language, T::InvitationTitle);
     let preview = match state.services.invitation_preview(&form.token).await {
         Ok(preview) => preview,
         Err(error) => return refused(language, title, &error),
@@ -713,7 +744,7 @@ pub async fn accept_invitation(
                 title,
                 paragraphs: vec![format!(
                     "{} {}.",
-                    text(language, "invitation_done"),
+                    text(language, T::InvitationDone),
                     preview.group.name.get(language)
                 )],
                 ..Page::default()
@@ -736,7 +767,10 @@ pub async fn accept_invitation(
                     language,
                     &preview,
                     form.token,
-                    Some(error.to_string()),
+                    Some(match &error {
+                        ServiceError::Invalid(invalid) => message(language, invalid),
+                        error => error.to_string(),
+                    }),
                 ),
             )
         }
@@ -770,29 +804,20 @@ fn settings_page(
                 .iter()
                 .map(|mode| ChoiceOption {
                     value: mode.as_str(),
-                    label: text(language, mode_key(*mode)),
+                    label: label(language, "DeliveryMode", mode.as_str()),
                     selected: mode == current,
                 })
                 .collect(),
         })
         .collect();
     Page {
-        title: text(language, "settings_title"),
+        title: text(language, T::SettingsTitle),
         paragraphs,
         action: Some("/settings/notifications"),
         token,
         choices,
-        button: text(language, "settings_button"),
+        button: text(language, T::SettingsButton),
         ..Page::default()
-    }
-}
-
-fn mode_key(mode: coalition_domain::notifications::DeliveryMode) -> &'static str {
-    use coalition_domain::notifications::DeliveryMode as M;
-    match mode {
-        M::Immediately => "mode_immediately",
-        M::DailyDigest => "mode_daily_digest",
-        M::Off => "mode_off",
     }
 }
 
@@ -804,14 +829,14 @@ pub async fn settings_form(
     Query(query): Query<TokenQuery>,
 ) -> Response {
     let language = page_language(query.lang.as_deref(), &headers);
-    let title = text(language, "settings_title");
+    let title = text(language, T::SettingsTitle);
     if query.token.is_empty() {
         return render(
             language,
             StatusCode::OK,
             Page {
                 title,
-                paragraphs: vec![text(language, "settings_api").to_owned()],
+                paragraphs: vec![text(language, T::SettingsApi).to_owned()],
                 ..Page::default()
             },
         );
@@ -825,8 +850,8 @@ pub async fn settings_form(
                 query.token,
                 &preferences,
                 vec![
-                    text(language, "settings_ask").to_owned(),
-                    text(language, "settings_security").to_owned(),
+                    text(language, T::SettingsAsk).to_owned(),
+                    text(language, T::SettingsSecurity).to_owned(),
                 ],
             ),
         ),
@@ -843,7 +868,7 @@ pub async fn update_settings(
 ) -> Response {
     use coalition_domain::notifications::{DeliveryMode, NotificationCategory};
     let language = page_language(query.lang.as_deref(), &headers);
-    let title = text(language, "settings_title");
+    let title = text(language, T::SettingsTitle);
     let token = form.get("token").cloned().unwrap_or_default();
     let changes: Result<Vec<_>, _> = form
         .iter()
@@ -872,9 +897,80 @@ pub async fn update_settings(
                 language,
                 token,
                 &preferences,
-                vec![text(language, "settings_done").to_owned()],
+                vec![text(language, T::SettingsDone).to_owned()],
             ),
         ),
         Err(error) => refused(language, title, &error),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A text missing in English would show as an empty line; French is a working
+    /// language, so it is complete too.
+    #[test]
+    fn every_page_text_exists_in_english_and_french() {
+        let texts = crate::texts::texts().unwrap();
+        let missing: Vec<_> = PageText::ALL
+            .into_iter()
+            .flat_map(|text| [(Language::En, text), (Language::Fr, text)])
+            .filter(|(language, text)| texts.find_page(*language, text.key()).is_none())
+            .collect();
+        assert!(missing.is_empty(), "{missing:?}");
+    }
+
+    /// The pages name roles, delivery modes and categories by their labels.
+    #[test]
+    fn the_labels_the_pages_use_exist_in_english_and_french() {
+        use coalition_domain::membership::MembershipRole;
+        use coalition_domain::notifications::{DeliveryMode, NotificationCategory};
+        let texts = crate::texts::texts().unwrap();
+        let mut used: Vec<(&str, &str)> = vec![
+            ("MembershipRole", MembershipRole::Coordinator.as_str()),
+            ("MembershipRole", MembershipRole::Member.as_str()),
+            ("MembershipRole", MembershipRole::Observer.as_str()),
+            ("DeliveryMode", DeliveryMode::Immediately.as_str()),
+            ("DeliveryMode", DeliveryMode::DailyDigest.as_str()),
+            ("DeliveryMode", DeliveryMode::Off.as_str()),
+        ];
+        used.extend(
+            NotificationCategory::ALL
+                .into_iter()
+                .map(|category| ("NotificationCategory", category.as_str())),
+        );
+        for (enum_name, code) in used {
+            for language in [Language::En, Language::Fr] {
+                assert!(
+                    texts.has_label(language, enum_name, &code.to_ascii_uppercase()),
+                    "{language} {enum_name}.{code}"
+                );
+            }
+        }
+        assert_eq!(
+            in_sentence(label(Language::Fr, "MembershipRole", "observer")),
+            "observateur·rice"
+        );
+    }
+
+    /// Password rules are shown in the reader's language, by field and reason.
+    #[test]
+    fn password_rules_are_translated() {
+        use coalition_domain::accounts::Password;
+        for (raw, english) in [
+            ("short", "use at least"),
+            ("x".repeat(300).as_str(), "use at most"),
+            ("password123", "common"),
+        ] {
+            let invalid = Password::parse("newPassword", raw).unwrap_err();
+            assert!(message(Language::En, &invalid).contains(english));
+            let french = message(Language::Fr, &invalid);
+            assert!(
+                invalid.reason.is_some() && french != invalid.message,
+                "{french}"
+            );
+            assert_eq!(message(Language::Ar, &invalid), invalid.message);
+        }
     }
 }
