@@ -160,16 +160,25 @@ impl Person {
 
     // Notification inbox.
     /// What the person was notified of (as `myNotifications` streams it, and while
-    /// away), newest first, only the unread ones with `unreadOnly`; only for the person
-    /// themselves (`me`), null for anyone else.
+    /// away), newest first, only the unread ones with `unreadOnly`; a page at a time
+    /// (`first`/`after` toward older ones, `last`/`before` back toward newer ones); only
+    /// for the person themselves (`me`), null for anyone else.
     async fn notifications(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "How many, newest first.")] first: Option<i32>,
         #[graphql(desc = "The endCursor of the page before.")] after: Option<String>,
+        #[graphql(desc = "How many of the newer ones, reading backward.")] last: Option<i32>,
+        #[graphql(desc = "The `startCursor` of the page after.")] before: Option<String>,
         #[graphql(desc = "Only those not yet read.", default)] unread_only: bool,
     ) -> Result<Option<crate::inbox::NotificationConnection>, ApiError> {
-        crate::inbox::notifications_of(ctx, self.0.id, first, after, unread_only).await
+        let arguments = crate::inbox::InboxPageArguments {
+            first,
+            after,
+            last,
+            before,
+        };
+        crate::inbox::notifications_of(ctx, self.0.id, arguments, unread_only).await
     }
 
     /// How many of the person's notifications are unread; only for the person
