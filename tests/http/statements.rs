@@ -400,3 +400,84 @@ fn calendar_month_start() -> chrono::DateTime<chrono::Utc> {
     let day = (chrono::Utc::now() + chrono::Duration::days(60)).date_naive();
     day.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc()
 }
+
+/// A group's history with who did each change and what it changed.
+const HISTORY: &str = "query NAME($group: ID!, $first: Int!) { workingGroup(id: $group) { activity(first: $first) { edges { node { verb actor { displayName } subject { __typename ... on Meeting { title } ... on Person { displayName } ... on WorkingGroup { name } } } } } } }";
+
+/// The history's people and subjects are read a kind at a time, not an entry at a time.
+#[tokio::test]
+async fn a_history_page_runs_the_same_statements_whatever_its_length() {
+    for backend in backends() {
+        let app = metered(backend).await;
+        let (group, group_id) = app.group(0).await;
+        let (_, first) = coordinator_of(&app, group, "Claire Martin", "claire@example.fr").await;
+        let (_, second) = coordinator_of(&app, group, "Kofi Mensah", "kofi@example.gh").await;
+        let (_, reader) =
+            coalition_tests::accounts::member_of(&app, group, "Amina Diallo", "amina@example.sn")
+                .await;
+        for index in 0..20_i64 {
+            let starts_at = app.clock.now() + chrono::Duration::days(10 + index);
+            let coordinator = if index % 2 == 0 { &first } else { &second };
+            let (_, body) = app
+                .graphql_as(
+                    coordinator,
+                    "mutation ($g: ID!, $t: String!, $at: DateTime!) { scheduleMeeting(groupId: $g, input: { title: $t, startsAt: $at, durationMinutes: 60, timeZone: \"Europe/Paris\", visibility: GROUP }) { id } }",
+                    json!({ "g": group_id, "t": format!("Call {index:02}"), "at": starts_at.to_rfc3339() }),
+                )
+                .await;
+            assert!(body.get("errors").is_none(), "[{backend}] {body}");
+        }
+        let mut costs = Vec::new();
+        for (name, size) in [("ShortHistory", 2), ("LongHistory", 20)] {
+            let (body, statements) = counted(
+                &app,
+                Some(&reader),
+                name,
+                HISTORY,
+                json!({ "group": group_id, "first": size }),
+            )
+            .await;
+            let edges = body["data"]["workingGroup"]["activity"]["edges"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            assert_eq!(edges.len(), size, "[{backend}] {body}");
+            let mut actors = std::collections::HashSet::new();
+            for edge in &edges {
+                let node = &edge["node"];
+                assert_eq!(node["verb"], "meeting.scheduled", "[{backend}] {node}");
+                assert_eq!(
+                    node["subject"]["__typename"], "Meeting",
+                    "[{backend}] {node}"
+                );
+                assert!(node["subject"]["title"].is_string(), "[{backend}] {node}");
+                actors.insert(
+                    node["actor"]["displayName"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_owned(),
+                );
+            }
+            assert_eq!(
+                actors,
+                ["Claire Martin", "Kofi Mensah"]
+                    .map(str::to_owned)
+                    .into_iter()
+                    .collect(),
+                "[{backend}] both coordinators seen through their memberships: {body}"
+            );
+            costs.push(statements);
+        }
+        assert_eq!(
+            costs[0], costs[1],
+            "[{backend}] twenty entries cost what two do"
+        );
+        assert_eq!(costs[0], HISTORY_STATEMENTS, "[{backend}]");
+        app.finish().await;
+    }
+}
+
+/// The group and the viewer's right to its internals; one scan of the log; the actors
+/// (one statement), their accounts and memberships (one each); the meetings (one) and
+/// their changed occurrences (one).
+const HISTORY_STATEMENTS: u64 = 7;

@@ -1,12 +1,13 @@
 //! GraphQL view of a person's public profile.
 
 use async_graphql::{Context, ID, Object};
-use coalition_domain::people as domain;
+use coalition_domain::people::{self as domain, PersonId};
 use coalition_domain::policy::{self, Action};
 
 use crate::context::viewer;
 use crate::error::ApiError;
 use crate::ids::{NodeKind, global_id};
+use crate::loaders::{AccountOf, MembershipsOf};
 use crate::meetings::{CalendarFeed, MeetingOccurrence, calendar_feed_of, upcoming_meetings};
 use crate::membership::{Membership, StakeholderType, UnescoRegion};
 
@@ -186,4 +187,40 @@ impl Person {
     async fn unread_notification_count(&self, ctx: &Context<'_>) -> Result<Option<u64>, ApiError> {
         crate::inbox::unread_count_of(ctx, self.0.id).await
     }
+}
+
+/// The person `id`, if the viewer may see them: the decision of `Services::person_for`
+/// (themselves, anyone for an administrator, otherwise through a membership the viewer
+/// may see), on the request's batched reads, so that a list of people costs the same few
+/// statements however long it is.
+pub(crate) async fn visible_person(
+    ctx: &Context<'_>,
+    id: PersonId,
+) -> Result<Option<coalition_domain::people::Person>, ApiError> {
+    let loaders = crate::loaders::loaders(ctx)?;
+    let Some(person) = loaders.one(id).await? else {
+        return Ok(None);
+    };
+    let viewer = viewer(ctx);
+    let direct = policy::allows(
+        viewer,
+        Action::ReadPerson {
+            person: id,
+            membership: None,
+        },
+    );
+    if direct {
+        return Ok(Some(person));
+    }
+    let (account, memberships) =
+        futures_util::future::try_join(loaders.one(AccountOf(id)), loaders.one(MembershipsOf(id)))
+            .await?;
+    let visible = coalition_services::membership::visible_through_memberships(
+        viewer,
+        id,
+        person.listed_publicly,
+        account.as_ref(),
+        &memberships.unwrap_or_default(),
+    );
+    Ok(visible.then_some(person))
 }

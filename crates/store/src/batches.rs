@@ -13,7 +13,9 @@ use coalition_domain::agenda::{ActionItem, ActionStatus, AgendaItem};
 use coalition_domain::balance::BalanceReport;
 use coalition_domain::coalition::{AreaId, AreaOfAction, WorkingGroup, WorkingGroupId};
 use coalition_domain::meetings::{Meeting, MeetingId, RsvpResponse};
-use coalition_domain::membership::{Member, MemberFilter, Membership, MembershipStatus};
+use coalition_domain::membership::{
+    Member, MemberFilter, Membership, MembershipId, MembershipStatus,
+};
 use coalition_domain::pagination::PageRequest;
 use coalition_domain::people::{Person, PersonId};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement, UnionType};
@@ -239,6 +241,27 @@ impl Store {
             }
         }
         Ok(group_by(memberships, |membership| membership.person_id))
+    }
+
+    /// Memberships by id, each with its person (those whose person is gone are left out).
+    pub async fn members_by_id(&self, ids: &[MembershipId]) -> Result<Vec<Member>, StoreError> {
+        let mut members = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(MAX_KEYS_PER_STATEMENT) {
+            let rows = membership::Entity::find()
+                .filter(membership::Column::Id.is_in(chunk.iter().map(|id| id.0)))
+                .find_also_related(person::Entity)
+                .all(&self.db)
+                .await?;
+            for (membership, person) in rows {
+                if let Some(person) = person {
+                    members.push(Member {
+                        membership: membership_from_row(membership)?,
+                        person: person_from_row(person)?,
+                    });
+                }
+            }
+        }
+        Ok(members)
     }
 
     /// Meetings by id, with their changed occurrences.
