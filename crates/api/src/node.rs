@@ -89,12 +89,18 @@ pub(crate) async fn load_node(ctx: &Context<'_>, id: &ID) -> Result<Node, ApiErr
                 }
                 Node::Meeting(Meeting(meeting))
             }
-            (NodeKind::Document, raw) => Node::Document(Document(
-                api(ctx)?
-                    .services
-                    .document_for(viewer(ctx), coalition_domain::documents::DocumentId(raw))
-                    .await?,
-            )),
+            (NodeKind::Document, raw) => {
+                // The decision of `Services::document_for`, on the request's batched reads.
+                let hidden = || ApiError::not_found("document");
+                let document = loaders(ctx)?
+                    .one(coalition_domain::documents::DocumentId(raw))
+                    .await?
+                    .ok_or_else(hidden)?;
+                if !policy::allows(viewer(ctx), Action::read_document(&document)) {
+                    return Err(hidden());
+                }
+                Node::Document(Document(document))
+            }
             (NodeKind::AgendaItem, raw) => {
                 let (item, _) = api(ctx)?
                     .services
