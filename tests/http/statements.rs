@@ -401,6 +401,29 @@ fn calendar_month_start() -> chrono::DateTime<chrono::Utc> {
     day.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc()
 }
 
+/// Schedules a meeting for a group's members.
+const SCHEDULE_GROUP_MEETING: &str = "mutation ($g: ID!, $t: String!, $at: DateTime!) { scheduleMeeting(groupId: $g, input: { title: $t, startsAt: $at, durationMinutes: 60, timeZone: \"Europe/Paris\", visibility: GROUP }) { id } }";
+
+/// Reads the first `size` entries of a group's history with `query` (a `HISTORY`-like
+/// query); returns the body, the entries and the statements it ran.
+async fn history_page(
+    app: &TestApp,
+    reader: &str,
+    name: &str,
+    query: &str,
+    group: &str,
+    size: usize,
+) -> (Value, Vec<Value>, u64) {
+    let variables = json!({ "group": group, "first": size });
+    let (body, statements) = counted(app, Some(reader), name, query, variables).await;
+    let edges = body["data"]["workingGroup"]["activity"]["edges"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(edges.len(), size, "[{}] {body}", app.backend);
+    (body, edges, statements)
+}
+
 /// A group's history with who did each change and what it changed.
 const HISTORY: &str = "query NAME($group: ID!, $first: Int!) { workingGroup(id: $group) { activity(first: $first) { edges { node { verb actor { displayName } subject { __typename ... on Meeting { title } ... on Person { displayName } ... on WorkingGroup { name } } } } } } }";
 
@@ -421,7 +444,7 @@ async fn a_history_page_runs_the_same_statements_whatever_its_length() {
             let (_, body) = app
                 .graphql_as(
                     coordinator,
-                    "mutation ($g: ID!, $t: String!, $at: DateTime!) { scheduleMeeting(groupId: $g, input: { title: $t, startsAt: $at, durationMinutes: 60, timeZone: \"Europe/Paris\", visibility: GROUP }) { id } }",
+                    SCHEDULE_GROUP_MEETING,
                     json!({ "g": group_id, "t": format!("Call {index:02}"), "at": starts_at.to_rfc3339() }),
                 )
                 .await;
@@ -429,19 +452,8 @@ async fn a_history_page_runs_the_same_statements_whatever_its_length() {
         }
         let mut costs = Vec::new();
         for (name, size) in [("ShortHistory", 2), ("LongHistory", 20)] {
-            let (body, statements) = counted(
-                &app,
-                Some(&reader),
-                name,
-                HISTORY,
-                json!({ "group": group_id, "first": size }),
-            )
-            .await;
-            let edges = body["data"]["workingGroup"]["activity"]["edges"]
-                .as_array()
-                .cloned()
-                .unwrap_or_default();
-            assert_eq!(edges.len(), size, "[{backend}] {body}");
+            let (body, edges, statements) =
+                history_page(&app, &reader, name, HISTORY, &group_id, size).await;
             let mut actors = std::collections::HashSet::new();
             for edge in &edges {
                 let node = &edge["node"];
@@ -519,7 +531,7 @@ async fn a_history_page_of_several_kinds_runs_the_same_statements_whatever_its_l
             let role = if round % 2 == 0 { "OBSERVER" } else { "MEMBER" };
             for (query, variables) in [
                 (
-                    "mutation ($g: ID!, $t: String!, $at: DateTime!) { scheduleMeeting(groupId: $g, input: { title: $t, startsAt: $at, durationMinutes: 60, timeZone: \"Europe/Paris\", visibility: GROUP }) { id } }",
+                    SCHEDULE_GROUP_MEETING,
                     json!({ "g": group_id, "t": format!("Call {round:02}"), "at": starts_at.to_rfc3339() }),
                 ),
                 (
@@ -537,19 +549,8 @@ async fn a_history_page_of_several_kinds_runs_the_same_statements_whatever_its_l
         }
         let mut costs = Vec::new();
         for (name, size) in [("OneRound", 3), ("TenRounds", 30)] {
-            let (body, statements) = counted(
-                &app,
-                Some(&reader),
-                name,
-                MIXED_HISTORY,
-                json!({ "group": group_id, "first": size }),
-            )
-            .await;
-            let edges = body["data"]["workingGroup"]["activity"]["edges"]
-                .as_array()
-                .cloned()
-                .unwrap_or_default();
-            assert_eq!(edges.len(), size, "[{backend}] {body}");
+            let (body, edges, statements) =
+                history_page(&app, &reader, name, MIXED_HISTORY, &group_id, size).await;
             let mut kinds = std::collections::BTreeSet::new();
             for edge in &edges {
                 let node = &edge["node"];

@@ -202,14 +202,7 @@ pub(crate) async fn visible_person(
         return Ok(None);
     };
     let viewer = viewer(ctx);
-    let direct = policy::allows(
-        viewer,
-        Action::ReadPerson {
-            person: id,
-            membership: None,
-        },
-    );
-    if direct {
+    if coalition_services::membership::sees_person_directly(viewer, id) {
         return Ok(Some(person));
     }
     let (account, memberships) =
