@@ -208,3 +208,179 @@ async fn the_inbox_pages_newest_first_and_is_for_the_signed_in_person_only() {
         app.finish().await;
     }
 }
+
+const WINDOW: &str = "query ($first: Int, $after: String, $last: Int, $before: String, $unread: Boolean! = false) { me { notifications(first: $first, after: $after, last: $last, before: $before, unreadOnly: $unread) { totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor } edges { cursor node { id read } } } } }";
+
+/// One page of the signed-in person's inbox, read through `WINDOW`.
+async fn window(app: &TestApp, token: &str, variables: Value) -> Value {
+    let (_, body) = app.graphql_as(token, WINDOW, variables).await;
+    assert!(body["errors"].is_null(), "{body}");
+    body["data"]["me"]["notifications"].clone()
+}
+
+fn window_ids(page: &Value) -> Vec<String> {
+    page["edges"]
+        .as_array()
+        .unwrap_or_else(|| panic!("a page: {page}"))
+        .iter()
+        .map(|edge| edge["node"]["id"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+fn flags(page: &Value) -> (bool, bool) {
+    (
+        page["pageInfo"]["hasPreviousPage"] == true,
+        page["pageInfo"]["hasNextPage"] == true,
+    )
+}
+
+#[tokio::test]
+async fn the_inbox_pages_backward_to_its_newest_notification() {
+    for backend in backends() {
+        let app = TestApp::spawn(backend).await;
+        let (group_id, group) = app.group(0).await;
+        let (_, coordinator) =
+            coordinator_of(&app, group_id, "Chidi Okafor", "chidi@example.ng").await;
+        let (_, member) = member_of(&app, group_id, "Lena Berg", "lena@example.se").await;
+        for (day, title) in ["One", "Two", "Three", "Four", "Five"]
+            .into_iter()
+            .enumerate()
+        {
+            let day = u32::try_from(day).unwrap() + 2;
+            schedule(&app, &coordinator, &group, title, day).await;
+        }
+        let everything = window(&app, &member, json!({ "first": 100 })).await;
+        let all = window_ids(&everything);
+        assert!(all.len() >= 5, "[{backend}] {everything}");
+        assert_eq!(
+            flags(&everything),
+            (false, false),
+            "[{backend}] {everything}"
+        );
+
+        // From the oldest end back to the newest, two at a time, still newest first.
+        let mut walked: Vec<String> = Vec::new();
+        let mut before = Value::Null;
+        let mut pages = 0;
+        loop {
+            let page = window(&app, &member, json!({ "last": 2, "before": before })).await;
+            pages += 1;
+            let ids = window_ids(&page);
+            assert!(!ids.is_empty() && ids.len() <= 2, "[{backend}] {page}");
+            assert_eq!(page["totalCount"], all.len(), "[{backend}] {page}");
+            let (previous, next) = flags(&page);
+            assert_eq!(next, pages > 1, "[{backend}] older ones follow: {page}");
+            walked.splice(0..0, ids);
+            if !previous {
+                break;
+            }
+            before = page["pageInfo"]["startCursor"].clone();
+        }
+        assert_eq!(walked, all, "[{backend}] the same list, walked back");
+        assert_eq!(pages, all.len().div_ceil(2), "[{backend}]");
+
+        // Forward, then back again from the second page: the first page, exactly.
+        let first = window(&app, &member, json!({ "first": 2 })).await;
+        assert_eq!(flags(&first), (false, true), "[{backend}] {first}");
+        let second = window(
+            &app,
+            &member,
+            json!({ "first": 2, "after": first["pageInfo"]["endCursor"] }),
+        )
+        .await;
+        assert_eq!(flags(&second), (true, true), "[{backend}] {second}");
+        let back = window(
+            &app,
+            &member,
+            json!({ "last": 2, "before": second["pageInfo"]["startCursor"] }),
+        )
+        .await;
+        assert_eq!(window_ids(&back), window_ids(&first), "[{backend}] {back}");
+        assert_eq!(flags(&back), (false, true), "[{backend}] {back}");
+        // Before the newest there is nothing, and everything follows.
+        let newest = &everything["edges"][0]["cursor"];
+        let beyond = window(&app, &member, json!({ "last": 2, "before": newest })).await;
+        assert!(window_ids(&beyond).is_empty(), "[{backend}] {beyond}");
+        assert_eq!(flags(&beyond), (false, true), "[{backend}] {beyond}");
+        // After the oldest there is nothing, and everything precedes.
+        let oldest = &everything["edges"][all.len() - 1]["cursor"];
+        let past = window(&app, &member, json!({ "first": 2, "after": oldest })).await;
+        assert!(window_ids(&past).is_empty(), "[{backend}] {past}");
+        assert_eq!(flags(&past), (true, false), "[{backend}] {past}");
+
+        // Unread only, backward: the newest and the oldest read, the rest in order.
+        let (_, body) = app
+            .graphql_as(
+                &member,
+                MARK,
+                json!({ "ids": [all[0].clone(), all[all.len() - 1].clone()] }),
+            )
+            .await;
+        assert_eq!(
+            body["data"]["markNotificationsRead"], 2,
+            "[{backend}] {body}"
+        );
+        let unread = &all[1..all.len() - 1];
+        let tail = window(&app, &member, json!({ "last": 2, "unread": true })).await;
+        assert_eq!(
+            window_ids(&tail),
+            unread[unread.len() - 2..],
+            "[{backend}] {tail}"
+        );
+        assert_eq!(tail["totalCount"], unread.len(), "[{backend}] {tail}");
+        assert_eq!(flags(&tail), (true, false), "[{backend}] {tail}");
+        let head = window(
+            &app,
+            &member,
+            json!({ "last": 100, "before": tail["pageInfo"]["startCursor"], "unread": true }),
+        )
+        .await;
+        assert_eq!(
+            window_ids(&head),
+            unread[..unread.len() - 2],
+            "[{backend}] {head}"
+        );
+        assert_eq!(
+            flags(&head),
+            (false, true),
+            "[{backend}] the read newest one does not count: {head}"
+        );
+        app.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn inbox_paging_refuses_mixed_directions_bad_sizes_and_foreign_cursors() {
+    for backend in backends() {
+        let app = TestApp::spawn(backend).await;
+        let (group_id, _) = app.group(0).await;
+        let (_, member) = member_of(&app, group_id, "Lena Berg", "lena@example.se").await;
+        let person_cursor = URL_SAFE_NO_PAD.encode("person:1");
+        for (variables, argument) in [
+            (json!({ "first": 2, "last": 2 }), "last"),
+            (
+                json!({ "after": URL_SAFE_NO_PAD.encode("notification:9"), "last": 2 }),
+                "last",
+            ),
+            (json!({ "last": -1 }), "last"),
+            (json!({ "last": 101 }), "last"),
+            (json!({ "first": -1 }), "first"),
+            (json!({ "first": 101 }), "first"),
+            (json!({ "last": 2, "before": "not a cursor!" }), "before"),
+            (json!({ "last": 2, "before": person_cursor }), "before"),
+            (json!({ "first": 2, "after": person_cursor }), "after"),
+        ] {
+            let (_, body) = app.graphql_as(&member, WINDOW, variables.clone()).await;
+            assert_eq!(
+                error_code(&body),
+                "BAD_USER_INPUT",
+                "[{backend}] {variables}: {body}"
+            );
+            assert_eq!(
+                body["errors"][0]["extensions"]["field"], argument,
+                "[{backend}] {variables}: {body}"
+            );
+        }
+        app.finish().await;
+    }
+}

@@ -400,3 +400,187 @@ fn calendar_month_start() -> chrono::DateTime<chrono::Utc> {
     let day = (chrono::Utc::now() + chrono::Duration::days(60)).date_naive();
     day.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc()
 }
+
+/// Schedules a meeting for a group's members.
+const SCHEDULE_GROUP_MEETING: &str = "mutation ($g: ID!, $t: String!, $at: DateTime!) { scheduleMeeting(groupId: $g, input: { title: $t, startsAt: $at, durationMinutes: 60, timeZone: \"Europe/Paris\", visibility: GROUP }) { id } }";
+
+/// Reads the first `size` entries of a group's history with `query` (a `HISTORY`-like
+/// query); returns the body, the entries and the statements it ran.
+async fn history_page(
+    app: &TestApp,
+    reader: &str,
+    name: &str,
+    query: &str,
+    group: &str,
+    size: usize,
+) -> (Value, Vec<Value>, u64) {
+    let variables = json!({ "group": group, "first": size });
+    let (body, statements) = counted(app, Some(reader), name, query, variables).await;
+    let edges = body["data"]["workingGroup"]["activity"]["edges"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(edges.len(), size, "[{}] {body}", app.backend);
+    (body, edges, statements)
+}
+
+/// A group's history with who did each change and what it changed.
+const HISTORY: &str = "query NAME($group: ID!, $first: Int!) { workingGroup(id: $group) { activity(first: $first) { edges { node { verb actor { displayName } subject { __typename ... on Meeting { title } ... on Person { displayName } ... on WorkingGroup { name } } } } } } }";
+
+/// The history's people and subjects are read a kind at a time, not an entry at a time.
+#[tokio::test]
+async fn a_history_page_runs_the_same_statements_whatever_its_length() {
+    for backend in backends() {
+        let app = metered(backend).await;
+        let (group, group_id) = app.group(0).await;
+        let (_, first) = coordinator_of(&app, group, "Claire Martin", "claire@example.fr").await;
+        let (_, second) = coordinator_of(&app, group, "Kofi Mensah", "kofi@example.gh").await;
+        let (_, reader) =
+            coalition_tests::accounts::member_of(&app, group, "Amina Diallo", "amina@example.sn")
+                .await;
+        for index in 0..20_i64 {
+            let starts_at = app.clock.now() + chrono::Duration::days(10 + index);
+            let coordinator = if index % 2 == 0 { &first } else { &second };
+            let (_, body) = app
+                .graphql_as(
+                    coordinator,
+                    SCHEDULE_GROUP_MEETING,
+                    json!({ "g": group_id, "t": format!("Call {index:02}"), "at": starts_at.to_rfc3339() }),
+                )
+                .await;
+            assert!(body.get("errors").is_none(), "[{backend}] {body}");
+        }
+        let mut costs = Vec::new();
+        for (name, size) in [("ShortHistory", 2), ("LongHistory", 20)] {
+            let (body, edges, statements) =
+                history_page(&app, &reader, name, HISTORY, &group_id, size).await;
+            let mut actors = std::collections::HashSet::new();
+            for edge in &edges {
+                let node = &edge["node"];
+                assert_eq!(node["verb"], "meeting.scheduled", "[{backend}] {node}");
+                assert_eq!(
+                    node["subject"]["__typename"], "Meeting",
+                    "[{backend}] {node}"
+                );
+                assert!(node["subject"]["title"].is_string(), "[{backend}] {node}");
+                actors.insert(
+                    node["actor"]["displayName"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_owned(),
+                );
+            }
+            assert_eq!(
+                actors,
+                ["Claire Martin", "Kofi Mensah"]
+                    .map(str::to_owned)
+                    .into_iter()
+                    .collect(),
+                "[{backend}] both coordinators seen through their memberships: {body}"
+            );
+            costs.push(statements);
+        }
+        assert_eq!(
+            costs[0], costs[1],
+            "[{backend}] twenty entries cost what two do"
+        );
+        assert_eq!(costs[0], HISTORY_STATEMENTS, "[{backend}]");
+        app.finish().await;
+    }
+}
+
+/// The group and the viewer's right to its internals; one scan of the log; the actors
+/// (one statement), their accounts and memberships (one each); the meetings (one) and
+/// their changed occurrences (one).
+const HISTORY_STATEMENTS: u64 = 7;
+
+/// A group's history of several kinds of change, as a coordinator reads it.
+const MIXED_HISTORY: &str = "query NAME($group: ID!, $first: Int!) { workingGroup(id: $group) { activity(first: $first) { edges { node { verb actor { displayName } subject { __typename ... on Meeting { title } ... on Invitation { email } ... on Membership { role person { displayName } } } } } } } }";
+
+/// Meetings, invitations and memberships in one history page are each read a kind at a
+/// time: a page of ten rounds of the three costs what a page of one round does.
+#[tokio::test]
+async fn a_history_page_of_several_kinds_runs_the_same_statements_whatever_its_length() {
+    for backend in backends() {
+        let app = metered(backend).await;
+        let (group, group_id) = app.group(0).await;
+        let (_, first) = coordinator_of(&app, group, "Claire Martin", "claire@example.fr").await;
+        let (_, second) = coordinator_of(&app, group, "Kofi Mensah", "kofi@example.gh").await;
+        let (_, reader) = coordinator_of(&app, group, "Amina Diallo", "amina@example.sn").await;
+        let (_, _) =
+            coalition_tests::accounts::member_of(&app, group, "Lena Berg", "lena@example.se").await;
+        let (_, body) = app
+            .graphql_as(
+                &reader,
+                "query ($g: ID!) { workingGroup(id: $g) { members(first: 50) { edges { node { id person { displayName } } } } } }",
+                json!({ "g": group_id }),
+            )
+            .await;
+        let membership = body["data"]["workingGroup"]["members"]["edges"]
+            .as_array()
+            .and_then(|edges| {
+                edges
+                    .iter()
+                    .find(|edge| edge["node"]["person"]["displayName"] == "Lena Berg")
+            })
+            .map(|edge| edge["node"]["id"].clone())
+            .unwrap_or_else(|| panic!("[{backend}] Lena's membership: {body}"));
+        for round in 0..10_i64 {
+            let coordinator = if round % 2 == 0 { &first } else { &second };
+            let starts_at = app.clock.now() + chrono::Duration::days(10 + round);
+            let role = if round % 2 == 0 { "OBSERVER" } else { "MEMBER" };
+            for (query, variables) in [
+                (
+                    SCHEDULE_GROUP_MEETING,
+                    json!({ "g": group_id, "t": format!("Call {round:02}"), "at": starts_at.to_rfc3339() }),
+                ),
+                (
+                    "mutation ($g: ID!, $e: String!) { inviteMember(groupId: $g, email: $e, role: MEMBER) { id } }",
+                    json!({ "g": group_id, "e": format!("guest{round}@example.org") }),
+                ),
+                (
+                    "mutation ($m: ID!, $r: MembershipRole!) { changeMemberRole(membershipId: $m, role: $r) { id } }",
+                    json!({ "m": membership, "r": role }),
+                ),
+            ] {
+                let (_, body) = app.graphql_as(coordinator, query, variables).await;
+                assert!(body.get("errors").is_none(), "[{backend}] {body}");
+            }
+        }
+        let mut costs = Vec::new();
+        for (name, size) in [("OneRound", 3), ("TenRounds", 30)] {
+            let (body, edges, statements) =
+                history_page(&app, &reader, name, MIXED_HISTORY, &group_id, size).await;
+            let mut kinds = std::collections::BTreeSet::new();
+            for edge in &edges {
+                let node = &edge["node"];
+                assert!(
+                    node["actor"]["displayName"].is_string(),
+                    "[{backend}] {node}"
+                );
+                let subject = &node["subject"];
+                match subject["__typename"].as_str() {
+                    Some("Meeting") => assert!(subject["title"].is_string(), "{node}"),
+                    Some("Invitation") => assert!(subject["email"].is_string(), "{node}"),
+                    Some("Membership") => {
+                        assert_eq!(subject["person"]["displayName"], "Lena Berg", "{node}")
+                    }
+                    _ => panic!("[{backend}] an unexpected subject: {node}"),
+                }
+                kinds.insert(
+                    subject["__typename"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_owned(),
+                );
+            }
+            assert_eq!(kinds.len(), 3, "[{backend}] {body}");
+            costs.push(statements);
+        }
+        assert_eq!(
+            costs[0], costs[1],
+            "[{backend}] thirty entries cost what three do"
+        );
+        app.finish().await;
+    }
+}

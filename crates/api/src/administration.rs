@@ -402,7 +402,7 @@ pub(crate) async fn account_status_of(
     ) {
         return Ok(None);
     }
-    let account = api(ctx)?.store.account(person).await?;
+    let account = account_of(ctx, person).await?;
     let status: DomainAccountStatus = account.status();
     Ok(Some(status.into()))
 }
@@ -424,5 +424,17 @@ pub(crate) async fn is_admin(
     ) {
         return Ok(None);
     }
-    Ok(Some(api(ctx)?.store.account(person).await?.is_admin))
+    Ok(Some(account_of(ctx, person).await?.is_admin))
+}
+
+/// A person's account through the request's loaders, so that a page of people reads
+/// their accounts in one statement.
+async fn account_of(
+    ctx: &Context<'_>,
+    person: PersonId,
+) -> Result<coalition_domain::accounts::Account, ApiError> {
+    crate::loaders::loaders(ctx)?
+        .one(crate::loaders::AccountOf(person))
+        .await?
+        .ok_or_else(|| ApiError::not_found("account"))
 }

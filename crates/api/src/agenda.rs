@@ -10,7 +10,6 @@ use coalition_domain::policy::{self, Action, Viewer};
 use crate::context::{api, viewer};
 use crate::error::ApiError;
 use crate::ids::{NodeKind, decode_id_of, global_id};
-use crate::loaders::{AccountOf, MembershipsOf, loaders};
 use crate::people::Person;
 
 /// Where an action item stands.
@@ -101,35 +100,7 @@ impl ActionItem {
         let Some(owner) = self.0.owner else {
             return Ok(None);
         };
-        // The decision of `Services::person_for`, on batched reads.
-        let loaders = loaders(ctx)?;
-        let Some(person) = loaders.one(owner).await? else {
-            return Ok(None);
-        };
-        let viewer = viewer(ctx);
-        let direct = policy::allows(
-            viewer,
-            Action::ReadPerson {
-                person: owner,
-                membership: None,
-            },
-        );
-        if direct {
-            return Ok(Some(Person(person)));
-        }
-        let (account, memberships) = futures_util::future::try_join(
-            loaders.one(AccountOf(owner)),
-            loaders.one(MembershipsOf(owner)),
-        )
-        .await?;
-        let visible = coalition_services::membership::visible_through_memberships(
-            viewer,
-            owner,
-            person.listed_publicly,
-            account.as_ref(),
-            &memberships.unwrap_or_default(),
-        );
-        Ok(visible.then_some(Person(person)))
+        Ok(crate::people::visible_person(ctx, owner).await?.map(Person))
     }
     /// By when.
     async fn due_on(&self) -> Option<NaiveDate> {

@@ -5,7 +5,7 @@ use async_graphql::connection::{Connection, CursorType, Edge};
 use async_graphql::{Context, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use coalition_domain::inbox::{Notification as StoredNotification, NotificationId};
-use coalition_domain::pagination::PageRequest;
+use coalition_domain::pagination::PageWindow;
 use coalition_domain::people::PersonId;
 
 use crate::context::{api, viewer};
@@ -48,13 +48,17 @@ impl Notification {
 /// Position in a person's notifications; opaque to clients.
 pub(crate) struct NotificationCursor(i32);
 
+impl NotificationCursor {
+    fn parse(raw: &str, argument: &'static str) -> Result<Self, ApiError> {
+        crate::cursor::decode(raw, "notification", argument).map(NotificationCursor)
+    }
+}
+
 impl CursorType for NotificationCursor {
     type Error = String;
 
     fn decode_cursor(raw: &str) -> Result<Self, String> {
-        crate::cursor::decode(raw, "notification", "after")
-            .map(NotificationCursor)
-            .map_err(|error| error.message())
+        Self::parse(raw, "after").map_err(|error| error.message())
     }
 
     fn encode_cursor(&self) -> String {
@@ -73,12 +77,23 @@ pub(crate) struct NotificationTotals {
 pub(crate) type NotificationConnection =
     Connection<NotificationCursor, Notification, NotificationTotals>;
 
+/// Which page of the inbox a client asks for: Relay's arguments as they came.
+pub(crate) struct InboxPageArguments {
+    /// Page size, reading forward (older).
+    pub(crate) first: Option<i32>,
+    /// The `endCursor` of the page before.
+    pub(crate) after: Option<String>,
+    /// Page size, reading backward (newer).
+    pub(crate) last: Option<i32>,
+    /// The `startCursor` of the page after.
+    pub(crate) before: Option<String>,
+}
+
 /// Resolves `Person.notifications`: for the person themselves only.
 pub(crate) async fn notifications_of(
     ctx: &Context<'_>,
     person: PersonId,
-    first: Option<i32>,
-    after: Option<String>,
+    arguments: InboxPageArguments,
     unread_only: bool,
 ) -> Result<Option<NotificationConnection>, ApiError> {
     let viewer = viewer(ctx);
@@ -86,17 +101,24 @@ pub(crate) async fn notifications_of(
         return Ok(None);
     }
     let api = api(ctx)?;
-    let after = after
-        .as_deref()
-        .map(|raw| crate::cursor::decode(raw, "notification", "after"))
-        .transpose()?;
-    let page = PageRequest::new(first, after, api.page_limits)?;
+    let cursor = |raw: Option<String>, argument| {
+        raw.as_deref()
+            .map(|raw| NotificationCursor::parse(raw, argument).map(|cursor| cursor.0))
+            .transpose()
+    };
+    let window = PageWindow::new(
+        arguments.first,
+        cursor(arguments.after, "after")?,
+        arguments.last,
+        cursor(arguments.before, "before")?,
+        api.page_limits,
+    )?;
     let notifications = api
         .services
-        .my_notification_inbox(viewer, unread_only, page)
+        .my_notification_inbox(viewer, unread_only, window)
         .await?;
     let mut connection = Connection::with_additional_fields(
-        after.is_some(),
+        notifications.has_previous_page,
         notifications.has_next_page,
         NotificationTotals {
             total_count: notifications.total_count,

@@ -111,11 +111,10 @@ impl ActivityEvent {
     /// Who did it, when the viewer may see them; null for the system or someone hidden.
     async fn actor(&self, ctx: &Context<'_>) -> Option<Person> {
         let actor = self.0.actor?;
-        let services = &api(ctx).ok()?.services;
-        services
-            .person_for(viewer(ctx), actor)
+        crate::people::visible_person(ctx, actor)
             .await
             .ok()
+            .flatten()
             .map(Person)
     }
 

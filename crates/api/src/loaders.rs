@@ -26,8 +26,11 @@ use coalition_domain::accounts::Account;
 use coalition_domain::agenda::{ActionItem, AgendaItem};
 use coalition_domain::balance::BalanceReport;
 use coalition_domain::coalition::{AreaId, AreaOfAction, TextKey, WorkingGroup, WorkingGroupId};
+use coalition_domain::documents::{Document, DocumentId};
 use coalition_domain::meetings::{Meeting, MeetingId, RsvpResponse};
-use coalition_domain::membership::{Member, MemberFilter, Membership};
+use coalition_domain::membership::{
+    Invitation, InvitationId, Member, MemberFilter, Membership, MembershipId,
+};
 use coalition_domain::pagination::PageRequest;
 use coalition_domain::people::{Person, PersonId};
 use coalition_services::ServiceError;
@@ -320,6 +323,54 @@ impl Loader<MembershipsOf> for StoreLoader {
         let people: Vec<PersonId> = keys.iter().map(|key| key.0).collect();
         let found = self.store.memberships_of_people(&people).await?;
         Ok(lists(keys, |key| key.0, found))
+    }
+}
+
+impl Loader<MembershipId> for StoreLoader {
+    type Value = Member;
+    type Error = ServiceError;
+
+    async fn load(
+        &self,
+        keys: &[MembershipId],
+    ) -> Result<HashMap<MembershipId, Member>, ServiceError> {
+        let members = self.store.members_by_id(keys).await?;
+        Ok(members
+            .into_iter()
+            .map(|member| (member.membership.id, member))
+            .collect())
+    }
+}
+
+impl Loader<DocumentId> for StoreLoader {
+    type Value = Document;
+    type Error = ServiceError;
+
+    async fn load(
+        &self,
+        keys: &[DocumentId],
+    ) -> Result<HashMap<DocumentId, Document>, ServiceError> {
+        let documents = self.store.documents_by_id(keys).await?;
+        Ok(documents
+            .into_iter()
+            .map(|document| (document.id, document))
+            .collect())
+    }
+}
+
+impl Loader<InvitationId> for StoreLoader {
+    type Value = Invitation;
+    type Error = ServiceError;
+
+    async fn load(
+        &self,
+        keys: &[InvitationId],
+    ) -> Result<HashMap<InvitationId, Invitation>, ServiceError> {
+        let invitations = self.store.invitations_by_id(keys).await?;
+        Ok(invitations
+            .into_iter()
+            .map(|invitation| (invitation.id, invitation))
+            .collect())
     }
 }
 

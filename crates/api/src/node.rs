@@ -4,6 +4,7 @@ use async_graphql::{Context, ID, Interface, Object};
 use coalition_domain::coalition::{AreaId, WorkingGroupId};
 use coalition_domain::membership::{InvitationId, MembershipId};
 use coalition_domain::people::PersonId;
+use coalition_domain::policy::{self, Action};
 
 use crate::agenda::{ActionItem, AgendaItem};
 use crate::coalition::{AreaOfAction, Coalition, WorkingGroup};
@@ -11,6 +12,7 @@ use crate::context::{api, viewer};
 use crate::documents::Document;
 use crate::error::ApiError;
 use crate::ids::{NodeKind, decode_global_id};
+use crate::loaders::loaders;
 use crate::meetings::Meeting;
 use crate::membership::{Invitation, Membership};
 use crate::people::Person;
@@ -55,33 +57,50 @@ pub(crate) async fn load_node(ctx: &Context<'_>, id: &ID) -> Result<Node, ApiErr
                 }
                 Node::Coalition(Coalition(coalition))
             }
-            (NodeKind::AreaOfAction, raw) => {
-                Node::AreaOfAction(AreaOfAction(store.area_of_action(AreaId(raw)).await?))
-            }
+            (NodeKind::AreaOfAction, raw) => Node::AreaOfAction(AreaOfAction(
+                loaders(ctx)?
+                    .one(AreaId(raw))
+                    .await?
+                    .ok_or_else(|| ApiError::not_found("area of action"))?,
+            )),
             (NodeKind::WorkingGroup, raw) => Node::WorkingGroup(WorkingGroup(
-                store.working_group(WorkingGroupId(raw)).await?,
+                loaders(ctx)?
+                    .one(WorkingGroupId(raw))
+                    .await?
+                    .ok_or_else(|| ApiError::not_found("working group"))?,
             )),
             (NodeKind::Person, raw) => Node::Person(Person(
-                api(ctx)?
-                    .services
-                    .person_for(viewer(ctx), PersonId(raw))
-                    .await?,
+                crate::people::visible_person(ctx, PersonId(raw))
+                    .await?
+                    .ok_or_else(|| ApiError::not_found("person"))?,
             )),
             (NodeKind::Membership, raw) => {
                 Node::Membership(Membership::load_visible(ctx, MembershipId(raw)).await?)
             }
-            (NodeKind::Meeting, raw) => Node::Meeting(Meeting(
-                api(ctx)?
-                    .services
-                    .meeting_for(viewer(ctx), coalition_domain::meetings::MeetingId(raw))
-                    .await?,
-            )),
-            (NodeKind::Document, raw) => Node::Document(Document(
-                api(ctx)?
-                    .services
-                    .document_for(viewer(ctx), coalition_domain::documents::DocumentId(raw))
-                    .await?,
-            )),
+            (NodeKind::Meeting, raw) => {
+                // The decision of `Services::meeting_for`, on the request's batched reads.
+                let hidden = || ApiError::not_found("meeting");
+                let meeting = loaders(ctx)?
+                    .one(coalition_domain::meetings::MeetingId(raw))
+                    .await?
+                    .ok_or_else(hidden)?;
+                if !policy::allows(viewer(ctx), Action::read_meeting(&meeting)) {
+                    return Err(hidden());
+                }
+                Node::Meeting(Meeting(meeting))
+            }
+            (NodeKind::Document, raw) => {
+                // The decision of `Services::document_for`, on the request's batched reads.
+                let hidden = || ApiError::not_found("document");
+                let document = loaders(ctx)?
+                    .one(coalition_domain::documents::DocumentId(raw))
+                    .await?
+                    .ok_or_else(hidden)?;
+                if !policy::allows(viewer(ctx), Action::read_document(&document)) {
+                    return Err(hidden());
+                }
+                Node::Document(Document(document))
+            }
             (NodeKind::AgendaItem, raw) => {
                 let (item, _) = api(ctx)?
                     .services

@@ -1,12 +1,13 @@
 //! GraphQL view of a person's public profile.
 
 use async_graphql::{Context, ID, Object};
-use coalition_domain::people as domain;
+use coalition_domain::people::{self as domain, PersonId};
 use coalition_domain::policy::{self, Action};
 
 use crate::context::viewer;
 use crate::error::ApiError;
 use crate::ids::{NodeKind, global_id};
+use crate::loaders::{AccountOf, MembershipsOf};
 use crate::meetings::{CalendarFeed, MeetingOccurrence, calendar_feed_of, upcoming_meetings};
 use crate::membership::{Membership, StakeholderType, UnescoRegion};
 
@@ -160,16 +161,25 @@ impl Person {
 
     // Notification inbox.
     /// What the person was notified of (as `myNotifications` streams it, and while
-    /// away), newest first, only the unread ones with `unreadOnly`; only for the person
-    /// themselves (`me`), null for anyone else.
+    /// away), newest first, only the unread ones with `unreadOnly`; a page at a time
+    /// (`first`/`after` toward older ones, `last`/`before` back toward newer ones); only
+    /// for the person themselves (`me`), null for anyone else.
     async fn notifications(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "How many, newest first.")] first: Option<i32>,
         #[graphql(desc = "The endCursor of the page before.")] after: Option<String>,
+        #[graphql(desc = "How many of the newer ones, reading backward.")] last: Option<i32>,
+        #[graphql(desc = "The `startCursor` of the page after.")] before: Option<String>,
         #[graphql(desc = "Only those not yet read.", default)] unread_only: bool,
     ) -> Result<Option<crate::inbox::NotificationConnection>, ApiError> {
-        crate::inbox::notifications_of(ctx, self.0.id, first, after, unread_only).await
+        let arguments = crate::inbox::InboxPageArguments {
+            first,
+            after,
+            last,
+            before,
+        };
+        crate::inbox::notifications_of(ctx, self.0.id, arguments, unread_only).await
     }
 
     /// How many of the person's notifications are unread; only for the person
@@ -177,4 +187,33 @@ impl Person {
     async fn unread_notification_count(&self, ctx: &Context<'_>) -> Result<Option<u64>, ApiError> {
         crate::inbox::unread_count_of(ctx, self.0.id).await
     }
+}
+
+/// The person `id`, if the viewer may see them: the decision of `Services::person_for`
+/// (themselves, anyone for an administrator, otherwise through a membership the viewer
+/// may see), on the request's batched reads, so that a list of people costs the same few
+/// statements however long it is.
+pub(crate) async fn visible_person(
+    ctx: &Context<'_>,
+    id: PersonId,
+) -> Result<Option<coalition_domain::people::Person>, ApiError> {
+    let loaders = crate::loaders::loaders(ctx)?;
+    let Some(person) = loaders.one(id).await? else {
+        return Ok(None);
+    };
+    let viewer = viewer(ctx);
+    if coalition_services::membership::sees_person_directly(viewer, id) {
+        return Ok(Some(person));
+    }
+    let (account, memberships) =
+        futures_util::future::try_join(loaders.one(AccountOf(id)), loaders.one(MembershipsOf(id)))
+            .await?;
+    let visible = coalition_services::membership::visible_through_memberships(
+        viewer,
+        id,
+        person.listed_publicly,
+        account.as_ref(),
+        &memberships.unwrap_or_default(),
+    );
+    Ok(visible.then_some(person))
 }

@@ -2,7 +2,7 @@
 //! them alone.
 
 use coalition_domain::inbox::{Notification, NotificationId};
-use coalition_domain::pagination::{Page, PageRequest};
+use coalition_domain::pagination::{PageWindow, WindowPage};
 use coalition_domain::people::PersonId;
 use coalition_domain::policy::{self, Action, Viewer};
 
@@ -21,10 +21,10 @@ impl Services {
         &self,
         viewer: &Viewer,
         unread_only: bool,
-        page: PageRequest,
-    ) -> Result<Page<Notification>, ServiceError> {
+        window: PageWindow,
+    ) -> Result<WindowPage<Notification>, ServiceError> {
         let me = owner(viewer)?;
-        Ok(self.store.notifications_of(me, unread_only, page).await?)
+        Ok(self.store.notifications_of(me, unread_only, window).await?)
     }
 
     /// How many of the viewer's notifications are unread.

@@ -295,14 +295,7 @@ impl Services {
             Err(coalition_store::StoreError::NotFound { .. }) => return Err(hidden),
             Err(other) => return Err(other.into()),
         };
-        let direct = policy::allows(
-            viewer,
-            Action::ReadPerson {
-                person: id,
-                membership: None,
-            },
-        );
-        if direct {
+        if sees_person_directly(viewer, id) {
             return Ok(person);
         }
         let account = match self.store.account(id).await {
@@ -369,6 +362,18 @@ fn invitation_mail(
             },
         }),
     }
+}
+
+/// Whether the viewer may see `person` whatever their memberships (themselves; anyone for
+/// an administrator): the first question of [`Services::person_for`].
+pub fn sees_person_directly(viewer: &Viewer, person: coalition_domain::people::PersonId) -> bool {
+    policy::allows(
+        viewer,
+        Action::ReadPerson {
+            person,
+            membership: None,
+        },
+    )
 }
 
 /// Whether the viewer may see a person they may not see directly, through one of the

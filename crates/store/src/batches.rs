@@ -12,8 +12,11 @@ use coalition_domain::accounts::Account;
 use coalition_domain::agenda::{ActionItem, ActionStatus, AgendaItem};
 use coalition_domain::balance::BalanceReport;
 use coalition_domain::coalition::{AreaId, AreaOfAction, WorkingGroup, WorkingGroupId};
+use coalition_domain::documents::{Document, DocumentId};
 use coalition_domain::meetings::{Meeting, MeetingId, RsvpResponse};
-use coalition_domain::membership::{Member, MemberFilter, Membership, MembershipStatus};
+use coalition_domain::membership::{
+    Invitation, InvitationId, Member, MemberFilter, Membership, MembershipId, MembershipStatus,
+};
 use coalition_domain::pagination::PageRequest;
 use coalition_domain::people::{Person, PersonId};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement, UnionType};
@@ -26,11 +29,13 @@ use crate::Store;
 use crate::accounts::account_from_row;
 use crate::agenda::{action_from_row, item_from_row};
 use crate::coalition::{area_from_row, group_from_row};
+use crate::documents::load_documents;
 use crate::entities::{
-    account, action_item, agenda_item, area_of_action, meeting, membership, person, rsvp,
-    working_group,
+    account, action_item, agenda_item, area_of_action, document, invitation, meeting, membership,
+    person, rsvp, working_group,
 };
 use crate::error::{StoreError, corrupt};
+use crate::invitations::invitation_from_row;
 use crate::meetings::{meeting_from_row, with_exceptions};
 use crate::membership::{filters_people, members_condition, membership_from_row};
 use crate::people::person_from_row;
@@ -239,6 +244,58 @@ impl Store {
             }
         }
         Ok(group_by(memberships, |membership| membership.person_id))
+    }
+
+    /// Documents by id, with their editions and versions.
+    pub async fn documents_by_id(&self, ids: &[DocumentId]) -> Result<Vec<Document>, StoreError> {
+        let mut documents = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(MAX_KEYS_PER_STATEMENT) {
+            let rows = document::Entity::find()
+                .filter(document::Column::Id.is_in(chunk.iter().map(|id| id.0)))
+                .all(&self.db)
+                .await?;
+            documents.extend(load_documents(&self.db, rows).await?);
+        }
+        Ok(documents)
+    }
+
+    /// Invitations by id.
+    pub async fn invitations_by_id(
+        &self,
+        ids: &[InvitationId],
+    ) -> Result<Vec<Invitation>, StoreError> {
+        let mut invitations = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(MAX_KEYS_PER_STATEMENT) {
+            let rows = invitation::Entity::find()
+                .filter(invitation::Column::Id.is_in(chunk.iter().map(|id| id.0)))
+                .all(&self.db)
+                .await?;
+            for row in rows {
+                invitations.push(invitation_from_row(row)?);
+            }
+        }
+        Ok(invitations)
+    }
+
+    /// Memberships by id, each with its person (those whose person is gone are left out).
+    pub async fn members_by_id(&self, ids: &[MembershipId]) -> Result<Vec<Member>, StoreError> {
+        let mut members = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(MAX_KEYS_PER_STATEMENT) {
+            let rows = membership::Entity::find()
+                .filter(membership::Column::Id.is_in(chunk.iter().map(|id| id.0)))
+                .find_also_related(person::Entity)
+                .all(&self.db)
+                .await?;
+            for (membership, person) in rows {
+                if let Some(person) = person {
+                    members.push(Member {
+                        membership: membership_from_row(membership)?,
+                        person: person_from_row(person)?,
+                    });
+                }
+            }
+        }
+        Ok(members)
     }
 
     /// Meetings by id, with their changed occurrences.

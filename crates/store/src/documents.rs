@@ -492,7 +492,7 @@ async fn load_document(
 }
 
 /// Documents with their editions and versions, in two queries whatever their number.
-async fn load_documents(
+pub(crate) async fn load_documents(
     db: &impl ConnectionTrait,
     rows: Vec<document::Model>,
 ) -> Result<Vec<Document>, StoreError> {

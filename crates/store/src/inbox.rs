@@ -6,7 +6,7 @@ use coalition_domain::events::Event;
 use coalition_domain::inbox::{Audience, Notification, NotificationId, notice};
 use coalition_domain::membership::{MembershipRole, MembershipStatus};
 use coalition_domain::notifications::NotificationCategory;
-use coalition_domain::pagination::{Page, PageRequest};
+use coalition_domain::pagination::{PageWindow, WindowPage};
 use coalition_domain::people::PersonId;
 use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement};
 use sea_orm::{
@@ -89,14 +89,16 @@ pub(crate) async fn deliver(db: &impl ConnectionTrait, event: &Event) -> Result<
 }
 
 impl Store {
-    /// A page of `person`'s notifications, newest first (keyed by id, `page.after`
-    /// exclusive), only the unread ones when `unread_only`.
+    /// A page of `person`'s notifications, newest first (keyed by id), only the unread
+    /// ones when `unread_only`. Forward pages hold the `size` notifications older than
+    /// `after`; backward pages the `size` newer than `before`, still newest first. The
+    /// page flags say exactly whether notifications precede or follow the page.
     pub async fn notifications_of(
         &self,
         person: PersonId,
         unread_only: bool,
-        page: PageRequest,
-    ) -> Result<Page<Notification>, StoreError> {
+        window: PageWindow,
+    ) -> Result<WindowPage<Notification>, StoreError> {
         let mut condition = Condition::all().add(notification::Column::PersonId.eq(person.0));
         if unread_only {
             condition = condition.add(notification::Column::ReadAt.is_null());
@@ -105,16 +107,49 @@ impl Store {
             .filter(condition.clone())
             .count(&self.db)
             .await?;
-        let mut query = notification::Entity::find()
-            .filter(condition)
-            .order_by_desc(notification::Column::Id)
-            .limit(u64::from(page.size) + 1);
-        if let Some(after) = page.after {
-            query = query.filter(notification::Column::Id.lt(after));
+        let query = notification::Entity::find().filter(condition.clone());
+        let (size, mut rows, has_previous_page, has_next_page) = match window {
+            PageWindow::Forward { size, after } => {
+                let mut query = query
+                    .order_by_desc(notification::Column::Id)
+                    .limit(u64::from(size) + 1);
+                if let Some(after) = after {
+                    query = query.filter(notification::Column::Id.lt(after));
+                }
+                let rows = query.all(&self.db).await?;
+                let more = rows.len() > size as usize;
+                let newer = match after {
+                    Some(after) => {
+                        self.any_notification(condition.add(notification::Column::Id.gte(after)))
+                            .await?
+                    }
+                    None => false,
+                };
+                (size, rows, newer, more)
+            }
+            PageWindow::Backward { size, before } => {
+                let mut query = query
+                    .order_by_asc(notification::Column::Id)
+                    .limit(u64::from(size) + 1);
+                if let Some(before) = before {
+                    query = query.filter(notification::Column::Id.gt(before));
+                }
+                let rows = query.all(&self.db).await?;
+                let more = rows.len() > size as usize;
+                let older = match before {
+                    Some(before) => {
+                        self.any_notification(condition.add(notification::Column::Id.lte(before)))
+                            .await?
+                    }
+                    None => false,
+                };
+                (size, rows, more, older)
+            }
+        };
+        rows.truncate(size as usize);
+        if matches!(window, PageWindow::Backward { .. }) {
+            rows.reverse();
         }
-        let mut rows = query.all(&self.db).await?;
-        let has_next_page = rows.len() > page.size as usize;
-        rows.truncate(page.size as usize);
         let entries = activity::Entity::find()
             .filter(activity::Column::Id.is_in(rows.iter().map(|row| row.activity_id)))
             .all(&self.db)
@@ -142,11 +177,25 @@ impl Store {
                 })
             })
             .collect::<Result<_, StoreError>>()?;
-        Ok(Page {
+        Ok(WindowPage {
             items,
             has_next_page,
+            has_previous_page,
             total_count,
         })
+    }
+
+    /// Whether any notification meets `condition`: one indexed probe.
+    async fn any_notification(&self, condition: Condition) -> Result<bool, StoreError> {
+        Ok(notification::Entity::find()
+            .select_only()
+            .column(notification::Column::Id)
+            .filter(condition)
+            .limit(1)
+            .into_tuple::<i32>()
+            .one(&self.db)
+            .await?
+            .is_some())
     }
 
     /// How many of `person`'s notifications are unread.

@@ -25,7 +25,10 @@ impl Invitation {
         ctx: &Context<'_>,
         id: InvitationId,
     ) -> Result<Self, ApiError> {
-        let invitation = api(ctx)?.store.invitation(id).await?;
+        let invitation = crate::loaders::loaders(ctx)?
+            .one(id)
+            .await?
+            .ok_or_else(|| ApiError::not_found("invitation"))?;
         if !policy::allows(
             viewer(ctx),
             Action::ReadInvitation(invitation.working_group_id),

@@ -141,7 +141,10 @@ impl Membership {
         ctx: &Context<'_>,
         id: MembershipId,
     ) -> Result<Self, ApiError> {
-        let member = api(ctx)?.store.member(id).await?;
+        let member = loaders(ctx)?
+            .one(id)
+            .await?
+            .ok_or_else(|| ApiError::not_found("membership"))?;
         if !policy::allows(viewer(ctx), Action::read_membership(&member.membership)) {
             return Err(ApiError::not_found("membership"));
         }
