@@ -764,6 +764,42 @@ mod tests {
     }
 
     #[test]
+    fn translations_of_title_and_description_are_checked() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 25, 12, 0, 0).unwrap();
+        let t = |lang: &str, text: &str| Translation {
+            lang: lang.into(),
+            text: text.into(),
+        };
+        let fields = |titles: Vec<Translation>| MeetingFields {
+            title: "Call".into(),
+            starts_at: Some(now + Duration::days(1)),
+            duration_minutes: Some(60),
+            time_zone: "Europe/Paris".into(),
+            title_translations: Some(titles),
+            ..MeetingFields::default()
+        };
+        let draft =
+            MeetingDraft::parse(fields(vec![t("fr-CA", " Appel "), t("ru", "")]), now).unwrap();
+        assert_eq!(draft.title_translations[&Language::Fr], "Appel");
+        assert_eq!(
+            draft.title_translations[&Language::Ru],
+            "",
+            "an empty text removes"
+        );
+        assert!(draft.description_translations.is_empty());
+        for bad in [
+            vec![t("en", "Call")],
+            vec![t("de", "Anruf")],
+            vec![t("es", "a"), t("es-MX", "b")],
+            vec![t("es", &"a".repeat(201))],
+            vec![t("es", "one\ntwo")],
+        ] {
+            let error = MeetingDraft::parse(fields(bad.clone()), now).unwrap_err();
+            assert_eq!(error.field, "titleTranslations", "{bad:?}");
+        }
+    }
+
+    #[test]
     fn refuses_unsupported_rules() {
         for bad in [
             "",
