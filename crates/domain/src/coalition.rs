@@ -149,10 +149,8 @@ pub fn parse_translation_list(
 ) -> Result<Vec<(Language, String)>, InvalidInput> {
     let mut parsed: Vec<(Language, String)> = Vec::with_capacity(translations.len());
     for translation in translations {
-        let language = Language::parse(&translation.lang).map_err(|error| InvalidInput {
-            field,
-            message: error.message,
-        })?;
+        let language =
+            Language::parse(&translation.lang).map_err(|error| InvalidInput { field, ..error })?;
         if parsed.iter().any(|(seen, _)| *seen == language) {
             return Err(InvalidInput::new(
                 field,
