@@ -40,3 +40,5 @@ mod pages;
 mod privacy;
 mod statements;
 mod storage;
+// Meeting titles and descriptions in the six UN languages.
+mod meeting_translations;

@@ -29,7 +29,8 @@ pub(crate) struct TranslationInput {
     text: String,
 }
 
-fn translations(input: Option<Vec<TranslationInput>>) -> Vec<Translation> {
+/// The translations a client sent, as the domain takes them.
+pub(crate) fn translations(input: Option<Vec<TranslationInput>>) -> Vec<Translation> {
     input
         .unwrap_or_default()
         .into_iter()

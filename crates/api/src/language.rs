@@ -36,6 +36,31 @@ pub(crate) async fn localise(
     if matches!(language, Language::En | Language::Fr) {
         return Ok(text.get(language).to_owned());
     }
+    read_beside(ctx, (kind, id, field), language, text.get(Language::En)).await
+}
+
+/// Renders a text whose only column is its English (or original) version, every other
+/// language being kept beside the entity: a meeting's title and description. Nothing is
+/// read when English is asked for.
+pub(crate) async fn localise_beside(
+    ctx: &Context<'_>,
+    key: (&'static str, i32, &'static str),
+    original: &str,
+    lang: Option<&str>,
+) -> Result<String, ApiError> {
+    match resolve_language(ctx, lang)? {
+        Language::En => Ok(original.to_owned()),
+        language => read_beside(ctx, key, language, original).await,
+    }
+}
+
+/// The stored text in `language`, else `fallback`.
+async fn read_beside(
+    ctx: &Context<'_>,
+    (kind, id, field): (&'static str, i32, &'static str),
+    language: Language,
+    fallback: &str,
+) -> Result<String, ApiError> {
     let key = TextKey {
         kind,
         id,
@@ -45,5 +70,5 @@ pub(crate) async fn localise(
     let stored = loaders(ctx)?.one(key).await?;
     Ok(stored
         .filter(|stored| !stored.trim().is_empty())
-        .unwrap_or_else(|| text.get(Language::En).to_owned()))
+        .unwrap_or_else(|| fallback.to_owned()))
 }

@@ -7,11 +7,13 @@ use coalition_domain::meetings::{self as domain, MeetingFields, MeetingId, Occur
 use coalition_domain::people::TimeZone;
 use coalition_domain::policy::{self, Action};
 
+use crate::administration::{TranslationInput, translations};
 use crate::agenda::{ActionItem, AgendaItem};
 use crate::coalition::WorkingGroup;
 use crate::context::{api, viewer};
 use crate::error::ApiError;
 use crate::ids::{NodeKind, decode_id_of, global_id};
+use crate::language::localise_beside;
 use crate::loaders::{
     ActionItemsOf, AgendaOf, AnswerOf, GroupMeetings, OccurrenceAnswerOf, OccurrenceOverridesOf,
     OpenItemsBefore, RsvpCountsOf, loaders,
@@ -114,13 +116,31 @@ impl Meeting {
     pub(crate) async fn id(&self) -> ID {
         global_id(NodeKind::Meeting, self.0.id.0)
     }
-    /// What it is called.
-    async fn title(&self) -> &str {
-        &self.0.title
+    /// What it is called, in `lang` (else the request's `Accept-Language`); the organiser's
+    /// own title, which stands for English, when no translation exists.
+    async fn title(&self, ctx: &Context<'_>, lang: Option<String>) -> Result<String, ApiError> {
+        localise_beside(
+            ctx,
+            ("meeting", self.0.id.0, "title"),
+            &self.0.title,
+            lang.as_deref(),
+        )
+        .await
     }
-    /// What it is about.
-    async fn description(&self) -> &str {
-        &self.0.description
+    /// What it is about, in `lang` (else the request's `Accept-Language`); the organiser's
+    /// own description, which stands for English, when no translation exists.
+    async fn description(
+        &self,
+        ctx: &Context<'_>,
+        lang: Option<String>,
+    ) -> Result<String, ApiError> {
+        localise_beside(
+            ctx,
+            ("meeting", self.0.id.0, "description"),
+            &self.0.description,
+            lang.as_deref(),
+        )
+        .await
     }
     /// When the (first) occurrence starts: UTC, or in `timeZone` (e.g. "Africa/Nairobi").
     async fn starts_at(&self, time_zone: Option<String>) -> Result<String, ApiError> {
@@ -476,6 +496,12 @@ pub(crate) struct MeetingInput {
     visibility: Option<Visibility>,
     /// RFC 5545 RRULE subset: FREQ=DAILY|WEEKLY|MONTHLY, INTERVAL, COUNT or UNTIL, BYDAY.
     recurrence: Option<String>,
+    /// The title in other languages ("ar", "zh", "fr", "ru", "es"); `title` itself is the
+    /// English text. Each language given replaces its text, an empty text removes it;
+    /// omitted: unchanged.
+    title_translations: Option<Vec<TranslationInput>>,
+    /// The description in other languages, as `titleTranslations`.
+    description_translations: Option<Vec<TranslationInput>>,
 }
 
 impl MeetingInput {
@@ -491,6 +517,10 @@ impl MeetingInput {
             location: self.location,
             visibility: self.visibility.map(Into::into),
             recurrence: self.recurrence,
+            title_translations: self.title_translations.map(|list| translations(Some(list))),
+            description_translations: self
+                .description_translations
+                .map(|list| translations(Some(list))),
         }
     }
 }

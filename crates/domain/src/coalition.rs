@@ -127,17 +127,36 @@ pub fn apply_translations(
     translations: &[Translation],
     max_chars: usize,
 ) -> Result<(), InvalidInput> {
-    let mut seen = Vec::new();
+    for (language, value) in parse_translation_list(field, translations, max_chars)? {
+        text.set(language, value);
+    }
+    if text.get(Language::En).trim().is_empty() {
+        return Err(InvalidInput::new(
+            field,
+            "needs an English text (\"en\"): it is shown when a translation is missing",
+        ));
+    }
+    Ok(())
+}
+
+/// Checks `translations` one by one: a supported language given once, at most `max_chars`
+/// characters, no control characters but line breaks and tabs. The texts come back
+/// trimmed; an empty one stands for a translation to remove.
+pub fn parse_translation_list(
+    field: &'static str,
+    translations: &[Translation],
+    max_chars: usize,
+) -> Result<Vec<(Language, String)>, InvalidInput> {
+    let mut parsed: Vec<(Language, String)> = Vec::with_capacity(translations.len());
     for translation in translations {
         let language =
             Language::parse(&translation.lang).map_err(|error| InvalidInput { field, ..error })?;
-        if seen.contains(&language) {
+        if parsed.iter().any(|(seen, _)| *seen == language) {
             return Err(InvalidInput::new(
                 field,
                 format!("'{}' is given twice", language.code()),
             ));
         }
-        seen.push(language);
         let value = translation.text.trim();
         if value.chars().count() > max_chars {
             return Err(InvalidInput::new(
@@ -154,15 +173,9 @@ pub fn apply_translations(
                 "must not contain control characters",
             ));
         }
-        text.set(language, value.to_owned());
+        parsed.push((language, value.to_owned()));
     }
-    if text.get(Language::En).trim().is_empty() {
-        return Err(InvalidInput::new(
-            field,
-            "needs an English text (\"en\"): it is shown when a translation is missing",
-        ));
-    }
-    Ok(())
+    Ok(parsed)
 }
 
 /// Builds a text from `translations` alone.
@@ -256,11 +269,11 @@ impl GroupChanges {
 /// (ar, zh, ru, es): what a content translation is found by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct TextKey {
-    /// The kind of entity: `"coalition"`, `"area"` or `"group"`.
+    /// The kind of entity: `"coalition"`, `"area"`, `"group"` or `"meeting"`.
     pub kind: &'static str,
     /// Its id.
     pub id: i32,
-    /// The field: `"name"`, `"summary"`, `"mandate"` or `"description"`.
+    /// The field: `"name"`, `"summary"`, `"mandate"`, `"title"` or `"description"`.
     pub field: &'static str,
     /// The language.
     pub language: Language,

@@ -2,13 +2,15 @@
 //! RRULE subset, expanded in the organiser's zone so a series keeps its wall-clock time
 //! across daylight-saving changes), who may see them, and who comes.
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::coalition::WorkingGroupId;
+use crate::coalition::{Translation, WorkingGroupId, parse_translation_list};
 use crate::error::InvalidInput;
+use crate::language::Language;
 use crate::people::{PersonId, TimeZone, parse_short_text};
 
 /// Identifies a meeting (a single one, or a whole series).
@@ -526,6 +528,12 @@ pub struct MeetingDraft {
     pub visibility: Visibility,
     /// The series' rule, if it repeats.
     pub recurrence: Option<Recurrence>,
+    /// The title in other languages, as given: each replaces the stored one, an empty
+    /// text removes it; languages not named keep theirs. The title itself stands for
+    /// English.
+    pub title_translations: BTreeMap<Language, String>,
+    /// The description in other languages, as `title_translations`.
+    pub description_translations: BTreeMap<Language, String>,
 }
 
 /// The raw fields of a meeting, before validation.
@@ -551,6 +559,43 @@ pub struct MeetingFields {
     pub visibility: Option<Visibility>,
     /// RRULE.
     pub recurrence: Option<String>,
+    /// The title in other languages; `None` leaves the stored ones unchanged.
+    pub title_translations: Option<Vec<Translation>>,
+    /// The description in other languages; `None` leaves the stored ones unchanged.
+    pub description_translations: Option<Vec<Translation>>,
+}
+
+/// Longest meeting title, in characters (in each language).
+pub const MAX_TITLE_CHARS: usize = 200;
+/// Longest meeting description, in characters (in each language).
+pub const MAX_DESCRIPTION_CHARS: usize = 10_000;
+
+/// Checks the translations of a meeting's title or description. English is refused: the
+/// organiser's own text is the English one, and what every other language falls back to.
+fn parse_meeting_translations(
+    field: &'static str,
+    translations: Option<&[Translation]>,
+    max_chars: usize,
+    single_line: bool,
+) -> Result<BTreeMap<Language, String>, InvalidInput> {
+    let parsed = parse_translation_list(field, translations.unwrap_or_default(), max_chars)?;
+    let mut texts = BTreeMap::new();
+    for (language, text) in parsed {
+        if language == Language::En {
+            return Err(InvalidInput::new(
+                field,
+                "the meeting's own text is the English one: give \"en\" there, not as a translation",
+            ));
+        }
+        if single_line && text.contains(['\n', '\t']) {
+            return Err(InvalidInput::new(
+                field,
+                "must not contain control characters",
+            ));
+        }
+        texts.insert(language, text);
+    }
+    Ok(texts)
 }
 
 impl MeetingDraft {
@@ -558,9 +603,21 @@ impl MeetingDraft {
     /// duration, at most 24 hours), not starting in the past, a known time zone, an
     /// http(s) link, a supported recurrence.
     pub fn parse(fields: MeetingFields, now: DateTime<Utc>) -> Result<Self, InvalidInput> {
-        let title = parse_short_text("title", &fields.title, 200)?;
+        let title = parse_short_text("title", &fields.title, MAX_TITLE_CHARS)?;
+        let title_translations = parse_meeting_translations(
+            "titleTranslations",
+            fields.title_translations.as_deref(),
+            MAX_TITLE_CHARS,
+            true,
+        )?;
+        let description_translations = parse_meeting_translations(
+            "descriptionTranslations",
+            fields.description_translations.as_deref(),
+            MAX_DESCRIPTION_CHARS,
+            false,
+        )?;
         let description = fields.description.unwrap_or_default().trim().to_owned();
-        if description.chars().count() > 10_000 {
+        if description.chars().count() > MAX_DESCRIPTION_CHARS {
             return Err(InvalidInput::new(
                 "description",
                 "use at most 10,000 characters",
@@ -650,6 +707,8 @@ impl MeetingDraft {
             location,
             visibility: fields.visibility.unwrap_or(Visibility::Group),
             recurrence,
+            title_translations,
+            description_translations,
         })
     }
 }
@@ -702,6 +761,42 @@ mod tests {
             "recurrence",
             "UNTIL before the start"
         );
+    }
+
+    #[test]
+    fn translations_of_title_and_description_are_checked() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 25, 12, 0, 0).unwrap();
+        let t = |lang: &str, text: &str| Translation {
+            lang: lang.into(),
+            text: text.into(),
+        };
+        let fields = |titles: Vec<Translation>| MeetingFields {
+            title: "Call".into(),
+            starts_at: Some(now + Duration::days(1)),
+            duration_minutes: Some(60),
+            time_zone: "Europe/Paris".into(),
+            title_translations: Some(titles),
+            ..MeetingFields::default()
+        };
+        let draft =
+            MeetingDraft::parse(fields(vec![t("fr-CA", " Appel "), t("ru", "")]), now).unwrap();
+        assert_eq!(draft.title_translations[&Language::Fr], "Appel");
+        assert_eq!(
+            draft.title_translations[&Language::Ru],
+            "",
+            "an empty text removes"
+        );
+        assert!(draft.description_translations.is_empty());
+        for bad in [
+            vec![t("en", "Call")],
+            vec![t("de", "Anruf")],
+            vec![t("es", "a"), t("es-MX", "b")],
+            vec![t("es", &"a".repeat(201))],
+            vec![t("es", "one\ntwo")],
+        ] {
+            let error = MeetingDraft::parse(fields(bad.clone()), now).unwrap_err();
+            assert_eq!(error.field, "titleTranslations", "{bad:?}");
+        }
     }
 
     #[test]

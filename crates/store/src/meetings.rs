@@ -1,11 +1,12 @@
 //! Meetings and the answers to them. Every change raises the meeting's sequence (so
 //! calendars update in place) and writes its activity entry in the same transaction.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
 use coalition_domain::coalition::WorkingGroupId;
 use coalition_domain::events::{Change, MeetingFacts, MeetingRef};
+use coalition_domain::language::Language;
 use coalition_domain::meetings::{
     Meeting, MeetingDraft, MeetingId, MeetingStatus, OccurrenceException, Recurrence, RsvpResponse,
     Visibility,
@@ -13,8 +14,8 @@ use coalition_domain::meetings::{
 use coalition_domain::people::{PersonId, TimeZone};
 use coalition_domain::policy::MeetingReach;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel,
-    QueryFilter, QueryOrder, QuerySelect, Set, sea_query::Expr,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait,
+    IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Set, sea_query::Expr,
 };
 
 use crate::Store;
@@ -25,6 +26,7 @@ use crate::entities::{
 };
 use crate::error::{StoreError, corrupt};
 use crate::outbox::{NewMail, enqueue};
+use crate::translations::save_texts;
 
 /// A person's private calendar feed as its owner sees it (the token itself is never kept).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,6 +100,13 @@ impl Store {
         }
         .insert(&txn)
         .await?;
+        save_meeting_translations(
+            &txn,
+            row.id,
+            &draft.title_translations,
+            &draft.description_translations,
+        )
+        .await?;
         // The mails' invitations must carry the series' exceptions, or calendars would
         // replace the series without them.
         let meeting = with_exceptions(&txn, vec![meeting_from_row(row.clone())?])
@@ -154,6 +163,13 @@ impl Store {
         update.sequence = Set(sequence);
         update.updated_at = Set(self.clock.now());
         let row = update.update(&txn).await?;
+        save_meeting_translations(
+            &txn,
+            row.id,
+            &draft.title_translations,
+            &draft.description_translations,
+        )
+        .await?;
         // The mails' invitations must carry the series' exceptions, or calendars would
         // replace the series without them.
         let meeting = with_exceptions(&txn, vec![meeting_from_row(row.clone())?])
@@ -735,4 +751,15 @@ pub(crate) fn meeting_from_row(row: meeting::Model) -> Result<Meeting, StoreErro
         created_by: row.created_by.map(PersonId),
         exceptions: Vec::new(),
     })
+}
+
+/// Stores the translations of a meeting's title and description that the draft sets.
+async fn save_meeting_translations(
+    txn: &DatabaseTransaction,
+    id: i32,
+    titles: &BTreeMap<Language, String>,
+    descriptions: &BTreeMap<Language, String>,
+) -> Result<(), StoreError> {
+    save_texts(txn, "meeting", id, "title", titles).await?;
+    save_texts(txn, "meeting", id, "description", descriptions).await
 }

@@ -1,11 +1,12 @@
 //! Content in Arabic, Chinese, Russian and Spanish: names, summaries, mandates and
 //! descriptions kept beside their entities (English and French live in the entities'
-//! columns).
+//! columns); and meeting titles and descriptions in every language but English (the
+//! meeting's own text).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use coalition_domain::coalition::TextKey;
-use coalition_domain::language::LocalisedText;
+use coalition_domain::language::{Language, LocalisedText};
 use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set};
 
 use crate::Store;
@@ -67,7 +68,19 @@ pub(crate) async fn save_translations(
     field: &'static str,
     text: &LocalisedText,
 ) -> Result<(), StoreError> {
-    for (language, value) in &text.others {
+    save_texts(txn, kind, id, field, &text.others).await
+}
+
+/// Stores `texts` beside the entity: each language given replaces the stored text; an
+/// empty text removes it; languages not given keep theirs.
+pub(crate) async fn save_texts(
+    txn: &DatabaseTransaction,
+    kind: &'static str,
+    id: i32,
+    field: &'static str,
+    texts: &BTreeMap<Language, String>,
+) -> Result<(), StoreError> {
+    for (language, value) in texts {
         content_translation::Entity::delete_many()
             .filter(content_translation::Column::EntityKind.eq(kind))
             .filter(content_translation::Column::EntityId.eq(id))

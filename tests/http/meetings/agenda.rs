@@ -196,6 +196,8 @@ async fn attendance_is_recorded_once_the_meeting_has_begun() {
             location: None,
             visibility: coalition_domain::meetings::Visibility::Group,
             recurrence: None,
+            title_translations: Default::default(),
+            description_translations: Default::default(),
         };
         let actor = person_id(&s.member_id);
         let past = app

@@ -1,8 +1,10 @@
-//! iCalendar feeds: public per group, private (by secret token) per person.
+//! iCalendar feeds: public per group, private (by secret token) per person, the latter in
+//! the person's language.
 
 use chrono::Duration;
-use coalition_domain::coalition::WorkingGroupId;
-use coalition_domain::meetings::Visibility;
+use coalition_domain::coalition::{TextKey, WorkingGroupId};
+use coalition_domain::language::Language;
+use coalition_domain::meetings::{Meeting, MeetingId, Visibility};
 use coalition_domain::policy::Viewer;
 use coalition_store::MeetingScope;
 
@@ -71,11 +73,45 @@ impl Services {
         if scope.groups.is_empty() {
             meetings.retain(|m| m.working_group.is_some() || m.visibility != Visibility::Group);
         }
+        let language = self.store.person(person).await?.preferred_language;
+        self.translate_meetings(&mut meetings, language).await?;
         Ok(crate::calendar::render_calendar(
             "OER Dynamic Coalition",
             &meetings,
             now,
         ))
+    }
+
+    /// Puts the titles and descriptions of `meetings` in `language` where the organiser
+    /// gave one (one statement for them all; none for English, the meetings' own texts).
+    async fn translate_meetings(
+        &self,
+        meetings: &mut [Meeting],
+        language: Language,
+    ) -> Result<(), ServiceError> {
+        if language == Language::En || meetings.is_empty() {
+            return Ok(());
+        }
+        let key = |id: MeetingId, field: &'static str| TextKey {
+            kind: "meeting",
+            id: id.0,
+            field,
+            language,
+        };
+        let keys: Vec<TextKey> = meetings
+            .iter()
+            .flat_map(|meeting| [key(meeting.id, "title"), key(meeting.id, "description")])
+            .collect();
+        let texts = self.store.content_translations(&keys).await?;
+        for meeting in meetings {
+            if let Some(title) = texts.get(&key(meeting.id, "title")) {
+                meeting.title.clone_from(title);
+            }
+            if let Some(description) = texts.get(&key(meeting.id, "description")) {
+                meeting.description.clone_from(description);
+            }
+        }
+        Ok(())
     }
 
     /// Creates (or replaces) the signed-in person's private calendar URL; returns it.

@@ -74,8 +74,14 @@ impl Services {
             self.store.working_group(group).await?;
         }
         let draft = MeetingDraft::parse(fields, self.now())?;
+        let titles = draft
+            .title_translations
+            .iter()
+            .filter(|(_, title)| !title.is_empty())
+            .map(|(language, title)| (*language, title.clone()))
+            .collect();
         let mails = self
-            .meeting_mails(group, MeetingNoticeKind::Scheduled)
+            .meeting_mails(group, MeetingNoticeKind::Scheduled, titles)
             .await?;
         let recorded = self
             .store
@@ -96,8 +102,16 @@ impl Services {
         policy::ensure(viewer, Action::organise_meeting(meeting.working_group))?;
         let actor = crate::actor(viewer)?;
         let draft = MeetingDraft::parse(fields, self.now())?;
+        let mut titles = self.meeting_titles(id).await?;
+        for (language, title) in &draft.title_translations {
+            if title.is_empty() {
+                titles.remove(language);
+            } else {
+                titles.insert(*language, title.clone());
+            }
+        }
         let mails = self
-            .meeting_mails(meeting.working_group, MeetingNoticeKind::Changed)
+            .meeting_mails(meeting.working_group, MeetingNoticeKind::Changed, titles)
             .await?;
         let recorded = self.store.update_meeting(actor, id, draft, mails).await?;
         Ok(self.announce(recorded).await)
@@ -115,8 +129,9 @@ impl Services {
         policy::ensure(viewer, Action::organise_meeting(meeting.working_group))?;
         let actor = crate::actor(viewer)?;
         let reason = parse_short_text("reason", reason, 2_000)?;
+        let titles = self.meeting_titles(id).await?;
         let mails = self
-            .meeting_mails(meeting.working_group, MeetingNoticeKind::Cancelled)
+            .meeting_mails(meeting.working_group, MeetingNoticeKind::Cancelled, titles)
             .await?;
         let recorded = self.store.cancel_meeting(actor, id, reason, mails).await?;
         Ok(self.announce(recorded).await)
@@ -170,8 +185,9 @@ impl Services {
                 Some((start, start + length))
             }
         };
+        let titles = self.meeting_titles(id).await?;
         let mails = self
-            .meeting_mails(meeting.working_group, MeetingNoticeKind::Changed)
+            .meeting_mails(meeting.working_group, MeetingNoticeKind::Changed, titles)
             .await?;
         let recorded = self
             .store
