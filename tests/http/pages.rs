@@ -556,6 +556,23 @@ async fn invitation_page_signs_in_and_accepts() {
         let html = wrong.text().await.unwrap();
         assert!(html.contains("class=\"error\""), "{html}");
         assert!(html.contains("name=\"password\""), "the form again: {html}");
+        assert!(html.contains("Wrong email address or password."), "{html}");
+        let french = post_form(
+            &app,
+            "/invitations/accept?lang=fr",
+            &[
+                ("token", token.as_str()),
+                ("email", "tomas@example.es"),
+                ("password", "not the password"),
+            ],
+        )
+        .await;
+        assert_eq!(french.status(), 401, "[{backend}]");
+        let html = french.text().await.unwrap();
+        assert!(
+            html.contains("Adresse électronique ou mot de passe erroné."),
+            "refusals are worded in the page's language: {html}"
+        );
         let other = post_form(
             &app,
             "/invitations/accept",

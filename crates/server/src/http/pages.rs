@@ -79,6 +79,9 @@ enum PageText {
     InvitationRegister,
     InvitationRegisterApi,
     InvitationDone,
+    InvitationWrongLogin,
+    InvitationOtherAddress,
+    InvitationRefused,
     SettingsTitle,
     SettingsAsk,
     SettingsSecurity,
@@ -95,7 +98,7 @@ use PageText as T;
 impl PageText {
     /// Every text, for the test that each one exists in English and French.
     #[cfg(test)]
-    const ALL: [PageText; 38] = [
+    const ALL: [PageText; 41] = [
         T::VerifyTitle,
         T::VerifyAsk,
         T::VerifyButton,
@@ -125,6 +128,9 @@ impl PageText {
         T::InvitationRegister,
         T::InvitationRegisterApi,
         T::InvitationDone,
+        T::InvitationWrongLogin,
+        T::InvitationOtherAddress,
+        T::InvitationRefused,
         T::SettingsTitle,
         T::SettingsAsk,
         T::SettingsSecurity,
@@ -168,6 +174,9 @@ impl PageText {
             T::InvitationRegister => "invitation_register",
             T::InvitationRegisterApi => "invitation_register_api",
             T::InvitationDone => "invitation_done",
+            T::InvitationWrongLogin => "invitation_wrong_login",
+            T::InvitationOtherAddress => "invitation_other_address",
+            T::InvitationRefused => "invitation_refused",
             T::SettingsTitle => "settings_title",
             T::SettingsAsk => "settings_ask",
             T::SettingsSecurity => "settings_security",
@@ -767,14 +776,26 @@ pub async fn accept_invitation(
                     language,
                     &preview,
                     form.token,
-                    Some(match &error {
-                        ServiceError::Invalid(invalid) => message(language, invalid),
-                        error => error.to_string(),
-                    }),
+                    Some(refusal(language, &error)),
                 ),
             )
         }
     }
+}
+
+/// Why the invitation form was refused, in the page's language: validation messages by
+/// field and reason, other refusals by kind (the service's own words are English only).
+fn refusal(language: Language, error: &ServiceError) -> String {
+    let kind = match error {
+        ServiceError::Invalid(invalid) => return message(language, invalid),
+        ServiceError::Unauthenticated(_) => T::InvitationWrongLogin,
+        ServiceError::Forbidden(_) => T::InvitationOtherAddress,
+        ServiceError::Conflict { .. } => T::InvitationRefused,
+        ServiceError::NotFound(_) => T::BadLink,
+        ServiceError::RateLimited { .. } => T::Busy,
+        ServiceError::Internal(_) => T::Failed,
+    };
+    text(language, kind).to_owned()
 }
 
 /// The settings page for the person an unsubscribe link names: a select per category
