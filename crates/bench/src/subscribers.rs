@@ -69,6 +69,9 @@ struct Server {
     folder: PathBuf,
 }
 
+/// The WebSocket limits the benchmark's server runs with: above any run's size.
+const SOCKET_LIMIT: &str = "100000";
+
 impl Server {
     fn start(binary: &PathBuf, redis: Option<&str>) -> Self {
         static RUNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
@@ -86,6 +89,13 @@ impl Server {
                 .env("COALITION_SERVER__BIND", "127.0.0.1:0")
                 .env("COALITION_LOG__FILTER", "coalition_server=info,warn")
                 .env("COALITION_WEBSOCKET__PING_INTERVAL_SECS", "300")
+                // Every subscriber comes from this one loopback address: the limits meant
+                // for real clients (100 per address, 10,000 in all) would refuse the run.
+                .env("COALITION_WEBSOCKET__MAX_CONNECTIONS", SOCKET_LIMIT)
+                .env(
+                    "COALITION_WEBSOCKET__MAX_CONNECTIONS_PER_CLIENT",
+                    SOCKET_LIMIT,
+                )
                 .env(
                     "COALITION_REDIS__KEY_PREFIX",
                     format!("coalition-bench-{}:", std::process::id()),
