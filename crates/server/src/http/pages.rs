@@ -253,6 +253,35 @@ struct Page {
     links: Vec<Link>,
 }
 
+impl Page {
+    /// A page that asks before it acts: its title, the question and the button (GET never
+    /// acts; the button POSTs the token to `action`).
+    fn ask(
+        language: Language,
+        [title, ask, button]: [PageText; 3],
+        action: &'static str,
+        token: String,
+    ) -> Self {
+        Page {
+            title: text(language, title),
+            paragraphs: vec![text(language, ask).to_owned()],
+            action: Some(action),
+            token,
+            button: text(language, button),
+            ..Page::default()
+        }
+    }
+
+    /// A page that says an action is done.
+    fn done(title: &'static str, done: &str) -> Self {
+        Page {
+            title,
+            paragraphs: vec![done.to_owned()],
+            ..Page::default()
+        }
+    }
+}
+
 /// The labels of a sign-in form's fields.
 #[derive(Serialize)]
 struct LoginLabels {
@@ -388,17 +417,11 @@ fn refused(language: Language, title: &'static str, error: &ServiceError) -> Res
 /// nothing); the button POSTs.
 pub async fn verify_form(headers: HeaderMap, Query(query): Query<TokenQuery>) -> Response {
     let language = page_language(query.lang.as_deref(), &headers);
+    let texts = [T::VerifyTitle, T::VerifyAsk, T::VerifyButton];
     render(
         language,
         StatusCode::OK,
-        Page {
-            title: text(language, T::VerifyTitle),
-            paragraphs: vec![text(language, T::VerifyAsk).to_owned()],
-            action: Some("/verify-email"),
-            token: query.token,
-            button: text(language, T::VerifyButton),
-            ..Page::default()
-        },
+        Page::ask(language, texts, "/verify-email", query.token),
     )
 }
 
@@ -415,11 +438,7 @@ pub async fn verify(
         Ok(_) => render(
             language,
             StatusCode::OK,
-            Page {
-                title,
-                paragraphs: vec![text(language, T::VerifyDone).to_owned()],
-                ..Page::default()
-            },
+            Page::done(title, text(language, T::VerifyDone)),
         ),
         Err(error) => refused(language, title, &error),
     }
@@ -472,11 +491,7 @@ pub async fn reset(
         Ok(()) => render(
             language,
             StatusCode::OK,
-            Page {
-                title: text(language, T::ResetTitle),
-                paragraphs: vec![text(language, T::ResetDone).to_owned()],
-                ..Page::default()
-            },
+            Page::done(text(language, T::ResetTitle), text(language, T::ResetDone)),
         ),
         Err(ServiceError::Invalid(invalid)) if invalid.field == "newPassword" => render(
             language,
@@ -578,17 +593,11 @@ pub async fn unsubscribe(
 /// `GET /confirm-email?token=`: asks to confirm the new address; only the button acts.
 pub async fn confirm_email_form(headers: HeaderMap, Query(query): Query<TokenQuery>) -> Response {
     let language = page_language(query.lang.as_deref(), &headers);
+    let texts = [T::EmailTitle, T::EmailAsk, T::EmailButton];
     render(
         language,
         StatusCode::OK,
-        Page {
-            title: text(language, T::EmailTitle),
-            paragraphs: vec![text(language, T::EmailAsk).to_owned()],
-            action: Some("/confirm-email"),
-            token: query.token,
-            button: text(language, T::EmailButton),
-            ..Page::default()
-        },
+        Page::ask(language, texts, "/confirm-email", query.token),
     )
 }
 
@@ -610,11 +619,7 @@ pub async fn confirm_email(
         Ok(_) => render(
             language,
             StatusCode::OK,
-            Page {
-                title,
-                paragraphs: vec![text(language, T::EmailDone).to_owned()],
-                ..Page::default()
-            },
+            Page::done(title, text(language, T::EmailDone)),
         ),
         Err(ServiceError::Conflict { .. }) => render(
             language,
